@@ -1,0 +1,126 @@
+/**
+ * The wasm backend's Conv2DBackpropFilter (lib/kernels/wasm_conv.ts) against tfjs's reference cpu
+ * kernels, on random shapes, strides and paddings; and a conv model that trains on wasm.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { ok as assert } from "node:assert";
+
+function assertLess(a: number, b: number, msg: string): void {
+  assert(a < b, `${msg}: ${a} is not < ${b}`);
+}
+import { initBackend } from "../lib/backend.ts";
+import { createRandom } from "../lib/data/random.ts";
+
+/** Tolerance: max |difference| / max |reference| (float32 sums in a different order). */
+const TOLERANCE = 1e-5;
+
+async function on(backend: "cpu" | "wasm", fn: () => tf.Tensor): Promise<Float32Array> {
+  await initBackend({ backend });
+  const t = tf.tidy(fn);
+  const values = new Float32Array(t.dataSync() as Float32Array);
+  t.dispose();
+  return values;
+}
+
+function relError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let worst = 0;
+  let scale = 1e-12;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  }
+  return worst / scale;
+}
+
+function randomArray(random: () => number, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = random() * 2 - 1;
+  return a;
+}
+
+Deno.test("wasm Conv2DBackpropFilter matches cpu on random shapes, strides, paddings", async () => {
+  const random = createRandom(42);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+  for (let trial = 0; trial < 12; trial++) {
+    const n = 1 + Math.floor(random() * 4);
+    const h = 3 + Math.floor(random() * 10);
+    const w = 3 + Math.floor(random() * 10);
+    const ci = 1 + Math.floor(random() * 5);
+    const co = 1 + Math.floor(random() * 6);
+    const k = pick([1, 2, 3, 5]);
+    const stride = pick([1, 2, 3]);
+    const pad = pick(["same", "valid"] as const);
+    if (pad === "valid" && (k > h || k > w)) continue;
+    const xs = randomArray(random, n * h * w * ci);
+    const ws = randomArray(random, k * k * ci * co);
+    const label = `n${n} ${h}x${w}x${ci} k${k} s${stride} ${pad} co${co}`;
+    const gradFilter = () => {
+      const x = tf.tensor4d(xs, [n, h, w, ci]);
+      const f = tf.tensor4d(ws, [k, k, ci, co]);
+      return tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, stride, pad).square().sum())(f);
+    };
+    const expected = await on("cpu", gradFilter);
+    const actual = await on("wasm", gradFilter);
+    assertLess(relError(actual, expected), TOLERANCE, `conv2d filter grad ${label}`);
+
+    // conv2dTranspose: its filter gradient is a Conv2DBackpropFilter with x and dy swapped.
+    const outShape: [number, number, number, number] = pad === "same"
+      ? [n, h * stride, w * stride, co]
+      : [n, (h - 1) * stride + k, (w - 1) * stride + k, co];
+    const wt = randomArray(random, k * k * co * ci);
+    const gradTranspose = () => {
+      const x = tf.tensor4d(xs, [n, h, w, ci]);
+      const f = tf.tensor4d(wt, [k, k, co, ci]);
+      return tf.grad((f) =>
+        tf.conv2dTranspose(x, f as tf.Tensor4D, outShape, stride, pad).square().sum()
+      )(f);
+    };
+    const expectedT = await on("cpu", gradTranspose);
+    const actualT = await on("wasm", gradTranspose);
+    assertLess(relError(actualT, expectedT), TOLERANCE, `conv2dTranspose filter grad ${label}`);
+  }
+});
+
+Deno.test("a conv autoencoder trains on the default backend after initBackend()", async () => {
+  const info = await initBackend();
+  tf.util.assert(tf.getBackend() === "wasm", () => `expected wasm, got ${tf.getBackend()}`);
+  assert(info.name !== "cpu");
+  const random = createRandom(7);
+  const x = tf.tensor4d(randomArray(random, 8 * 28 * 28).map((v) => (v + 1) / 2), [8, 28, 28, 1]);
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 8,
+        kernelSize: 3,
+        strides: 2,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
+      tf.layers.conv2dTranspose({
+        filters: 1,
+        kernelSize: 3,
+        strides: 2,
+        padding: "same",
+        activation: "sigmoid",
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+      }),
+    ],
+  });
+  const optimizer = tf.train.adam(1e-2);
+  const losses: number[] = [];
+  for (let step = 0; step < 15; step++) {
+    const loss = optimizer.minimize(
+      () => tf.losses.meanSquaredError(x, model.predict(x) as tf.Tensor),
+      true,
+    )!;
+    losses.push(loss.dataSync()[0]);
+    loss.dispose();
+  }
+  assertLess(losses[losses.length - 1], losses[0] * 0.9, `loss did not fall: ${losses.join(", ")}`);
+  model.dispose();
+  optimizer.dispose();
+  x.dispose();
+});
