@@ -14,6 +14,7 @@ if [ "${KMNIST_SKIP_APT:-0}" = "1" ]; then exit 0; fi
 packages=(
   libopenblas0-pthread # fast sgemm for the training kernels (lib/kernels/, through Deno.dlopen)
   fonts-noto-cjk       # Japanese glyphs in figure labels
+  fonts-dejavu-core    # Latin text in the PDF reports
   jupyter-notebook     # the notebook server, for running notebooks interactively
   jupyter-nbconvert    # HTML export of executed notebooks
   python3-nbclient     # nbformat / notebook execution helpers
