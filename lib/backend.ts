@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { registerWasmGapKernels } from "./kernels/wasm_conv.ts";
 
 /** Names of the backends this project can run on. */
 export type BackendName = "wasm" | "cpu";
@@ -47,7 +48,8 @@ export function wasmDirectory(): string {
  * @throws Error naming the backend and the fix when it cannot start.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const requested = options.backend ?? (Deno.env.get("KMNIST_BACKEND") as BackendName | undefined) ??
+  const requested = options.backend ??
+    (Deno.env.get("KMNIST_BACKEND") as BackendName | undefined) ??
     "wasm";
   if (!BACKENDS.includes(requested)) {
     throw new Error(
@@ -70,6 +72,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     setWasmPaths(dir);
     wasmPathsSet = true;
   }
+  if (requested === "wasm") registerWasmGapKernels();
   if (tf.getBackend() !== requested) {
     const ok = await tf.setBackend(requested);
     if (!ok) throw new Error(`tfjs could not initialise the "${requested}" backend.`);

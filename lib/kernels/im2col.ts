@@ -1,0 +1,160 @@
+/**
+ * im2col / col2im for NHWC 2-D convolutions, on plain Float32Arrays (a backend's own memory).
+ *
+ * With these, every convolution kernel is one GEMM:
+ * - forward:        Y[M, CO]   = cols(X)[M, K] · W[K, CO]            (M = N·OH·OW, K = FH·FW·CI)
+ * - filter grad:    dW[K, CO]  = cols(X)ᵀ · dY[M, CO]
+ * - input grad:     dX         = col2im(dY[M, CO] · Wᵀ[CO, K])
+ *
+ * @module
+ */
+
+/** Geometry of a 2-D NHWC convolution (a subset of tfjs's `Conv2DInfo`). */
+export interface ConvGeometry {
+  /** Batch size N. */
+  batchSize: number;
+  /** Input height H. */
+  inHeight: number;
+  /** Input width W. */
+  inWidth: number;
+  /** Input channels CI. */
+  inChannels: number;
+  /** Output height OH. */
+  outHeight: number;
+  /** Output width OW. */
+  outWidth: number;
+  /** Filter height FH. */
+  filterHeight: number;
+  /** Filter width FW. */
+  filterWidth: number;
+  /** Vertical stride. */
+  strideHeight: number;
+  /** Horizontal stride. */
+  strideWidth: number;
+  /** Vertical dilation. */
+  dilationHeight: number;
+  /** Horizontal dilation. */
+  dilationWidth: number;
+  /** Zero rows above the input. */
+  padTop: number;
+  /** Zero columns left of the input. */
+  padLeft: number;
+}
+
+/** Converts tfjs's `Conv2DInfo` to a {@link ConvGeometry}. */
+export function geometryOf(info: {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padInfo: { top: number; left: number };
+}): ConvGeometry {
+  return {
+    batchSize: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * Writes the patches of `x` (NHWC, at `xOffset` floats into `heap`) as rows of `cols`
+ * ([N·OH·OW, FH·FW·CI], at `colsOffset`); padding taps are zero.
+ */
+export function im2col(
+  g: ConvGeometry,
+  heap: Float32Array,
+  xOffset: number,
+  colsOffset: number,
+): void {
+  const { inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = g;
+  const fh = g.filterHeight, fw = g.filterWidth;
+  let dst = colsOffset;
+  for (let n = 0; n < g.batchSize; n++) {
+    const xBase = xOffset + n * h * w * c;
+    for (let y = 0; y < oh; y++) {
+      const y0 = y * g.strideHeight - g.padTop;
+      for (let x = 0; x < ow; x++) {
+        const x0 = x * g.strideWidth - g.padLeft;
+        for (let i = 0; i < fh; i++) {
+          const yy = y0 + i * g.dilationHeight;
+          if (yy < 0 || yy >= h) {
+            heap.fill(0, dst, dst + fw * c);
+            dst += fw * c;
+            continue;
+          }
+          const rowBase = xBase + yy * w * c;
+          for (let j = 0; j < fw; j++) {
+            const xx = x0 + j * g.dilationWidth;
+            if (xx < 0 || xx >= w) {
+              for (let k = 0; k < c; k++) heap[dst + k] = 0;
+            } else {
+              const src = rowBase + xx * c;
+              for (let k = 0; k < c; k++) heap[dst + k] = heap[src + k];
+            }
+            dst += c;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Adds the rows of `cols` ([N·OH·OW, FH·FW·CI], at `colsOffset`) back into image positions:
+ * `dx` (NHWC, at `dxOffset`) is overwritten with the sum of every tap that reads each pixel.
+ */
+export function col2im(
+  g: ConvGeometry,
+  heap: Float32Array,
+  colsOffset: number,
+  dxOffset: number,
+): void {
+  const { inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = g;
+  const fh = g.filterHeight, fw = g.filterWidth;
+  heap.fill(0, dxOffset, dxOffset + g.batchSize * h * w * c);
+  let src = colsOffset;
+  for (let n = 0; n < g.batchSize; n++) {
+    const xBase = dxOffset + n * h * w * c;
+    for (let y = 0; y < oh; y++) {
+      const y0 = y * g.strideHeight - g.padTop;
+      for (let x = 0; x < ow; x++) {
+        const x0 = x * g.strideWidth - g.padLeft;
+        for (let i = 0; i < fh; i++) {
+          const yy = y0 + i * g.dilationHeight;
+          if (yy < 0 || yy >= h) {
+            src += fw * c;
+            continue;
+          }
+          const rowBase = xBase + yy * w * c;
+          for (let j = 0; j < fw; j++) {
+            const xx = x0 + j * g.dilationWidth;
+            if (xx >= 0 && xx < w) {
+              const dst = rowBase + xx * c;
+              for (let k = 0; k < c; k++) heap[dst + k] += heap[src + k];
+            }
+            src += c;
+          }
+        }
+      }
+    }
+  }
+}

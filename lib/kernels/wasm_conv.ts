@@ -1,0 +1,161 @@
+/**
+ * Pure-wasm kernels that tfjs 4.22's wasm backend lacks, and helpers to run kernels on the wasm
+ * backend's own memory.
+ *
+ * `Conv2DBackpropFilter` (the filter gradient of `conv2d`, and of `conv2dTranspose`) has no wasm
+ * kernel, so convolutional models cannot train on that backend. Here it is im2col (written straight
+ * into wasm memory) followed by the wasm backend's own XNNPACK `BatchMatMul`.
+ *
+ * The shortcut of running wasm's `Conv3DBackpropFilterV2` on a depth-1 view is NOT used: in tfjs
+ * 4.22 that kernel returns wrong gradients whenever stride > 1 and the filter is larger than 1x1
+ * (found by tests/kernels_wasm_conv_test.ts; tf.conv3d's own filter gradient on wasm is wrong too).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type ConvGeometry, geometryOf, im2col } from "./im2col.ts";
+
+/** The parts of tfjs's Emscripten wasm module that the kernels here use. */
+export interface WasmModule {
+  /** The module's memory as bytes (replaced when memory grows: read it again after allocating). */
+  HEAPU8: Uint8Array;
+  /** The module's memory as float32s (replaced when memory grows). */
+  HEAPF32: Float32Array;
+}
+
+/** The parts of tfjs's `BackendWasm` that the kernels here use. */
+export interface WasmBackendLike {
+  /** The Emscripten module. */
+  wasm: WasmModule;
+  /** Tensor storage: wasm id and byte offset of each tensor's data. */
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  /** Allocates an output tensor in wasm memory. */
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
+}
+
+function wasmData(
+  backend: WasmBackendLike,
+  info: tf.TensorInfo,
+): { id: number; memoryOffset: number } {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data === undefined) throw new Error("wasm kernel: an input tensor was already disposed.");
+  return data;
+}
+
+/** Returns the byte offset of a tensor's data in wasm memory. */
+export function wasmOffset(backend: WasmBackendLike, info: tf.TensorInfo): number {
+  return wasmData(backend, info).memoryOffset;
+}
+
+/** Frees a tensor's wasm memory (for intermediates a kernel made itself). */
+export function wasmDispose(backend: WasmBackendLike, info: tf.TensorInfo): void {
+  (backend as unknown as { disposeData(dataId: object): void }).disposeData(info.dataId);
+}
+
+/** Runs the wasm backend's own BatchMatMul kernel on rank-3 views: out = op(a) · op(b). */
+export function wasmMatMul(
+  backend: WasmBackendLike,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.TensorInfo {
+  const kernel = tf.getKernel("BatchMatMul", "wasm");
+  if (kernel === undefined) throw new Error("The wasm backend has no BatchMatMul kernel.");
+  return kernel.kernelFunc({
+    inputs: { a, b },
+    backend: backend as unknown as tf.KernelBackend,
+    attrs: { transposeA, transposeB },
+  }) as tf.TensorInfo;
+}
+
+/** Whether a convolution reads its input as-is (1x1 filter, stride 1, no padding): cols = x. */
+export function isPointwise(g: ConvGeometry): boolean {
+  return g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 &&
+    g.strideWidth === 1 && g.padTop === 0 && g.padLeft === 0;
+}
+
+/** Attributes of tfjs's Conv2DBackpropFilter kernel. */
+interface FilterAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  filterShape: [number, number, number, number];
+}
+
+/** Computes the conv geometry of a Conv2DBackpropFilter call, or throws for NCHW / non-float. */
+export function filterGradInfo(
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  attrs: FilterAttrs,
+  where: string,
+): tf.backend_util.Conv2DInfo {
+  if (x.dtype !== "float32" || dy.dtype !== "float32") {
+    throw new Error(
+      `Conv2DBackpropFilter (${where}) needs float32 tensors, got x ${x.dtype} and dy ` +
+        `${dy.dtype}: cast them to float32 first.`,
+    );
+  }
+  const dataFormat = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  if (dataFormat !== "channelsLast") {
+    throw new Error(
+      `Conv2DBackpropFilter (${where}) supports only NHWC (channelsLast), got ` +
+        `${attrs.dataFormat}: use channelsLast layers, or the cpu backend.`,
+    );
+  }
+  return tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    dataFormat,
+  );
+}
+
+/**
+ * `Conv2DBackpropFilter` for the wasm backend: dW[K, CO] = im2col(x)ᵀ · dy[M, CO] (M = N·OH·OW,
+ * K = FH·FW·CI), im2col written into wasm memory, the product by wasm's own BatchMatMul.
+ */
+export function wasmConv2DBackpropFilter(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const info = filterGradInfo(x, dy, args.attrs as unknown as FilterAttrs, "wasm");
+  const g = geometryOf(info);
+  const m = g.batchSize * g.outHeight * g.outWidth;
+  const k = g.filterHeight * g.filterWidth * g.inChannels;
+  let cols: tf.TensorInfo;
+  if (isPointwise(g)) {
+    cols = { dataId: x.dataId, shape: [1, m, k], dtype: "float32" };
+  } else {
+    cols = backend.makeOutput([1, m, k], "float32");
+    im2col(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >> 2, wasmOffset(backend, cols) >> 2);
+  }
+  const dy3: tf.TensorInfo = {
+    dataId: dy.dataId,
+    shape: [1, m, info.outChannels],
+    dtype: "float32",
+  };
+  const out = wasmMatMul(backend, cols, dy3, true, false);
+  if (cols.dataId !== x.dataId) wasmDispose(backend, cols);
+  return { dataId: out.dataId, shape: info.filterShape, dtype: "float32" };
+}
+
+/**
+ * Registers the pure-wasm kernels that tfjs's wasm backend lacks (`Conv2DBackpropFilter`).
+ * Idempotent; leaves a kernel alone when the wasm backend already has one under that name.
+ */
+export function registerWasmGapKernels(): void {
+  if (tf.getKernel("Conv2DBackpropFilter", "wasm") === undefined) {
+    tf.registerKernel({
+      kernelName: "Conv2DBackpropFilter",
+      backendName: "wasm",
+      kernelFunc: wasmConv2DBackpropFilter as unknown as tf.KernelFunc,
+    });
+  }
+}
