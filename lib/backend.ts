@@ -1,23 +1,43 @@
 /**
  * Selects and initialises the TensorFlow.js backend.
  *
- * The wasm backend (SIMD) is the default: it is the fastest pure-tfjs backend on this CPU. Its
- * binaries are loaded from the npm package on disk, never from the network. `KMNIST_BACKEND`
- * (`wasm` or `cpu`) overrides the choice.
+ * Three choices:
+ * - `blas` (the default when OpenBLAS is installed): the wasm backend with its heavy kernels (MatMul,
+ *   fused MatMul, the convolutions and their gradients) replaced by OpenBLAS sgemm ones called
+ *   through Deno's FFI on wasm memory (lib/kernels/). `tf.getBackend()` still says `"wasm"`.
+ * - `wasm`: tfjs's wasm backend (SIMD), plus the Conv2DBackpropFilter kernel it lacks; the fastest
+ *   pure-tfjs backend here, and the fallback (with a one-time notice on stderr) without OpenBLAS.
+ * - `cpu`: tfjs's reference JS kernels.
+ *
+ * The wasm binaries are loaded from the npm package on disk, never from the network.
+ * `KMNIST_BACKEND` (`blas`, `wasm` or `cpu`) overrides the default.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { registerWasmGapKernels } from "./kernels/wasm_conv.ts";
+import {
+  fastKernelsUnavailableReason,
+  registerFastKernels,
+  registerWasmGapKernels,
+  unregisterFastKernels,
+} from "./kernels/mod.ts";
 
 /** Names of the backends this project can run on. */
-export type BackendName = "wasm" | "cpu";
+export type BackendName = "blas" | "wasm" | "cpu";
 
 /** What {@link initBackend} selected. */
 export interface BackendInfo {
-  /** The tfjs backend now active. */
+  /** The backend now active (`blas` runs on tfjs's `wasm` backend: see {@link tfjsBackend}). */
   name: BackendName;
+  /** What `tf.getBackend()` reports: `wasm` for both `blas` and `wasm`. */
+  tfjsBackend: "wasm" | "cpu";
+  /** Whether the OpenBLAS kernels are active. */
+  blas: boolean;
+  /** The OpenBLAS file in use, when {@link blas}. */
+  blasLibrary?: string;
+  /** Why `blas` was requested (or the default) but `wasm` runs instead. */
+  fallbackReason?: string;
   /** Whether the wasm backend runs its SIMD build (always false on cpu). */
   simd: boolean;
   /** Whether the wasm backend runs multi-threaded (always false on cpu). */
@@ -26,11 +46,13 @@ export interface BackendInfo {
 
 /** Options for {@link initBackend}. */
 export interface InitBackendOptions {
-  /** Backend to use; defaults to `KMNIST_BACKEND` or `"wasm"`. */
+  /** Backend to use; defaults to `KMNIST_BACKEND`, else `"blas"` (or `"wasm"` without OpenBLAS). */
   backend?: BackendName;
 }
 
-const BACKENDS: readonly BackendName[] = ["wasm", "cpu"];
+const BACKENDS: readonly BackendName[] = ["blas", "wasm", "cpu"];
+
+let fallbackNoticeShown = false;
 
 let wasmPathsSet = false;
 
@@ -48,9 +70,9 @@ export function wasmDirectory(): string {
  * @throws Error naming the backend and the fix when it cannot start.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const requested = options.backend ??
+  let requested = options.backend ??
     (Deno.env.get("KMNIST_BACKEND") as BackendName | undefined) ??
-    "wasm";
+    "blas";
   if (!BACKENDS.includes(requested)) {
     throw new Error(
       `Unknown backend "${requested}" (from KMNIST_BACKEND or options): use one of ${
@@ -58,7 +80,20 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       }.`,
     );
   }
-  if (requested === "wasm" && !wasmPathsSet) {
+  let fallbackReason: string | undefined;
+  if (requested === "blas") {
+    const reason = fastKernelsUnavailableReason();
+    if (reason !== "") {
+      fallbackReason = reason;
+      requested = "wasm";
+      if (!fallbackNoticeShown) {
+        fallbackNoticeShown = true;
+        console.error(`kmnist: falling back to the pure wasm backend (slower): ${reason}`);
+      }
+    }
+  }
+  const tfjsBackend = requested === "cpu" ? "cpu" : "wasm";
+  if (tfjsBackend === "wasm" && !wasmPathsSet) {
     const dir = wasmDirectory();
     const file = new URL("tfjs-backend-wasm-simd.wasm", dir);
     try {
@@ -72,14 +107,30 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     setWasmPaths(dir);
     wasmPathsSet = true;
   }
-  if (requested === "wasm") registerWasmGapKernels();
-  if (tf.getBackend() !== requested) {
-    const ok = await tf.setBackend(requested);
-    if (!ok) throw new Error(`tfjs could not initialise the "${requested}" backend.`);
+  let blasLibrary: string | undefined;
+  if (requested === "blas") {
+    blasLibrary = registerFastKernels()?.path;
+  } else if (requested === "wasm") {
+    unregisterFastKernels();
+    registerWasmGapKernels();
+  }
+  if (tf.getBackend() !== tfjsBackend) {
+    const ok = await tf.setBackend(tfjsBackend);
+    if (!ok) throw new Error(`tfjs could not initialise the "${tfjsBackend}" backend.`);
   }
   await tf.ready();
-  const simd = requested === "wasm" && Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
-  const threads = requested === "wasm" &&
+  const simd = tfjsBackend === "wasm" &&
+    Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
+  const threads = tfjsBackend === "wasm" &&
     Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT"));
-  return { name: requested, simd, threads };
+  const info: BackendInfo = {
+    name: requested,
+    tfjsBackend,
+    blas: requested === "blas",
+    simd,
+    threads,
+  };
+  if (blasLibrary !== undefined) info.blasLibrary = blasLibrary;
+  if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
+  return info;
 }

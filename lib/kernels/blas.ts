@@ -1,0 +1,188 @@
+/**
+ * OpenBLAS `cblas_sgemm` through Deno's FFI, on any Float32Array-backed memory (the wasm backend's
+ * heap, or plain arrays).
+ *
+ * The library is Debian's `libopenblas0-pthread` (installed by tools/install_system_deps.sh);
+ * `KMNIST_OPENBLAS` names another file. Needs `--allow-ffi`.
+ *
+ * @module
+ */
+
+/** Candidate paths of the pthread OpenBLAS, best first. */
+export const OPENBLAS_CANDIDATES: readonly string[] = [
+  "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/libopenblas.so.0",
+];
+
+const CBLAS_ROW_MAJOR = 101;
+const CBLAS_NO_TRANS = 111;
+const CBLAS_TRANS = 112;
+
+const SYMBOLS = {
+  cblas_sgemm: {
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "pointer",
+      "i32",
+      "pointer",
+      "i32",
+      "f32",
+      "pointer",
+      "i32",
+    ],
+    result: "void",
+  },
+  openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+  openblas_get_num_threads: { parameters: [], result: "i32" },
+} as const;
+
+/** A loaded OpenBLAS. */
+export interface Blas {
+  /** The file that was loaded. */
+  path: string;
+  /** Threads OpenBLAS uses. */
+  threads: number;
+  /**
+   * Row-major C[m,n] = alpha · op(A) · op(B) + beta · C, every matrix a float offset into `heap`
+   * (op(A) is [m,k]; A is stored [k,m] when `transA`). Leading dimensions are the stored row
+   * lengths unless given.
+   */
+  sgemm(args: SgemmArgs): void;
+}
+
+/** Arguments of {@link Blas.sgemm}. */
+export interface SgemmArgs {
+  /** The memory that holds A, B and C. */
+  heap: Float32Array;
+  /** Rows of op(A) and C. */
+  m: number;
+  /** Columns of op(B) and C. */
+  n: number;
+  /** Inner dimension. */
+  k: number;
+  /** Float offset of A in `heap`. */
+  a: number;
+  /** Float offset of B in `heap`. */
+  b: number;
+  /** Float offset of C in `heap`. */
+  c: number;
+  /** A is stored transposed ([k, m]). */
+  transA?: boolean;
+  /** B is stored transposed ([n, k]). */
+  transB?: boolean;
+  /** Scale of the product (1). */
+  alpha?: number;
+  /** Scale of the old C (0: overwrite). */
+  beta?: number;
+}
+
+let cached: Blas | null | undefined;
+let loadError = "";
+
+/** Why {@link loadBlas} returned null (empty when it did not). */
+export function blasLoadError(): string {
+  return loadError;
+}
+
+/**
+ * Loads OpenBLAS once (later calls return the same object), or returns null when it is absent or
+ * FFI is not allowed; {@link blasLoadError} then says why.
+ */
+export function loadBlas(): Blas | null {
+  if (cached !== undefined) return cached;
+  const override = Deno.env.get("KMNIST_OPENBLAS");
+  const candidates = override ? [override] : OPENBLAS_CANDIDATES;
+  const errors: string[] = [];
+  for (const path of candidates) {
+    try {
+      Deno.statSync(path);
+    } catch {
+      errors.push(`${path}: not found`);
+      continue;
+    }
+    try {
+      const lib = Deno.dlopen(path, SYMBOLS);
+      cached = makeBlas(path, lib);
+      return cached;
+    } catch (error) {
+      errors.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+  loadError = `OpenBLAS could not be loaded (${errors.join("; ")}). Install Debian's ` +
+    `libopenblas0-pthread (bash tools/install_system_deps.sh), set KMNIST_OPENBLAS to the library ` +
+    `file, and run deno with --allow-ffi.`;
+  cached = null;
+  return null;
+}
+
+function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas {
+  const requested = Number(Deno.env.get("KMNIST_BLAS_THREADS") ?? "0");
+  if (requested > 0) lib.symbols.openblas_set_num_threads(requested);
+  let lastBuffer: ArrayBufferLike | null = null;
+  let base: Deno.PointerValue = null;
+  const ptr = (heap: Float32Array, offset: number): Deno.PointerValue => {
+    if (heap.buffer !== lastBuffer) {
+      lastBuffer = heap.buffer;
+      base = Deno.UnsafePointer.of(new Uint8Array(heap.buffer as ArrayBuffer));
+    }
+    return Deno.UnsafePointer.offset(
+      base as Deno.PointerObject,
+      heap.byteOffset + offset * 4,
+    );
+  };
+  return {
+    path,
+    threads: lib.symbols.openblas_get_num_threads(),
+    sgemm(s: SgemmArgs): void {
+      const transA = s.transA ?? false;
+      const transB = s.transB ?? false;
+      const lda = transA ? s.m : s.k;
+      const ldb = transB ? s.k : s.n;
+      lib.symbols.cblas_sgemm(
+        CBLAS_ROW_MAJOR,
+        transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
+        transB ? CBLAS_TRANS : CBLAS_NO_TRANS,
+        s.m,
+        s.n,
+        s.k,
+        s.alpha ?? 1,
+        ptr(s.heap, s.a),
+        lda,
+        ptr(s.heap, s.b),
+        ldb,
+        s.beta ?? 0,
+        ptr(s.heap, s.c),
+        s.n,
+      );
+    },
+  };
+}
+
+/**
+ * Measures this machine's sgemm rate through FFI (n x n x n, float32), in GFLOP/s: the best of
+ * `repeats` timed calls after one warm-up.
+ */
+export function measureSgemm(blas: Blas, options: { n?: number; repeats?: number } = {}): number {
+  const n = options.n ?? 1024;
+  const repeats = options.repeats ?? 5;
+  const heap = new Float32Array(3 * n * n);
+  for (let i = 0; i < 2 * n * n; i++) heap[i] = ((i * 2654435761) % 1000) / 1000 - 0.5;
+  const args: SgemmArgs = { heap, m: n, n, k: n, a: 0, b: n * n, c: 2 * n * n };
+  blas.sgemm(args);
+  let best = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    blas.sgemm(args);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (2 * n * n * n) / (best * 1e6);
+}
