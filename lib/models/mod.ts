@@ -1,0 +1,96 @@
+/**
+ * The four autoencoders behind one interface.
+ *
+ * ```ts
+ * import { buildModel } from "../lib/models/mod.ts";
+ * const model = buildModel({ kind: "conv", seed: 0 });
+ * console.log(model.summary(), model.countParams()); // 278,369 parameters
+ * ```
+ *
+ * @module
+ */
+import type { Autoencoder, AutoencoderKind } from "./common.ts";
+import { AUTOENCODER_KINDS } from "./common.ts";
+import { buildConvolutional } from "./convolutional.ts";
+import { buildMultilayer } from "./multilayer.ts";
+import { buildVanilla } from "./vanilla.ts";
+import { buildVariational } from "./variational.ts";
+
+export {
+  type Autoencoder,
+  AUTOENCODER_KINDS,
+  type AutoencoderConfig,
+  type AutoencoderKind,
+  binaryCrossEntropyPerImage,
+  deriveSeed,
+  gaussianKl,
+  IMAGE_SIDE,
+  inChunks,
+  type LossOptions,
+  type LossTerms,
+  MAX_INFERENCE_BATCH,
+  meanSquaredError,
+  PIXELS,
+} from "./common.ts";
+export { buildVanilla, type VanillaOptions } from "./vanilla.ts";
+export { buildMultilayer, type MultilayerOptions } from "./multilayer.ts";
+export { buildConvolutional, type ConvolutionalOptions } from "./convolutional.ts";
+export {
+  buildVariational,
+  isVariational,
+  type Posterior,
+  vaeNoiseSeed,
+  type VariationalAutoencoder,
+  type VariationalOptions,
+} from "./variational.ts";
+
+/** Options for {@link buildModel}. */
+export interface BuildModelOptions {
+  /** Which family: "vanilla", "multilayer", "conv" or "vae". */
+  kind: AutoencoderKind;
+  /** Latent size (default 32; 2 for the VAE). */
+  latentDim?: number;
+  /** Seed of the initialisers (and the VAE's noise). Default 0. */
+  seed?: number;
+  /** Multilayer only: hidden widths from the image inwards (default [256, 128]). */
+  hidden?: readonly number[];
+}
+
+/** Accepted spellings of each kind (the CLI and notebooks may say "convolutional"). */
+const ALIASES: Record<string, AutoencoderKind> = {
+  vanilla: "vanilla",
+  dense: "vanilla",
+  multilayer: "multilayer",
+  deep: "multilayer",
+  conv: "conv",
+  convolutional: "conv",
+  vae: "vae",
+  variational: "vae",
+};
+
+/** Parses a kind name (or alias such as "convolutional"), throwing on an unknown one. */
+export function parseKind(name: string): AutoencoderKind {
+  const kind = ALIASES[name.toLowerCase()];
+  if (kind === undefined) {
+    throw new Error(
+      `Unknown model kind "${name}": use one of ${AUTOENCODER_KINDS.join(", ")}.`,
+    );
+  }
+  return kind;
+}
+
+/** Builds a fresh, seeded autoencoder of the given kind. */
+export function buildModel(options: BuildModelOptions): Autoencoder {
+  const kind = parseKind(options.kind);
+  const { latentDim, seed } = options;
+  switch (kind) {
+    case "vanilla":
+      return buildVanilla({ latentDim, seed });
+    case "multilayer":
+      return buildMultilayer({ latentDim, seed, hidden: options.hidden });
+    case "conv":
+      return buildConvolutional({ latentDim, seed });
+    case "vae":
+      return buildVariational({ latentDim, seed });
+  }
+}

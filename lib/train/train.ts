@@ -1,0 +1,376 @@
+/**
+ * One training loop for all four autoencoders: seeded shuffling, a validation pass per epoch,
+ * history, throughput, progress callbacks, checkpoints, resumption and a stop on non-finite loss.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { batchIndices, type ImageSet, imagesToTensor } from "../data/mod.ts";
+import { type Autoencoder, deriveSeed, type LossTerms } from "../models/mod.ts";
+import { createOptimizer } from "./optimizer.ts";
+import {
+  autoProgress,
+  type EpochRecord,
+  jupyterProgress,
+  terminalProgress,
+  type TrainBeginInfo,
+  type TrainingCallbacks,
+} from "./progress.ts";
+import { saveCheckpoint } from "./checkpoint.ts";
+
+/** Gaussian input noise for denoising: inputs become clip(x + stddev * N(0, 1), 0, 1). */
+export interface NoiseOptions {
+  /** Standard deviation of the noise (in units of the [0,1] pixel range). */
+  stddev: number;
+  /** Seed of the noise; each step draws from a seed derived from it and the step. Default 0. */
+  seed?: number;
+  /** Clip the noisy image to [0,1] (default true). */
+  clip?: boolean;
+}
+
+/**
+ * A corruption of the inputs: training feeds `corrupt(x, step)` to the model and asks for `x`.
+ * `step` is the global step (negative during validation); use it to seed any randomness.
+ */
+export type CorruptFn = (clean: tf.Tensor4D, step: number) => tf.Tensor4D;
+
+/** Where training stands: JSON-able, stored in checkpoints, and what resuming continues from. */
+export interface TrainingState {
+  /** Epochs completed. */
+  epoch: number;
+  /** Optimizer steps taken. */
+  step: number;
+  /** One record per completed epoch. */
+  history: EpochRecord[];
+  /** Seed of the batch shuffling. */
+  seed: number;
+  /** Images per batch. */
+  batchSize: number;
+  /** Adam's step size. */
+  learningRate: number;
+  /** Training images per epoch. */
+  trainCount: number;
+  /** The denoising noise, when training used it. */
+  noise?: NoiseOptions;
+}
+
+/** Progress reporting choice: a reporter kind, or none. */
+export type ProgressKind = "auto" | "terminal" | "jupyter" | "none";
+
+/** Options for {@link train}. */
+export interface TrainOptions {
+  /** Training images (shuffled every epoch). */
+  train: ImageSet;
+  /** Validation images, evaluated after every epoch (optional). */
+  validation?: ImageSet;
+  /** Epoch to stop after, counting resumed ones (default 10). */
+  epochs?: number;
+  /** Images per batch (default 128). */
+  batchSize?: number;
+  /** Seed of the shuffling (default 0; epoch e shuffles with a seed derived from it and e). */
+  seed?: number;
+  /** Adam's step size (default 1e-3); ignored when `optimizer` is given. */
+  learningRate?: number;
+  /** The optimizer to use (the caller keeps and disposes it); a fresh Adam otherwise. */
+  optimizer?: tf.Optimizer;
+  /** Continue from this state (e.g. `loadCheckpoint(...).state`, with its optimizer). */
+  resume?: TrainingState;
+  /** Denoising: train on noisy inputs against clean targets. */
+  noise?: NoiseOptions;
+  /** Denoising with any corruption (overrides `noise`); the function must not keep its input. */
+  corrupt?: CorruptFn;
+  /** Hooks called during training (in addition to the progress reporter). */
+  callbacks?: TrainingCallbacks | TrainingCallbacks[];
+  /** Shorthand for a callbacks object with just `onBatchEnd`. */
+  onProgress?: TrainingCallbacks["onBatchEnd"];
+  /** Built-in progress reporter (default "auto": Jupyter in the kernel, else terminal). */
+  progress?: ProgressKind;
+  /** Images per validation chunk (default 1000). */
+  validationBatchSize?: number;
+  /** Save a checkpoint here after every epoch (atomic files; see `saveCheckpoint`). */
+  checkpointDirectory?: string;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  /** One record per epoch, resumed ones included. */
+  history: EpochRecord[];
+  /** Where training stopped (pass as `resume` to continue). */
+  state: TrainingState;
+  /** Wall seconds of this call. */
+  wallSeconds: number;
+  /** Training images per second over this call (validation excluded). */
+  imagesPerSecond: number;
+}
+
+/** Thrown when the loss stops being finite: names the epoch and the step. */
+export class NonFiniteLossError extends Error {
+  /** 1-based epoch where it happened. */
+  readonly epoch: number;
+  /** 1-based batch within the epoch. */
+  readonly batch: number;
+  /** Global optimizer step (1-based) that produced it. */
+  readonly step: number;
+  /** The loss value (NaN or ±Infinity). */
+  readonly loss: number;
+
+  /** @param details where and what. */
+  constructor(details: { epoch: number; batch: number; step: number; loss: number; lr: number }) {
+    super(
+      `Training stopped: the loss is ${details.loss} at epoch ${details.epoch}, batch ` +
+        `${details.batch} (global step ${details.step}). The weights were not updated with this ` +
+        `step. Lower the learning rate (now ${details.lr}) or check the inputs for NaN/Infinity.`,
+    );
+    this.name = "NonFiniteLossError";
+    this.epoch = details.epoch;
+    this.batch = details.batch;
+    this.step = details.step;
+    this.loss = details.loss;
+  }
+}
+
+/** The seed of the batch order of (0-based) epoch `epoch` for shuffling seed `seed`. */
+export function epochShuffleSeed(seed: number, epoch: number): number {
+  return deriveSeed(seed, epoch);
+}
+
+/** A {@link CorruptFn} adding seeded Gaussian noise (see {@link NoiseOptions}). */
+export function gaussianNoise(options: NoiseOptions): CorruptFn {
+  const { stddev, seed = 0, clip = true } = options;
+  if (!(stddev >= 0)) throw new Error(`noise.stddev must be >= 0, got ${stddev}.`);
+  return (clean, step) =>
+    tf.tidy(() => {
+      const noisy = tf.add(
+        clean,
+        tf.randomNormal(clean.shape, 0, stddev, "float32", deriveSeed(seed, step + (1 << 22))),
+      );
+      return (clip ? tf.clipByValue(noisy, 0, 1) : noisy) as tf.Tensor4D;
+    });
+}
+
+function checkOptions(options: TrainOptions, epochs: number, batchSize: number): void {
+  if (!Number.isInteger(epochs) || epochs < 0) {
+    throw new Error(`train: epochs must be a non-negative integer, got ${epochs}.`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new Error(`train: batchSize must be a positive integer, got ${batchSize}.`);
+  }
+  if (options.train.count < 1) throw new Error("train: the training set is empty.");
+}
+
+function resolveCallbacks(options: TrainOptions): TrainingCallbacks[] {
+  const list: TrainingCallbacks[] = [];
+  const progress = options.progress ?? "auto";
+  if (progress === "auto") list.push(autoProgress());
+  else if (progress === "terminal") list.push(terminalProgress());
+  else if (progress === "jupyter") list.push(jupyterProgress());
+  if (options.callbacks) {
+    list.push(...(Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks]));
+  }
+  if (options.onProgress) list.push({ onBatchEnd: options.onProgress });
+  return list;
+}
+
+/** Mean loss terms of a model over a set, in chunks (no gradients). */
+export function evaluateLoss(
+  model: Autoencoder,
+  set: ImageSet,
+  options: { batchSize?: number; corrupt?: CorruptFn } = {},
+): { loss: number; reconstruction?: number; kl?: number } {
+  const chunk = options.batchSize ?? 1000;
+  let loss = 0, reconstruction = 0, kl = 0, hasTerms = false;
+  const batches = batchIndices(set.count, { batchSize: chunk, shuffle: false });
+  batches.forEach((indices, i) => {
+    const values = tf.tidy(() => {
+      const clean = imagesToTensor(set, indices);
+      // Validation uses fixed negative "steps": the same noise every epoch.
+      const step = -(i + 1);
+      const input = options.corrupt ? options.corrupt(clean, step) : clean;
+      const terms = model.lossTerms(input, { target: clean, step });
+      return tf.stack([terms.loss, terms.reconstruction ?? terms.loss, terms.kl ?? terms.loss]);
+    });
+    const [l, r, k] = values.dataSync();
+    values.dispose();
+    loss += l * indices.length;
+    reconstruction += r * indices.length;
+    kl += k * indices.length;
+    hasTerms = model.kind === "vae";
+  });
+  const n = set.count;
+  return hasTerms ? { loss: loss / n, reconstruction: reconstruction / n, kl: kl / n } : {
+    loss: loss / n,
+  };
+}
+
+/** Lets the event loop run (Jupyter display messages, timers) without slowing training much. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Trains `model` in place with Adam on mini-batches, validating after every epoch.
+ *
+ * Reproducible: the batch order of epoch e depends only on (seed, e), the VAE's sampling noise and
+ * the denoising noise only on their seeds and the global step, so a run resumed from a checkpoint
+ * (`resume` + the saved optimizer) gives the same history as an uninterrupted one.
+ *
+ * @throws NonFiniteLossError when a batch's loss is NaN or infinite (before applying that step).
+ */
+export async function train(model: Autoencoder, options: TrainOptions): Promise<TrainResult> {
+  const resume = options.resume;
+  const epochs = options.epochs ?? 10;
+  const batchSize = options.batchSize ?? resume?.batchSize ?? 128;
+  const seed = options.seed ?? resume?.seed ?? 0;
+  const learningRate = options.learningRate ?? resume?.learningRate ?? 1e-3;
+  checkOptions(options, epochs, batchSize);
+  if (resume) {
+    const mismatch = [
+      ["batchSize", resume.batchSize, batchSize],
+      ["seed", resume.seed, seed],
+      ["trainCount", resume.trainCount, options.train.count],
+    ].filter(([, a, b]) => a !== b);
+    if (mismatch.length > 0) {
+      throw new Error(
+        `train: cannot resume: ${
+          mismatch.map(([k, a, b]) => `${k} was ${a}, now ${b}`).join("; ")
+        }. Resume with the options of the original run.`,
+      );
+    }
+  }
+  const corrupt = options.corrupt ?? (options.noise ? gaussianNoise(options.noise) : undefined);
+  const ownOptimizer = options.optimizer === undefined;
+  const optimizer = options.optimizer ?? createOptimizer({ learningRate });
+  const callbacks = resolveCallbacks(options);
+  const history: EpochRecord[] = resume ? resume.history.map((r) => ({ ...r })) : [];
+  const startEpoch = resume?.epoch ?? 0;
+  let step = resume?.step ?? 0;
+  const train = options.train;
+  const batchesPerEpoch = Math.ceil(train.count / batchSize);
+  const info: TrainBeginInfo = {
+    kind: model.kind,
+    startEpoch,
+    epochs,
+    batchesPerEpoch,
+    trainCount: train.count,
+    validationCount: options.validation?.count ?? 0,
+  };
+  const state = (): TrainingState => ({
+    epoch: history.length,
+    step,
+    history: history.map((r) => ({ ...r })),
+    seed,
+    batchSize,
+    learningRate,
+    trainCount: train.count,
+    ...(options.noise ? { noise: { ...options.noise } } : {}),
+  });
+
+  const started = performance.now();
+  let trainSeconds = 0;
+  let trainImages = 0;
+  try {
+    for (const cb of callbacks) await cb.onTrainBegin?.(info);
+    let lastYield = performance.now();
+    for (let epoch = startEpoch; epoch < epochs; epoch++) {
+      const epochStart = performance.now();
+      const batches = batchIndices(train.count, {
+        batchSize,
+        seed: epochShuffleSeed(seed, epoch),
+      });
+      let sumLoss = 0, sumRec = 0, sumKl = 0, seen = 0;
+      for (let b = 0; b < batches.length; b++) {
+        const indices = batches[b];
+        step++;
+        const clean = imagesToTensor(train, indices);
+        const input = corrupt ? corrupt(clean, step) : clean;
+        let terms: LossTerms | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          terms = model.lossTerms(input, { target: clean, step });
+          if (terms.reconstruction) tf.keep(terms.reconstruction);
+          if (terms.kl) tf.keep(terms.kl);
+          return terms.loss;
+        }, model.trainableVariables);
+        const loss = value.dataSync()[0];
+        const rec = terms?.reconstruction?.dataSync()[0];
+        const kl = terms?.kl?.dataSync()[0];
+        tf.dispose([value, terms?.reconstruction, terms?.kl]);
+        if (input !== clean) input.dispose();
+        clean.dispose();
+        if (!Number.isFinite(loss)) {
+          tf.dispose(grads);
+          throw new NonFiniteLossError({
+            epoch: epoch + 1,
+            batch: b + 1,
+            step,
+            loss,
+            lr: learningRate,
+          });
+        }
+        optimizer.applyGradients(grads);
+        tf.dispose(grads);
+        sumLoss += loss * indices.length;
+        if (rec !== undefined) sumRec += rec * indices.length;
+        if (kl !== undefined) sumKl += kl * indices.length;
+        seen += indices.length;
+        const elapsed = (performance.now() - epochStart) / 1000;
+        const rate = seen / Math.max(elapsed, 1e-9);
+        for (const cb of callbacks) {
+          await cb.onBatchEnd?.({
+            epoch: epoch + 1,
+            epochs,
+            batch: b + 1,
+            batches: batches.length,
+            step,
+            loss,
+            meanLoss: sumLoss / seen,
+            imagesPerSecond: rate,
+            etaSeconds: (train.count - seen) / rate,
+          });
+        }
+        if (performance.now() - lastYield > 200) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+      }
+      const epochTrainSeconds = (performance.now() - epochStart) / 1000;
+      trainSeconds += epochTrainSeconds;
+      trainImages += seen;
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        trainLoss: sumLoss / seen,
+        seconds: 0,
+        imagesPerSecond: seen / Math.max(epochTrainSeconds, 1e-9),
+      };
+      if (model.kind === "vae") {
+        record.trainReconstruction = sumRec / seen;
+        record.trainKl = sumKl / seen;
+      }
+      if (options.validation && options.validation.count > 0) {
+        const val = evaluateLoss(model, options.validation, {
+          batchSize: options.validationBatchSize,
+          corrupt,
+        });
+        record.valLoss = val.loss;
+        if (val.kl !== undefined) {
+          record.valReconstruction = val.reconstruction;
+          record.valKl = val.kl;
+        }
+      }
+      record.seconds = (performance.now() - epochStart) / 1000;
+      history.push(record);
+      if (options.checkpointDirectory) {
+        await saveCheckpoint(options.checkpointDirectory, { model, optimizer, state: state() });
+      }
+      for (const cb of callbacks) await cb.onEpochEnd?.(record, info);
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.(history);
+  } finally {
+    if (ownOptimizer) optimizer.dispose();
+  }
+  return {
+    history: history.map((r) => ({ ...r })),
+    state: state(),
+    wallSeconds: (performance.now() - started) / 1000,
+    imagesPerSecond: trainImages / Math.max(trainSeconds, 1e-9),
+  };
+}
