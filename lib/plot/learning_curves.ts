@@ -1,0 +1,292 @@
+/**
+ * Learning curves: loss per epoch for several series, one or more panels (e.g. the VAE's
+ * reconstruction and KL terms side by side), nice ticks, optional log scale.
+ *
+ * @module
+ */
+import type { SKRSContext2D } from "@napi-rs/canvas";
+import { type Box, drawAxes, drawFigureTitle, linearScale, logScale, type Scale } from "./axes.ts";
+import { Figure } from "./figure.ts";
+import { checkFiniteArray } from "./input.ts";
+import { drawLegend, type LegendEntry, type LegendLayout, legendLayout } from "./legend.ts";
+import { seriesColor } from "./palette.ts";
+
+/** One curve. */
+export interface CurveSeries {
+  /** Legend text, e.g. "train" or "conv AE (val)". */
+  name: string;
+  /** One value per epoch. */
+  values: ArrayLike<number>;
+  /** The x value of each point (default 1, 2, ..., n). */
+  epochs?: ArrayLike<number>;
+  /** Draw dashed (e.g. validation curves). */
+  dashed?: boolean;
+  /** CSS colour (default: the palette colour of the series name, same across panels). */
+  color?: string;
+}
+
+/** One panel of curves sharing axes. */
+export interface CurvePanel {
+  /** Panel title, e.g. "reconstruction (BCE)". */
+  title?: string;
+  /** The curves. */
+  series: readonly CurveSeries[];
+  /** y axis label (default the figure's `yLabel`). */
+  yLabel?: string;
+  /** Log-scale y axis (default the figure's `logY`). */
+  logY?: boolean;
+}
+
+/** Options of {@link learningCurves}: give `series` (one panel) or `panels`. */
+export interface LearningCurvesOptions {
+  /** Curves of a single panel. */
+  series?: readonly CurveSeries[];
+  /** Several panels, laid out left to right (wrapping after `columns`). */
+  panels?: readonly CurvePanel[];
+  /** Figure title. */
+  title?: string;
+  /** x axis label (default "epoch"). */
+  xLabel?: string;
+  /** y axis label (default "loss"). */
+  yLabel?: string;
+  /** Log-scale y axes (default false). */
+  logY?: boolean;
+  /** Panels per row (default: all in one row, at most 3). */
+  columns?: number;
+  /** Size of each panel's plot area (default 340 x 220). */
+  panelSize?: readonly [number, number];
+  /** Draw a dot at each point (default: when a series has at most 40 points). */
+  markers?: boolean;
+  /** PNG scale (default 2). */
+  scale?: number;
+}
+
+/** Geometry of one panel. */
+export interface CurvePanelLayout {
+  /** The plot area. */
+  area: Box;
+  /** The x scale (epochs). */
+  x: Scale;
+  /** The y scale (values). */
+  y: Scale;
+  /** Data point to logical pixel. */
+  toPixel(epoch: number, value: number): [number, number];
+  /** The legend's geometry. */
+  legend: LegendLayout;
+  /** The colour each series was drawn in. */
+  colors: string[];
+}
+
+/** Geometry of a {@link learningCurves} figure. */
+export interface LearningCurvesLayout {
+  /** One entry per panel. */
+  panels: CurvePanelLayout[];
+}
+
+/**
+ * Loss (or any metric) against epoch.
+ *
+ * ```ts
+ * learningCurves({ title: "Dense AE", series: [
+ *   { name: "train", values: history.trainLoss },
+ *   { name: "validation", values: history.validationLoss, dashed: true },
+ * ] });
+ * learningCurves({ title: "VAE", panels: [
+ *   { title: "reconstruction", series: [...] }, { title: "KL", series: [...] },
+ * ] });
+ * ```
+ *
+ * @throws Error for no series, empty or non-finite values, epochs of a different length than
+ *   values, or non-positive values on a log axis.
+ */
+export function learningCurves(options: LearningCurvesOptions): Figure<LearningCurvesLayout> {
+  const where = "learningCurves";
+  const panels: readonly CurvePanel[] = options.panels ??
+    (options.series ? [{ series: options.series }] : []);
+  if (panels.length === 0 || panels.some((p) => !p.series || p.series.length === 0)) {
+    throw new Error(`${where}: no curves; pass series: [{ name, values }] or panels.`);
+  }
+  const names: string[] = [];
+  for (const panel of panels) {
+    for (const s of panel.series) if (!names.includes(s.name)) names.push(s.name);
+  }
+  const prepared = panels.map((panel, p) =>
+    panel.series.map((s, i) => {
+      const label = `panels[${p}].series[${i}] "${s.name}"`;
+      checkFiniteArray(where, `${label}.values`, s.values);
+      let epochs: ArrayLike<number>;
+      if (s.epochs !== undefined) {
+        checkFiniteArray(where, `${label}.epochs`, s.epochs);
+        if (s.epochs.length !== s.values.length) {
+          throw new Error(
+            `${where}: ${label} has ${s.values.length} values but ${s.epochs.length} epochs; ` +
+              `pass one epoch per value.`,
+          );
+        }
+        epochs = s.epochs;
+      } else epochs = Array.from(s.values, (_, k) => k + 1);
+      return {
+        name: s.name,
+        values: Array.from(s.values),
+        epochs: Array.from(epochs),
+        dashed: s.dashed ?? false,
+        color: s.color ?? seriesColor(names.indexOf(s.name)),
+      };
+    })
+  );
+  const [pw, ph] = options.panelSize ?? [340, 220];
+  const columns = Math.min(panels.length, options.columns ?? Math.min(3, panels.length));
+  const rowsCount = Math.ceil(panels.length / columns);
+  const marginLeft = 70;
+  const marginRight = 16;
+  const marginTop = panels.some((p) => p.title) ? 34 : 14;
+  const marginBottom = 50;
+  const top = options.title ? 36 : 0;
+  const cellW = marginLeft + pw + marginRight;
+  const cellH = marginTop + ph + marginBottom;
+  const layouts: CurvePanelLayout[] = prepared.map((series, p) => {
+    const col = p % columns;
+    const row = Math.floor(p / columns);
+    const area: Box = {
+      x: col * cellW + marginLeft,
+      y: top + row * cellH + marginTop,
+      width: pw,
+      height: ph,
+    };
+    const allX = series.flatMap((s) => s.epochs);
+    const allY = series.flatMap((s) => s.values);
+    const logY = panels[p].logY ?? options.logY ?? false;
+    const xMin = Math.min(...allX);
+    const xMax = Math.max(...allX);
+    const x = linearScale([xMin, xMax], [area.x, area.x + area.width], {
+      nice: false,
+      integer: allX.every(Number.isInteger),
+      tickCount: Math.min(8, Math.max(1, xMax - xMin)),
+    });
+    if (logY) {
+      const bad = allY.findIndex((v) => v <= 0);
+      if (bad >= 0) {
+        throw new Error(
+          `${where}: panel ${p} uses a log y axis but holds the value ${allY[bad]}; log axes ` +
+            `need positive values (use logY: false).`,
+        );
+      }
+    }
+    const yMin = Math.min(...allY);
+    const yMax = Math.max(...allY);
+    const yRange: [number, number] = [area.y + area.height, area.y];
+    const y = logY ? logScale([yMin, yMax], yRange) : linearScale([yMin, yMax], yRange);
+    const entries = legendEntries(series);
+    const size = legendLayout(entries, 0, 0).box;
+    const legend = bestLegendPlace(entries, area, size, series, x, y);
+    return {
+      area,
+      x,
+      y,
+      toPixel: (epoch: number, value: number): [number, number] => [x.map(epoch), y.map(value)],
+      legend,
+      colors: series.map((s) => s.color),
+    };
+  });
+  const width = columns * cellW;
+  const height = top + rowsCount * cellH;
+  const draw = (ctx: SKRSContext2D) => {
+    if (options.title) drawFigureTitle(ctx, options.title, width);
+    prepared.forEach((series, p) => {
+      const L = layouts[p];
+      drawAxes(ctx, L.area, L.x, L.y, {
+        title: panels[p].title,
+        xLabel: options.xLabel ?? "epoch",
+        yLabel: panels[p].yLabel ?? options.yLabel ?? "loss",
+      });
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(L.area.x - 4, L.area.y - 4, L.area.width + 8, L.area.height + 8);
+      ctx.clip();
+      for (const s of series) {
+        ctx.strokeStyle = s.color;
+        ctx.fillStyle = s.color;
+        ctx.lineWidth = 2;
+        ctx.lineJoin = "round";
+        ctx.setLineDash(s.dashed ? [6, 4] : []);
+        ctx.beginPath();
+        s.values.forEach((v, k) => {
+          const [px, py] = L.toPixel(s.epochs[k], v);
+          if (k === 0) ctx.moveTo(px, py);
+          else ctx.lineTo(px, py);
+        });
+        ctx.stroke();
+        ctx.setLineDash([]);
+        if (options.markers ?? s.values.length <= 40) {
+          s.values.forEach((v, k) => {
+            const [px, py] = L.toPixel(s.epochs[k], v);
+            ctx.beginPath();
+            ctx.arc(px, py, 2.8, 0, Math.PI * 2);
+            ctx.fill();
+          });
+        }
+      }
+      ctx.restore();
+      drawLegend(ctx, legendEntries(series), L.legend);
+    });
+  };
+  return new Figure<LearningCurvesLayout>({
+    width,
+    height,
+    draw,
+    scale: options.scale,
+    title: options.title ?? "learning curves",
+    layout: { panels: layouts },
+  });
+}
+
+function legendEntries(
+  series: readonly { name: string; color: string; dashed: boolean }[],
+): LegendEntry[] {
+  return series.map((s) => ({ label: s.name, color: s.color, kind: "line", dashed: s.dashed }));
+}
+
+/** The corner of `area` whose legend box covers the fewest curve points (top-right on ties). */
+function bestLegendPlace(
+  entries: LegendEntry[],
+  area: Box,
+  size: Box,
+  series: readonly { values: number[]; epochs: number[] }[],
+  x: Scale,
+  y: Scale,
+): LegendLayout {
+  const inset = 6;
+  const corners: [number, number][] = [
+    [area.x + area.width - size.width - inset, area.y + inset],
+    [area.x + area.width - size.width - inset, area.y + area.height - size.height - inset],
+    [area.x + inset, area.y + inset],
+    [area.x + inset, area.y + area.height - size.height - inset],
+  ];
+  let best = corners[0];
+  let bestHits = Infinity;
+  for (const corner of corners) {
+    let hits = 0;
+    for (const s of series) {
+      // sample each segment so that lines crossing the box count, not only the points
+      for (let k = 0; k < s.values.length; k++) {
+        const steps = k + 1 < s.values.length ? 8 : 1;
+        for (let t = 0; t < steps; t++) {
+          const f = t / steps;
+          const ex = s.epochs[k] + f * ((s.epochs[k + 1] ?? s.epochs[k]) - s.epochs[k]);
+          const py = y.map(s.values[k]) +
+            f * (y.map(s.values[k + 1] ?? s.values[k]) - y.map(s.values[k]));
+          const px = x.map(ex);
+          if (
+            px >= corner[0] - 4 && px <= corner[0] + size.width + 4 && py >= corner[1] - 4 &&
+            py <= corner[1] + size.height + 4
+          ) hits++;
+        }
+      }
+    }
+    if (hits < bestHits) {
+      bestHits = hits;
+      best = corner;
+    }
+  }
+  return legendLayout(entries, best[0], best[1]);
+}
