@@ -1,0 +1,329 @@
+/**
+ * Training and inference throughput of the four autoencoders on each available backend path, with
+ * the machine's sgemm rate measured in the same run (OpenBLAS through FFI), and optionally the
+ * PyTorch reference (../shared/reference) run side by side.
+ *
+ *   deno task bench [--json] [--reference] [--paths blas,wasm,cpu] [--models vanilla,conv]
+ *                   [--steps N] [--out FILE]
+ *
+ * Training: batch 128 of seeded random images in [0,1] (as the PyTorch reference does), Adam 1e-3
+ * through lib/train/optimizer.ts, a few untimed warm-up steps, then `--steps` timed steps (default
+ * per model) with the loss read back every step. GFLOP/s counts 3 x forward MACs x 2 per image
+ * (forward MACs: vanilla 50,176; multilayer 475,136; conv 6,805,120; VAE 6,660,928).
+ * Inference: encode and reconstruct 10,000 images. Not a timed test: it prints what it measures.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { parseArgs } from "node:util";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BackendInfo, type BackendName, initBackend } from "../lib/backend.ts";
+import { blasKernelCalls, loadBlas, measureSgemm } from "../lib/kernels/mod.ts";
+import { type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
+import { createOptimizer } from "../lib/train/optimizer.ts";
+import { createRandom } from "../lib/data/random.ts";
+
+/** Forward multiply-accumulates per image (MODELS.md). */
+export const FORWARD_MACS: Record<AutoencoderKind, number> = {
+  vanilla: 50_176,
+  multilayer: 475_136,
+  conv: 6_805_120,
+  vae: 6_660_928,
+};
+
+/** Training FLOPs per image, as the issue defines them: 3 x forward MACs x 2. */
+export function trainingFlopsPerImage(kind: AutoencoderKind): number {
+  return 3 * FORWARD_MACS[kind] * 2;
+}
+
+const BATCH = 128;
+const DEFAULT_STEPS: Record<AutoencoderKind, number> = {
+  vanilla: 200,
+  multilayer: 100,
+  conv: 30,
+  vae: 30,
+};
+/** The PyTorch reference's names for the models. */
+const TORCH_NAMES: Record<AutoencoderKind, string> = {
+  vanilla: "vanilla",
+  multilayer: "deep",
+  conv: "conv",
+  vae: "vae",
+};
+
+/** One measured (model, path) pair. */
+export interface BenchRow {
+  /** Model kind. */
+  model: AutoencoderKind;
+  /** "blas", "wasm", "cpu" (tfjs) or "pytorch". */
+  path: string;
+  /** Training images per second. */
+  imagesPerSecond: number;
+  /** Achieved training GFLOP/s (3 x forward MACs x 2 per image). */
+  gflops: number;
+  /** GFLOP/s divided by the sgemm rate measured in this run. */
+  fractionOfSgemm: number;
+  /** Timed training steps (tfjs) or images / 128 (PyTorch). */
+  steps: number;
+  /** Mean loss over the timed steps (tfjs only). */
+  meanLoss?: number;
+  /** Seconds to encode 10,000 images (tfjs only). */
+  encodeSeconds?: number;
+  /** Seconds to reconstruct (encode + decode) 10,000 images (tfjs only). */
+  reconstructSeconds?: number;
+  /** tfjs kernel calls per training step (measured on one step with tf.profile). */
+  kernelsPerStep?: number;
+  /** Milliseconds per training step / kernels per step. */
+  msPerKernel?: number;
+}
+
+function randomImages(count: number, seed: number): tf.Tensor4D {
+  const random = createRandom(seed);
+  const values = new Float32Array(count * 784);
+  for (let i = 0; i < values.length; i++) values[i] = Math.floor(random() * 256) / 255;
+  return tf.tensor4d(values, [count, 28, 28, 1]);
+}
+
+async function benchTfjs(
+  kind: AutoencoderKind,
+  path: BackendName,
+  steps: number,
+  sgemm: number,
+): Promise<BenchRow> {
+  await initBackend({ backend: path });
+  const model = buildModel({ kind, seed: 0 });
+  const optimizer = createOptimizer({ learningRate: 1e-3 });
+  const batches = [randomImages(BATCH, 1), randomImages(BATCH, 2)];
+  let step = 0;
+  const trainStep = (): number => {
+    const x = batches[step % batches.length];
+    const s = step++;
+    const loss = optimizer.minimize(
+      () => model.lossTerms(x, { step: s }).loss,
+      true,
+      model.trainableVariables,
+    ) as tf.Scalar;
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    return value;
+  };
+  const warmup = Math.max(3, Math.ceil(steps / 10));
+  for (let i = 0; i < warmup; i++) trainStep();
+  let lossSum = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) lossSum += trainStep();
+  const seconds = (performance.now() - t0) / 1000;
+  const profile = await tf.profile(() => {
+    trainStep();
+  });
+  const kernelsPerStep = profile.kernels.length;
+
+  const test = randomImages(10_000, 3);
+  const e0 = performance.now();
+  const codes = model.encode(test);
+  codes.dataSync();
+  const encodeSeconds = (performance.now() - e0) / 1000;
+  const r0 = performance.now();
+  const recon = model.reconstruct(test);
+  recon.dataSync();
+  const reconstructSeconds = (performance.now() - r0) / 1000;
+  tf.dispose([codes, recon, test, ...batches]);
+  model.dispose();
+  optimizer.dispose();
+
+  const imagesPerSecond = (steps * BATCH) / seconds;
+  const gflops = (imagesPerSecond * trainingFlopsPerImage(kind)) / 1e9;
+  return {
+    model: kind,
+    path,
+    imagesPerSecond,
+    gflops,
+    fractionOfSgemm: gflops / sgemm,
+    steps,
+    meanLoss: lossSum / steps,
+    encodeSeconds,
+    reconstructSeconds,
+    kernelsPerStep,
+    msPerKernel: (seconds * 1000) / steps / kernelsPerStep,
+  };
+}
+
+/** Where the PyTorch reference lives: ../shared/reference relative to the project root. */
+export function referenceScript(): string {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+  return join(root, "..", "shared", "reference", "torch_autoencoders.py");
+}
+
+async function benchTorch(
+  kind: AutoencoderKind,
+  images: number,
+  sgemm: number,
+): Promise<BenchRow> {
+  const script = referenceScript();
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const command = new Deno.Command("/usr/bin/python3", {
+      args: [
+        script,
+        TORCH_NAMES[kind],
+        "--images",
+        String(images),
+        "--warmup-images",
+        String(Math.max(BATCH * 4, Math.round(images / 10 / BATCH) * BATCH)),
+        "--json",
+        out,
+      ],
+      env: { LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu/openblas-openmp" },
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const result = await command.output();
+    if (!result.success) {
+      throw new Error(
+        `The PyTorch reference failed for ${kind} (exit ${result.code}): ` +
+          `${new TextDecoder().decode(result.stderr).slice(-800)}\nInstall it with ` +
+          `"bash tools/install_system_deps.sh --reference".`,
+      );
+    }
+    const json = JSON.parse(await Deno.readTextFile(out)) as { images_per_s_mean: number };
+    const imagesPerSecond = json.images_per_s_mean;
+    const gflops = (imagesPerSecond * trainingFlopsPerImage(kind)) / 1e9;
+    return {
+      model: kind,
+      path: "pytorch",
+      imagesPerSecond,
+      gflops,
+      fractionOfSgemm: gflops / sgemm,
+      steps: Math.ceil(images / BATCH),
+    };
+  } finally {
+    await Deno.remove(out).catch(() => {});
+  }
+}
+
+function fmt(value: number | undefined, digits = 0): string {
+  if (value === undefined || !Number.isFinite(value)) return "-";
+  return value.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function table(rows: BenchRow[]): string {
+  const header = [
+    "model",
+    "path",
+    "img/s",
+    "GFLOP/s",
+    "% sgemm",
+    "vs torch",
+    "encode 10k s",
+    "recon 10k s",
+    "kernels/step",
+    "ms/kernel",
+  ];
+  const torch = new Map(rows.filter((r) => r.path === "pytorch").map((r) => [r.model, r]));
+  const lines = rows.map((r) => [
+    r.model,
+    r.path,
+    fmt(r.imagesPerSecond),
+    fmt(r.gflops, 1),
+    fmt(r.fractionOfSgemm * 100, 1),
+    torch.has(r.model) ? fmt(r.imagesPerSecond / torch.get(r.model)!.imagesPerSecond, 2) : "-",
+    fmt(r.encodeSeconds, 2),
+    fmt(r.reconstructSeconds, 2),
+    fmt(r.kernelsPerStep),
+    fmt(r.msPerKernel, 3),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const row = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [row(header), row(widths.map((w) => "-".repeat(w))), ...lines.map(row)].join("\n");
+}
+
+/** Runs the benchmark from command-line arguments. */
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: "boolean", default: false },
+      reference: { type: "boolean", default: false },
+      paths: { type: "string" },
+      models: { type: "string", default: "vanilla,multilayer,conv,vae" },
+      steps: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const models = values.models.split(",").map((m) => m.trim()) as AutoencoderKind[];
+  for (const m of models) {
+    if (!(m in FORWARD_MACS)) {
+      throw new Error(`Unknown model "${m}": use vanilla, multilayer, conv, vae.`);
+    }
+  }
+  const blas = loadBlas();
+  const paths = (values.paths ?? (blas ? "blas,wasm" : "wasm")).split(",") as BackendName[];
+  if (values.reference) {
+    try {
+      Deno.statSync(referenceScript());
+    } catch {
+      throw new Error(
+        `--reference: the PyTorch reference is missing at ${referenceScript()} (expected ` +
+          `../shared/reference/torch_autoencoders.py beside the project). Run without ` +
+          `--reference, or put the reference there.`,
+      );
+    }
+  }
+  const sgemm = blas ? measureSgemm(blas, { n: 1024, repeats: 5 }) : NaN;
+  const log = (s: string) => {
+    if (!values.json) console.log(s);
+  };
+  log(
+    `sgemm (OpenBLAS via FFI, 1024^3, ${blas?.threads ?? 0} threads): ${fmt(sgemm, 1)} GFLOP/s` +
+      (blas ? ` [${blas.path}]` : " [OpenBLAS not found]"),
+  );
+  const rows: BenchRow[] = [];
+  const infos: Record<string, BackendInfo> = {};
+  for (const model of models) {
+    for (const path of paths) {
+      const steps = values.steps ? Number(values.steps) : DEFAULT_STEPS[model];
+      const info = await initBackend({ backend: path });
+      infos[path] = info;
+      const row = await benchTfjs(model, path, steps, sgemm);
+      if (info.name !== path) row.path = `${path}->${info.name}`;
+      rows.push(row);
+      log(
+        `${model} on ${row.path}: ${fmt(row.imagesPerSecond)} img/s, ${fmt(row.gflops, 1)} ` +
+          `GFLOP/s, encode 10k ${fmt(row.encodeSeconds, 2)} s`,
+      );
+    }
+    if (values.reference) {
+      const images = model === "conv" || model === "vae" ? 12_800 : 60_000;
+      const row = await benchTorch(model, images, sgemm);
+      rows.push(row);
+      log(`${model} on pytorch: ${fmt(row.imagesPerSecond)} img/s`);
+    }
+  }
+  const result = {
+    date: new Date().toISOString(),
+    loadAverage: Deno.loadavg(),
+    sgemmGflops: sgemm,
+    blasLibrary: blas?.path ?? null,
+    backends: infos,
+    blasKernelCalls,
+    rows,
+  };
+  if (values.out) {
+    const tmp = `${values.out}.tmp`;
+    await Deno.writeTextFile(tmp, JSON.stringify(result, null, 2) + "\n");
+    await Deno.rename(tmp, values.out);
+  }
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else {
+    console.log("");
+    console.log(table(rows));
+    console.log(`load average at the end: ${Deno.loadavg().map((v) => v.toFixed(2)).join(", ")}`);
+  }
+}
+
+if (import.meta.main) await main(Deno.args);
