@@ -189,8 +189,13 @@ export interface JupyterDisplay {
 
 /** `Deno.jupyter` when running inside the Deno Jupyter kernel, else undefined. */
 export function jupyterApi(): JupyterDisplay | undefined {
-  const api = (Deno as unknown as { jupyter?: Partial<JupyterDisplay> }).jupyter;
-  return typeof api?.display === "function" ? api as JupyterDisplay : undefined;
+  try {
+    // Outside `deno jupyter`, reading Deno.jupyter throws (or is undefined).
+    const api = (Deno as unknown as { jupyter?: Partial<JupyterDisplay> }).jupyter;
+    return typeof api?.display === "function" ? api as JupyterDisplay : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Options for {@link jupyterProgress}. */
