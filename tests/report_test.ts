@@ -1,0 +1,122 @@
+/**
+ * tools/report.ts on the fixture notebook: executed into a temp folder (the committed notebook is
+ * untouched), exported to HTML with the PNG inline, printed to a PDF that has pages and a first page
+ * that renders to a non-blank image, and listed in index.html with the metrics of its run.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createCanvas, loadImage } from "@napi-rs/canvas";
+import {
+  indexHtml,
+  pdfPageCount,
+  PROJECT_ROOT,
+  readHeadlineMetrics,
+  renderPdfPage,
+  runReport,
+} from "../tools/report.ts";
+
+const FIXTURES = join(PROJECT_ROOT, "tests", "fixtures", "notebooks");
+
+async function sha256(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Fraction of pixels that are not near-white, and the number of distinct grey levels. */
+async function inkOf(png: Uint8Array): Promise<{ ink: number; levels: number; width: number }> {
+  const image = await loadImage(png);
+  const canvas = createCanvas(image.width, image.height);
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  const pixels = context.getImageData(0, 0, image.width, image.height).data;
+  let dark = 0;
+  const levels = new Set<number>();
+  for (let i = 0; i < pixels.length; i += 4) {
+    const grey = Math.round((pixels[i] + pixels[i + 1] + pixels[i + 2]) / 3);
+    levels.add(grey);
+    if (grey < 200) dark++;
+  }
+  return { ink: dark / (pixels.length / 4), levels: levels.size, width: image.width };
+}
+
+Deno.test("report: fixture notebook to HTML with inline PNG, PDF with a rendered first page, index", async () => {
+  const fixture = join(FIXTURES, "kernel_fixture.ipynb");
+  const before = await sha256(fixture);
+  const out = await Deno.makeTempDir({ prefix: "report_test_" });
+  const runs = await Deno.makeTempDir({ prefix: "report_test_runs_" });
+  try {
+    // A run's saved metrics, in lib/experiments.ts's layout, to be shown in the index.
+    await Deno.writeTextFile(
+      join(runs, "metrics.json"),
+      JSON.stringify({
+        quick: true,
+        training: { secondsPerEpoch: 12.5 },
+        evaluation: {
+          parameters: 50_992,
+          mse: 0.0321,
+          psnr: 15.9,
+          ssim: 0.512,
+          knn: { accuracy: 0.873 },
+        },
+      }),
+    );
+    const entries = await runReport({
+      quick: true,
+      notebooksDirectory: FIXTURES,
+      only: ["kernel_fixture"],
+      outDirectory: out,
+      metricsFile: () => join(runs, "metrics.json"),
+      cellTimeoutSeconds: 120,
+      echo: false,
+    });
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0].title, "Kernel pipeline fixture");
+
+    // The executed copy has the outputs; the committed fixture is untouched.
+    assert.equal(await sha256(fixture), before);
+    const executed = JSON.parse(await Deno.readTextFile(join(out, "kernel_fixture.ipynb")));
+    const pngs: string[] = executed.cells.flatMap((
+      c: { outputs?: { data?: Record<string, string> }[] },
+    ) => (c.outputs ?? []).map((o) => o.data?.["image/png"]).filter((p) => typeof p === "string"));
+    assert.equal(pngs.length, 1);
+
+    // HTML: the notebook's PNG is inline, the code is readable.
+    const html = await Deno.readTextFile(join(out, "kernel_fixture.html"));
+    assert.ok(
+      html.includes(`<img src="data:image/png;base64,${pngs[0].trim()}`),
+      "PNG inline in the HTML",
+    );
+    assert.match(html, /createCanvas/);
+    assert.match(html, /async step 3/);
+
+    // PDF: pages, and the first page renders to an image with text and the drawing on it.
+    const pdf = join(out, "kernel_fixture.pdf");
+    assert.ok((await pdfPageCount(pdf)) > 0);
+    const page = await inkOf(await renderPdfPage(pdf, 1, 50));
+    assert.ok(page.width > 300, `page width ${page.width} px at 50 dpi`);
+    assert.ok(page.ink > 0.005, `first page looks blank (ink ${page.ink})`);
+    assert.ok(page.levels > 20, `first page has ${page.levels} grey levels only`);
+
+    // Index: links and the run's metrics.
+    const index = await Deno.readTextFile(join(out, "index.html"));
+    assert.match(index, /href="kernel_fixture\.html"/);
+    assert.match(index, /href="kernel_fixture\.pdf"/);
+    assert.match(index, /50,992/);
+    assert.match(index, /0\.0321/);
+    assert.match(index, /87\.3/);
+    assert.match(index, /Quick mode/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+    await Deno.remove(runs, { recursive: true });
+  }
+});
+
+Deno.test("report: a missing notebook name and a missing metrics file are handled", async () => {
+  await assert.rejects(
+    runReport({ quick: true, notebooksDirectory: FIXTURES, only: ["nope"], echo: false }),
+    /no notebook nope\.ipynb in .*have kernel_fixture/,
+  );
+  assert.equal(await readHeadlineMetrics(join(FIXTURES, "no_such_metrics.json")), undefined);
+  const page = indexHtml([], { quick: false });
+  assert.match(page, /Full runs/);
+});

@@ -1,0 +1,161 @@
+/**
+ * Sets up the project-local Jupyter kernelspec `kernels/deno/` (the Deno 2.9.6 kernel) and checks it.
+ *
+ *     npx -y deno@2.9.6 task kernel          # record deno's path, check the spec, run a smoke test
+ *     npx -y deno@2.9.6 task kernel --no-smoke
+ *
+ * Nothing is installed globally: the kernelspec lives in the project, and Jupyter finds it through
+ * `JUPYTER_PATH=<project root>` (Jupyter looks in `$JUPYTER_PATH/kernels/<name>/kernel.json`), e.g.
+ *
+ *     JUPYTER_PATH=$PWD jupyter notebook notebooks/
+ *
+ * The spec's argv runs `kernels/deno/start_kernel.sh`, which starts `deno jupyter --kernel` with the
+ * deno binary recorded here in `kernels/deno/deno_path` (git-ignored: the binary running this
+ * script), else `$KMNIST_DENO`, a deno 2.9.6 on PATH, or `npx -y deno@2.9.6`. Jupyter starts the
+ * kernel in the notebook's folder, so Deno finds deno.json (import map) and node_modules above it.
+ *
+ * The smoke test runs tests/fixtures/notebooks/kernel_fixture.ipynb through
+ * tools/execute_notebook.py into a temp file and prints how long the kernel took to start.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Project root (the folder holding deno.json). */
+export const PROJECT_ROOT: string = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Name of the project's kernelspec (as in the notebooks' `metadata.kernelspec.name`). */
+export const KERNEL_NAME = "deno";
+
+/** The Python interpreter with Debian's jupyter_client and nbformat. */
+export const PYTHON = "/usr/bin/python3";
+
+/** Options for {@link installKernel}. */
+export interface InstallKernelOptions {
+  /** Project root; defaults to {@link PROJECT_ROOT}. */
+  root?: string;
+  /** Deno binary the kernel runs; defaults to the one running this script (`Deno.execPath()`). */
+  deno?: string;
+}
+
+/** What {@link installKernel} set up. */
+export interface KernelInstallation {
+  /** Folder of the kernelspec (`<root>/kernels/deno`). */
+  kernelDirectory: string;
+  /** Deno binary recorded for the kernel. */
+  deno: string;
+  /** Value of `JUPYTER_PATH` under which Jupyter finds the kernelspec. */
+  jupyterPath: string;
+}
+
+/** Writes `text` to `path` through a temp file and a rename. */
+export async function writeTextAtomically(path: string, text: string): Promise<void> {
+  const temp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(temp, text);
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Checks `kernels/deno/kernel.json` and records the deno binary the kernel should run in
+ * `kernels/deno/deno_path`. Throws an error naming the problem when the spec is missing or
+ * malformed, or the deno binary is not executable.
+ */
+export async function installKernel(
+  options: InstallKernelOptions = {},
+): Promise<KernelInstallation> {
+  const root = options.root ?? PROJECT_ROOT;
+  const kernelDirectory = join(root, "kernels", KERNEL_NAME);
+  const specPath = join(kernelDirectory, "kernel.json");
+  let spec: { argv?: unknown; language?: unknown };
+  try {
+    spec = JSON.parse(await Deno.readTextFile(specPath));
+  } catch (error) {
+    throw new Error(
+      `install_kernel: cannot read the kernelspec ${specPath} (${error}); ` +
+        "restore kernels/deno/ from git",
+    );
+  }
+  if (!Array.isArray(spec.argv) || !spec.argv.includes("{connection_file}")) {
+    throw new Error(
+      `install_kernel: ${specPath} has no argv with "{connection_file}"; restore it from git`,
+    );
+  }
+  const deno = options.deno ?? Deno.execPath();
+  const info = await Deno.stat(deno).catch(() => null);
+  if (!info?.isFile || ((info.mode ?? 0o111) & 0o111) === 0) {
+    throw new Error(`install_kernel: ${deno} is not an executable deno binary; pass another one`);
+  }
+  await writeTextAtomically(join(kernelDirectory, "deno_path"), `${deno}\n`);
+  return { kernelDirectory, deno, jupyterPath: root };
+}
+
+/** Result of {@link smokeTestKernel}. */
+export interface SmokeTestResult {
+  /** Seconds until the kernel answered (as reported by execute_notebook.py). */
+  kernelStartSeconds: number;
+  /** Seconds for the whole fixture notebook, kernel start included. */
+  totalSeconds: number;
+}
+
+/**
+ * Runs the fixture notebook through the real kernel (into a temp file) and measures the start.
+ * Throws with execute_notebook.py's stderr when it fails.
+ */
+export async function smokeTestKernel(root: string = PROJECT_ROOT): Promise<SmokeTestResult> {
+  const output = await Deno.makeTempFile({ suffix: ".ipynb" });
+  try {
+    const started = performance.now();
+    const result = await new Deno.Command(PYTHON, {
+      args: [
+        join(root, "tools", "execute_notebook.py"),
+        join(root, "tests", "fixtures", "notebooks", "kernel_fixture.ipynb"),
+        "--output",
+        output,
+        "--timeout",
+        "120",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const totalSeconds = (performance.now() - started) / 1000;
+    const stderr = new TextDecoder().decode(result.stderr);
+    if (!result.success) {
+      throw new Error(`install_kernel: the kernel smoke test failed:\n${stderr}`);
+    }
+    const match = stderr.match(/ready in ([0-9.]+) s/);
+    return { kernelStartSeconds: match ? Number(match[1]) : NaN, totalSeconds };
+  } finally {
+    await Deno.remove(output).catch(() => {});
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const installation = await installKernel();
+  console.log(`kernelspec    ${installation.kernelDirectory}`);
+  console.log(`deno          ${installation.deno}`);
+  if (!args.includes("--no-smoke")) {
+    const smoke = await smokeTestKernel();
+    console.log(
+      `smoke test    ok: kernel ready in ${smoke.kernelStartSeconds.toFixed(1)} s, ` +
+        `fixture notebook in ${smoke.totalSeconds.toFixed(1)} s`,
+    );
+  }
+  console.log(`\nOpen the notebooks with the project's kernel (nothing installed globally):`);
+  console.log(`  JUPYTER_PATH=${installation.jupyterPath} jupyter notebook notebooks/`);
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    Deno.exit(1);
+  }
+}
