@@ -140,6 +140,36 @@ interface AdamInternals {
   accBeta2?: tf.Variable;
 }
 
+/**
+ * Maps the model's tfjs variable names (unique per session, e.g. "enc_code/kernel_7") to its
+ * stable weight names ("enc_code/kernel") for saving, or back for loading, so that optimizer state
+ * follows the right variable into a freshly built model.
+ */
+function stableNames(model: Autoencoder, direction: "save" | "load"): Map<string, string> {
+  const weights = model.model.trainableWeights;
+  const map = new Map<string, string>();
+  model.trainableVariables.forEach((v, i) => {
+    const stable = weights[i].originalName;
+    if (direction === "save") map.set(v.name, stable);
+    else map.set(stable, v.name);
+  });
+  return map;
+}
+
+/** Renames an optimizer slot "<variable>/<slot>" through `map` ("iter" stays). */
+function renameSlot(name: string, map: Map<string, string>): string {
+  if (name === "iter") return name;
+  const cut = name.lastIndexOf("/");
+  const variable = map.get(name.slice(0, cut));
+  if (cut < 0 || variable === undefined) {
+    throw new Error(
+      `Optimizer state "${name}" belongs to no variable of this model: save a checkpoint with ` +
+        `the optimizer that trained this model.`,
+    );
+  }
+  return `${variable}${name.slice(cut)}`;
+}
+
 /** What {@link saveCheckpoint} stores. */
 export interface CheckpointContents {
   /** The model (its config goes into model.json's userDefinedMetadata). */
@@ -166,17 +196,20 @@ export async function saveCheckpoint(
   if (optimizer) {
     const weights = await optimizer.getWeights();
     try {
-      const { data, specs } = await tf.io.encodeWeights(weights);
+      const toStable = stableNames(model, "save");
+      const named = weights.map((w) => ({ name: renameSlot(w.name, toStable), tensor: w.tensor }));
+      const { data, specs } = await tf.io.encodeWeights(named);
       await writeFileAtomic(path.join(directory, CHECKPOINT_FILES.optimizer), joinWeightData(data));
       const adam = optimizer as unknown as AdamInternals;
       saved = { specs };
-      if (adam.accBeta1 && adam.accBeta2) {
+      if (adam.accBeta1 instanceof tf.Variable && adam.accBeta2 instanceof tf.Variable) {
         saved.accBeta1 = adam.accBeta1.dataSync()[0];
         saved.accBeta2 = adam.accBeta2.dataSync()[0];
       }
     } finally {
-      // getWeights() returns the live moment variables plus a fresh "iter" scalar: free only that.
-      for (const w of weights) if (w.name === "iter") w.tensor.dispose();
+      // tf.train.adam returns its live moment variables (keep them) plus a fresh "iter" scalar;
+      // other optimizers may return fresh copies: free everything that is not a variable.
+      for (const w of weights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
     }
   }
   if (state || saved) {
@@ -283,11 +316,18 @@ export async function loadCheckpoint(directory: string): Promise<LoadedCheckpoin
   );
   const optimizer = createOptimizer({ learningRate: saved.state.learningRate });
   try {
+    const toLive = stableNames(model, "load");
     await optimizer.setWeights(
-      saved.optimizer.specs.map((spec) => ({ name: spec.name, tensor: tensors[spec.name] })),
+      saved.optimizer.specs.map((spec) => ({
+        name: renameSlot(spec.name, toLive),
+        tensor: tensors[spec.name],
+      })),
     );
     const adam = optimizer as unknown as AdamInternals;
-    if (saved.optimizer.accBeta1 !== undefined && adam.accBeta1 && adam.accBeta2) {
+    if (
+      saved.optimizer.accBeta1 !== undefined && adam.accBeta1 instanceof tf.Variable &&
+      adam.accBeta2 instanceof tf.Variable
+    ) {
       tf.tidy(() => {
         adam.accBeta1!.assign(tf.scalar(saved.optimizer!.accBeta1!));
         adam.accBeta2!.assign(tf.scalar(saved.optimizer!.accBeta2!));

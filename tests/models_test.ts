@@ -1,0 +1,155 @@
+/** Tests of the four autoencoders: sizes, shapes, seeding, chunked inference, losses, disposal. */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../lib/backend.ts";
+import {
+  AUTOENCODER_KINDS,
+  buildModel,
+  buildMultilayer,
+  buildVariational,
+  deriveSeed,
+  parseKind,
+} from "../lib/models/mod.ts";
+
+await initBackend();
+
+const EXPECTED_PARAMS = { vanilla: 50992, multilayer: 476720, conv: 278369, vae: 134165 };
+
+Deno.test("parameter counts match the reference architectures", () => {
+  for (const kind of AUTOENCODER_KINDS) {
+    const model = buildModel({ kind });
+    assert.equal(model.countParams(), EXPECTED_PARAMS[kind], kind);
+    // The trainable variables are exactly the model's weights.
+    const counted = model.trainableVariables.reduce((s, v) => s + v.size, 0);
+    assert.equal(counted, EXPECTED_PARAMS[kind], `${kind} variables`);
+    model.dispose();
+  }
+  const vae8 = buildVariational({ latentDim: 8 });
+  // z_mean and z_log_var grow by 2 x 16 x 6 + 2 x 6, the decoder's dense by 6 x 3136.
+  assert.equal(vae8.countParams(), 134165 + 2 * (16 * 6 + 6) + 6 * 3136);
+  vae8.dispose();
+  assert.equal(
+    buildMultilayer({ hidden: [64] }).countParams(),
+    784 * 64 + 64 + 64 * 32 + 32 + 32 * 64 + 64 + 64 * 784 + 784,
+  );
+});
+
+Deno.test("encode, decode and reconstruct have the right shapes and sigmoid outputs", () => {
+  const x = tf.randomUniform([5, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+  for (const kind of AUTOENCODER_KINDS) {
+    const model = buildModel({ kind, seed: 2 });
+    const latent = kind === "vae" ? 2 : 32;
+    assert.equal(model.config.latentDim, latent);
+    const code = model.encode(x);
+    assert.deepEqual(code.shape, [5, latent], kind);
+    const image = model.decode(code);
+    assert.deepEqual(image.shape, [5, 28, 28, 1], kind);
+    const recon = model.reconstruct(x);
+    assert.deepEqual(recon.shape, [5, 28, 28, 1], kind);
+    const values = recon.dataSync();
+    assert.ok(values.every((v) => v > 0 && v < 1), `${kind} outputs in (0,1)`);
+    // reconstruct = decode(encode(x)) (for the VAE: through z_mean, no sampling).
+    const diff = tf.max(tf.abs(tf.sub(recon, image))).dataSync()[0];
+    assert.ok(diff < 1e-6, `${kind} reconstruct vs decode(encode) ${diff}`);
+    tf.dispose([code, image, recon]);
+    model.dispose();
+  }
+  x.dispose();
+});
+
+Deno.test("inference in chunks of 1000 gives the same values as small batches", () => {
+  const model = buildModel({ kind: "vanilla", seed: 4 });
+  const x = tf.randomUniform([2003, 28, 28, 1], 0, 1, "float32", 5) as tf.Tensor4D;
+  const all = model.reconstruct(x);
+  assert.deepEqual(all.shape, [2003, 28, 28, 1]);
+  for (const start of [0, 999, 1000, 2000]) {
+    const part = tf.slice(x, [start, 0, 0, 0], [3, -1, -1, -1]) as tf.Tensor4D;
+    const direct = model.reconstruct(part);
+    const fromAll = tf.slice(all, [start, 0, 0, 0], [3, -1, -1, -1]);
+    const diff = tf.max(tf.abs(tf.sub(direct, fromAll))).dataSync()[0];
+    assert.ok(diff < 1e-6, `rows ${start}.. differ by ${diff}`);
+    tf.dispose([part, direct, fromAll]);
+  }
+  const codes = model.encode(x);
+  assert.deepEqual(codes.shape, [2003, 32]);
+  tf.dispose([x, all, codes]);
+  model.dispose();
+});
+
+Deno.test("the seed decides every initial weight", () => {
+  const weights = (seed: number) => {
+    const model = buildModel({ kind: "conv", seed });
+    const values = model.model.getWeights().map((w) => Array.from(w.dataSync()));
+    model.dispose();
+    return values;
+  };
+  const a = weights(7), b = weights(7), c = weights(8);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a[0], c[0]);
+  // Kernels are initialised (non-zero), biases are zeros.
+  assert.ok(a[0].some((v) => v !== 0));
+  assert.ok(a[1].every((v) => v === 0));
+  const seeds = new Set(Array.from({ length: 100 }, (_, i) => deriveSeed(0, i)));
+  assert.equal(seeds.size, 100);
+  assert.notEqual(deriveSeed(0, 1), deriveSeed(1, 0));
+});
+
+Deno.test("MSE models: lossTerms is the mean squared error against the target", () => {
+  const model = buildModel({ kind: "multilayer", seed: 1 });
+  const x = tf.randomUniform([4, 28, 28, 1], 0, 1, "float32", 3) as tf.Tensor4D;
+  const target = tf.zerosLike(x) as tf.Tensor4D;
+  const terms = model.lossTerms(x, { target });
+  const recon = model.reconstruct(x);
+  const expected = tf.mean(tf.square(recon)).dataSync()[0];
+  assert.ok(Math.abs(terms.loss.dataSync()[0] - expected) < 1e-6);
+  assert.equal(terms.kl, undefined);
+  tf.dispose([x, target, terms.loss, recon]);
+  model.dispose();
+});
+
+Deno.test("VAE: loss = reconstruction + KL, seeded by the step", () => {
+  const vae = buildVariational({ seed: 5 });
+  const x = tf.randomUniform([6, 28, 28, 1], 0, 1, "float32", 9) as tf.Tensor4D;
+  const read = (step: number) => {
+    const t = vae.lossTerms(x, { step });
+    const values = [t.loss, t.reconstruction!, t.kl!].map((s) => s.dataSync()[0]);
+    tf.dispose([t.loss, t.reconstruction, t.kl]);
+    return values;
+  };
+  const [loss, rec, kl] = read(3);
+  assert.ok(Math.abs(loss - (rec + kl)) < 1e-3);
+  assert.ok(kl >= 0);
+  // BCE summed over 784 pixels: around 784 x ln 2 for an untrained decoder.
+  assert.ok(rec > 300 && rec < 800, `reconstruction ${rec}`);
+  assert.deepEqual(read(3), [loss, rec, kl]);
+  assert.notDeepEqual(read(4), [loss, rec, kl]);
+  const posterior = vae.posterior(x);
+  assert.deepEqual(posterior.mean.shape, [6, 2]);
+  assert.deepEqual(posterior.logVar.shape, [6, 2]);
+  tf.dispose([x, posterior.mean, posterior.logVar]);
+  vae.dispose();
+});
+
+Deno.test("summary lists the layers and the total", () => {
+  const text = buildModel({ kind: "conv" }).summary();
+  for (const name of ["enc_conv1", "enc_conv2", "enc_code", "dec_dense", "dec_deconv3"]) {
+    assert.ok(text.includes(name), name);
+  }
+  assert.ok(text.includes("Total params: 278369"));
+});
+
+Deno.test("parseKind accepts aliases and rejects unknown kinds", () => {
+  assert.equal(parseKind("convolutional"), "conv");
+  assert.equal(parseKind("VAE"), "vae");
+  assert.throws(() => parseKind("gan"), /Unknown model kind "gan": use one of vanilla/);
+  assert.throws(
+    () => buildModel({ kind: "vanilla", latentDim: 0 }),
+    /latentDim must be a positive integer/,
+  );
+});
+
+Deno.test("dispose frees every tensor of a model", () => {
+  const before = tf.memory().numTensors;
+  for (const kind of AUTOENCODER_KINDS) buildModel({ kind }).dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
