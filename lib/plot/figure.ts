@@ -8,6 +8,9 @@ import { createCanvas, type SKRSContext2D, SvgExportFlag } from "@napi-rs/canvas
 import { dirname, extname, resolve } from "node:path";
 import { ensureFonts } from "./fonts.ts";
 
+/** `Symbol.for("Jupyter.display")`: the method Deno's Jupyter kernel calls to show an object. */
+export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
+
 /** Draws a figure's content on a context whose units are logical pixels. */
 export type DrawFunction = (ctx: SKRSContext2D) => void;
 
@@ -144,7 +147,9 @@ export class Figure<L = unknown> {
   toSvg(): string {
     const canvas = createCanvas(this.width, this.height, SvgExportFlag.ConvertTextToPaths);
     this.#paint(canvas.getContext("2d"), 1);
-    return new TextDecoder().decode(canvas.getContent());
+    // Keep image pixels square when a browser scales the embedded bitmaps.
+    return new TextDecoder().decode(canvas.getContent())
+      .replaceAll("<image ", '<image style="image-rendering:pixelated" ');
   }
 
   /**
@@ -172,7 +177,12 @@ export class Figure<L = unknown> {
    * `Deno.jupyter.display(fig)`). Deno sends no display metadata, so the logical size is carried
    * by the `text/html` `<img width>`; `image/png` is there for frontends without HTML.
    */
-  [Symbol.for("Jupyter.display")](): MimeBundle {
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return this.toMimeBundle();
+  }
+
+  /** The MIME bundle of {@link Figure[JUPYTER_DISPLAY]} (PNG, HTML `<img>`, plain text). */
+  toMimeBundle(): MimeBundle {
     const data = base64(this.toPng());
     const alt = escapeHtml(this.title);
     return {

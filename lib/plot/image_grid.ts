@@ -147,7 +147,7 @@ export function imageGrid(options: ImageGridOptions): Figure<ImageGridLayout> {
   const titleFont = font(12);
   const captionFont = font(11);
   const titleWidth = Math.max(0, ...rows.map((r) => measureText(r.title, titleFont)));
-  const left = 12 + (titleWidth > 0 ? titleWidth + 10 : 0);
+  const left = Math.ceil(12 + (titleWidth > 0 ? titleWidth + 10 : 0));
   const top = options.title ? 40 : 12;
   const columns = Math.max(...rows.map((r) => r.stack.count));
   const colorbarSpace = differenceMax > 0 ? 70 : 0;
