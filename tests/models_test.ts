@@ -4,10 +4,12 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
 import {
   AUTOENCODER_KINDS,
+  binaryCrossEntropyPerImage,
   buildModel,
   buildMultilayer,
   buildVariational,
   deriveSeed,
+  gaussianKl,
   parseKind,
 } from "../lib/models/mod.ts";
 
@@ -152,4 +154,21 @@ Deno.test("dispose frees every tensor of a model", () => {
   const before = tf.memory().numTensors;
   for (const kind of AUTOENCODER_KINDS) buildModel({ kind }).dispose();
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("the VAE's loss pieces match hand-computed values", () => {
+  // KL(N(mu, s^2) || N(0, 1)) = 0.5 (mu^2 + s^2 - 1 - ln s^2), summed over dimensions.
+  const kl = gaussianKl(tf.tensor2d([[1, 0], [0, 0]]), tf.tensor2d([[0, Math.log(2)], [0, 0]]));
+  const [k0, k1] = kl.dataSync();
+  assert.ok(Math.abs(k0 - (0.5 + 0.5 * (2 - 1 - Math.log(2)))) < 1e-6, `${k0}`);
+  assert.ok(k1 === 0, `${k1}`); // -0 from the float maths is fine
+  // BCE summed over each image's pixels, probabilities clipped to [1e-7, 1 - 1e-7].
+  const bce = binaryCrossEntropyPerImage(
+    tf.tensor2d([[1, 0, 0.5], [1, 1, 1]]),
+    tf.tensor2d([[0.8, 0.1, 0.5], [1, 1, 1]]),
+  );
+  const [b0, b1] = bce.dataSync();
+  assert.ok(Math.abs(b0 - (-Math.log(0.8) - Math.log(0.9) + Math.log(2))) < 1e-5, `${b0}`);
+  assert.ok(b1 > 0 && b1 < 1e-5, `${b1}`);
+  tf.dispose([kl, bce]);
 });
