@@ -88,8 +88,8 @@ export function linearScale(
   let ticks = niceTicks(low, high, options.tickCount ?? 5, integer);
   if (options.nice ?? true) {
     const step = ticks.length > 1 ? ticks[1] - ticks[0] : high - low;
-    low = Math.min(low, Math.floor(low / step + 1e-9) * step);
-    high = Math.max(high, Math.ceil(high / step - 1e-9) * step);
+    low = Math.min(low, Number((Math.floor(low / step + 1e-9) * step).toPrecision(12)));
+    high = Math.max(high, Number((Math.ceil(high / step - 1e-9) * step).toPrecision(12)));
     ticks = niceTicks(low, high, options.tickCount ?? 5, integer);
   }
   const decimals = stepDecimals(ticks);

@@ -6,8 +6,11 @@
  */
 import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
 
-/** The family name the figures ask for; registered from the font file under this alias. */
-export const CJK_FONT_FAMILY = "Noto Sans CJK JP";
+/**
+ * The family name the figures ask for: the font file is registered under this private alias, so
+ * figures use exactly that file (not whatever fontconfig would substitute).
+ */
+export const CJK_FONT_FAMILY = "KMNIST Noto Sans CJK";
 
 /** The CSS font-family list used by every text element of a figure. */
 export const FONT_STACK = `"${CJK_FONT_FAMILY}", sans-serif`;

@@ -1,0 +1,144 @@
+/** Learning-curve tests: lines are drawn where the data says, ticks are nice, bad input fails. */
+import assert from "node:assert/strict";
+import {
+  type DecodedImage,
+  decodePng,
+  learningCurves,
+  linearScale,
+  logScale,
+  niceTicks,
+  pixelAt,
+} from "../lib/plot/mod.ts";
+
+function hex(color: string): [number, number, number] {
+  return [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16)) as [number, number, number];
+}
+
+/** Whether a pixel within `radius` of (x, y) has `color` (±tolerance per channel). */
+function colorNear(
+  png: DecodedImage,
+  x: number,
+  y: number,
+  color: [number, number, number],
+  radius = 2,
+  tolerance = 40,
+): boolean {
+  for (let dy = -radius; dy <= radius; dy++) {
+    for (let dx = -radius; dx <= radius; dx++) {
+      const p = pixelAt(png, x + dx, y + dy);
+      if (p.every((v, k) => Math.abs(v - color[k]) <= tolerance)) return true;
+    }
+  }
+  return false;
+}
+
+const train = [0.42, 0.3, 0.24, 0.2, 0.18, 0.17, 0.165, 0.16];
+const validation = [0.44, 0.33, 0.27, 0.235, 0.22, 0.215, 0.214, 0.216];
+
+Deno.test("learningCurves: line pixels fall on the data points and between them", async () => {
+  const fig = learningCurves({
+    title: "test curves",
+    series: [{ name: "train", values: train }, { name: "validation", values: validation }],
+    markers: false,
+  });
+  const png = await decodePng(fig.toPng());
+  const s = fig.scale;
+  const panel = fig.layout.panels[0];
+  assert.equal(panel.colors.length, 2);
+  const colors = panel.colors.map(hex);
+  [train, validation].forEach((values, k) => {
+    values.forEach((v, e) => {
+      const [px, py] = panel.toPixel(e + 1, v);
+      assert.ok(
+        colorNear(png, px * s, py * s, colors[k]),
+        `series ${k} epoch ${e + 1}: no line pixel at (${px}, ${py})`,
+      );
+      if (e + 1 < values.length) {
+        // the midpoint of the segment to the next epoch
+        const [qx, qy] = panel.toPixel(e + 1.5, (v + values[e + 1]) / 2);
+        assert.ok(colorNear(png, qx * s, qy * s, colors[k]), `series ${k} segment ${e + 1}`);
+      }
+    });
+  });
+  // Far from every curve (low in the plot at epoch 2) there is no series colour.
+  const [low, high] = panel.y.domain;
+  const [fx, fy] = panel.toPixel(2, low + 0.05 * (high - low));
+  assert.ok(fy < panel.area.y + panel.area.height, "the probe lies inside the plot area");
+  for (const c of colors) assert.ok(!colorNear(png, fx * s, fy * s, c, 3), "no line far away");
+  // Data maps inside the plot area, first epoch at the left edge, last at the right edge.
+  assert.equal(panel.toPixel(1, 0.3)[0], panel.area.x);
+  assert.equal(panel.toPixel(8, 0.3)[0], panel.area.x + panel.area.width);
+  const [, yTop] = panel.toPixel(1, Math.max(...validation));
+  assert.ok(yTop >= panel.area.y && yTop < panel.area.y + panel.area.height / 2);
+});
+
+Deno.test("learningCurves: VAE panels with a log axis keep per-panel transforms", async () => {
+  const recon = [260, 180, 150, 140, 135];
+  const kl = [2, 5, 7, 8, 8.5];
+  const fig = learningCurves({
+    panels: [
+      { title: "reconstruction", logY: true, series: [{ name: "train", values: recon }] },
+      { title: "KL", series: [{ name: "train", values: kl }] },
+    ],
+    markers: false,
+  });
+  assert.equal(fig.layout.panels.length, 2);
+  const [p0, p1] = fig.layout.panels;
+  assert.equal(p0.y.kind, "log");
+  assert.equal(p1.y.kind, "linear");
+  assert.ok(p1.area.x > p0.area.x + p0.area.width, "second panel to the right");
+  // On a log axis equal ratios are equal distances.
+  const d1 = p0.toPixel(1, 100)[1] - p0.toPixel(1, 200)[1];
+  const d2 = p0.toPixel(1, 200)[1] - p0.toPixel(1, 400)[1];
+  assert.ok(Math.abs(d1 - d2) < 1e-6);
+  const png = await decodePng(fig.toPng());
+  const color = hex(p0.colors[0]);
+  assert.equal(p0.colors[0], p1.colors[0], "same series name, same colour in both panels");
+  recon.forEach((v, e) => {
+    const [x, y] = p0.toPixel(e + 1, v);
+    assert.ok(colorNear(png, x * 2, y * 2, color), `recon epoch ${e + 1}`);
+  });
+  kl.forEach((v, e) => {
+    const [x, y] = p1.toPixel(e + 1, v);
+    assert.ok(colorNear(png, x * 2, y * 2, color), `KL epoch ${e + 1}`);
+  });
+});
+
+Deno.test("nice ticks: steps of 1, 2, 2.5 or 5 x 10^k covering the range", () => {
+  assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(niceTicks(0.13, 0.47, 4), [0.2, 0.3, 0.4]);
+  assert.deepEqual(niceTicks(1, 30, 6, true), [5, 10, 15, 20, 25, 30]);
+  for (const [lo, hi] of [[0.0123, 0.0456], [3, 977], [-5, 5], [1e-5, 3e-5]]) {
+    const ticks = niceTicks(lo, hi, 5);
+    assert.ok(ticks.length >= 2 && ticks.length <= 11, `${lo}..${hi}: ${ticks}`);
+    const step = ticks[1] - ticks[0];
+    const mantissa = step / Math.pow(10, Math.floor(Math.log10(step) + 1e-9));
+    assert.ok([1, 2, 2.5, 5].some((m) => Math.abs(m - mantissa) < 1e-6), `step ${step}`);
+    assert.ok(ticks[0] >= lo - 1e-12 && ticks[ticks.length - 1] <= hi + 1e-12);
+  }
+  const scale = linearScale([0.13, 0.47], [300, 0]);
+  assert.deepEqual(scale.domain, [0.1, 0.5]);
+  assert.equal(scale.map(0.1), 300);
+  assert.equal(scale.map(0.5), 0);
+  assert.equal(scale.format(0.3), "0.3");
+  const log = logScale([0.05, 50], [100, 0]);
+  assert.ok(log.ticks.includes(0.1) && log.ticks.includes(1) && log.ticks.includes(10));
+});
+
+Deno.test("learningCurves rejects empty, NaN, mismatched and non-positive-on-log input", () => {
+  assert.throws(() => learningCurves({}), /no curves/);
+  assert.throws(() => learningCurves({ series: [] }), /no curves/);
+  assert.throws(() => learningCurves({ series: [{ name: "a", values: [] }] }), /empty/);
+  assert.throws(
+    () => learningCurves({ series: [{ name: "a", values: [0.3, NaN, 0.2] }] }),
+    /values\[1\] is NaN/,
+  );
+  assert.throws(
+    () => learningCurves({ series: [{ name: "a", values: [1, 2, 3], epochs: [1, 2] }] }),
+    /3 values but 2 epochs/,
+  );
+  assert.throws(
+    () => learningCurves({ logY: true, series: [{ name: "a", values: [1, 0, 3] }] }),
+    /log y axis .* value 0/,
+  );
+});
