@@ -36,6 +36,8 @@ export interface BackendInfo {
   blas: boolean;
   /** The OpenBLAS file in use, when {@link blas}. */
   blasLibrary?: string;
+  /** Threads OpenBLAS uses, when {@link blas} (see `KMNIST_BLAS_THREADS`). */
+  blasThreads?: number;
   /** Why `blas` was requested (or the default) but `wasm` runs instead. */
   fallbackReason?: string;
   /** Whether the wasm backend runs its SIMD build (always false on cpu). */
@@ -108,8 +110,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     wasmPathsSet = true;
   }
   let blasLibrary: string | undefined;
+  let blasThreads: number | undefined;
   if (requested === "blas") {
-    blasLibrary = registerFastKernels()?.path;
+    const blas = registerFastKernels();
+    blasLibrary = blas?.path;
+    blasThreads = blas?.threads;
   } else if (requested === "wasm") {
     unregisterFastKernels();
     registerWasmGapKernels();
@@ -131,6 +136,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     threads,
   };
   if (blasLibrary !== undefined) info.blasLibrary = blasLibrary;
+  if (blasThreads !== undefined) info.blasThreads = blasThreads;
   if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
   return info;
 }

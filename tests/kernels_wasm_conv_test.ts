@@ -1,6 +1,8 @@
 /**
- * The wasm backend's Conv2DBackpropFilter (lib/kernels/wasm_conv.ts) against tfjs's reference cpu
- * kernels, on random shapes, strides and paddings; and a conv model that trains on wasm.
+ * The pure wasm/JS kernel set (lib/kernels/mod.ts, "wasm": Conv2DBackpropFilter and
+ * Conv2DBackpropInput by im2col/col2im + XNNPACK matmul, column Sum, shared Identity) against
+ * tfjs's reference cpu kernels, on random shapes, strides and paddings; and a conv model that
+ * trains on the wasm backend.
  */
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
@@ -14,12 +16,20 @@ import { createRandom } from "../lib/data/random.ts";
 /** Tolerance: max |difference| / max |reference| (float32 sums in a different order). */
 const TOLERANCE = 1e-5;
 
-async function on(backend: "cpu" | "wasm", fn: () => tf.Tensor): Promise<Float32Array> {
+async function on(backend: "cpu" | "wasm", fn: () => tf.Tensor[]): Promise<Float32Array[]> {
   await initBackend({ backend });
-  const t = tf.tidy(fn);
-  const values = new Float32Array(t.dataSync() as Float32Array);
-  t.dispose();
+  const ts = tf.tidy(fn);
+  const values = ts.map((t) => new Float32Array(t.dataSync() as Float32Array));
+  tf.dispose(ts);
   return values;
+}
+
+async function compare(label: string, fn: () => tf.Tensor[]): Promise<void> {
+  const expected = await on("cpu", fn);
+  const actual = await on("wasm", fn);
+  for (let i = 0; i < expected.length; i++) {
+    assertLess(relError(actual[i], expected[i]), TOLERANCE, `${label}, output ${i}`);
+  }
 }
 
 function relError(a: Float32Array, b: Float32Array): number {
@@ -39,7 +49,7 @@ function randomArray(random: () => number, n: number): Float32Array {
   return a;
 }
 
-Deno.test("wasm Conv2DBackpropFilter matches cpu on random shapes, strides, paddings", async () => {
+Deno.test("wasm conv2d / conv2dTranspose gradients and forward match cpu on random shapes", async () => {
   const random = createRandom(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   for (let trial = 0; trial < 12; trial++) {
@@ -55,37 +65,56 @@ Deno.test("wasm Conv2DBackpropFilter matches cpu on random shapes, strides, padd
     const xs = randomArray(random, n * h * w * ci);
     const ws = randomArray(random, k * k * ci * co);
     const label = `n${n} ${h}x${w}x${ci} k${k} s${stride} ${pad} co${co}`;
-    const gradFilter = () => {
+    await compare(`conv2d ${label}`, () => {
       const x = tf.tensor4d(xs, [n, h, w, ci]);
       const f = tf.tensor4d(ws, [k, k, ci, co]);
-      return tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, stride, pad).square().sum())(f);
-    };
-    const expected = await on("cpu", gradFilter);
-    const actual = await on("wasm", gradFilter);
-    assertLess(relError(actual, expected), TOLERANCE, `conv2d filter grad ${label}`);
+      const loss = (x: tf.Tensor, f: tf.Tensor) =>
+        tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad).square().sum();
+      return [tf.conv2d(x, f, stride, pad), ...tf.grads(loss)([x, f])];
+    });
 
     // conv2dTranspose: its filter gradient is a Conv2DBackpropFilter with x and dy swapped.
     const outShape: [number, number, number, number] = pad === "same"
       ? [n, h * stride, w * stride, co]
       : [n, (h - 1) * stride + k, (w - 1) * stride + k, co];
     const wt = randomArray(random, k * k * co * ci);
-    const gradTranspose = () => {
+    await compare(`conv2dTranspose ${label}`, () => {
       const x = tf.tensor4d(xs, [n, h, w, ci]);
       const f = tf.tensor4d(wt, [k, k, co, ci]);
-      return tf.grad((f) =>
-        tf.conv2dTranspose(x, f as tf.Tensor4D, outShape, stride, pad).square().sum()
-      )(f);
-    };
-    const expectedT = await on("cpu", gradTranspose);
-    const actualT = await on("wasm", gradTranspose);
-    assertLess(relError(actualT, expectedT), TOLERANCE, `conv2dTranspose filter grad ${label}`);
+      const run = (x: tf.Tensor, f: tf.Tensor) =>
+        tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, outShape, stride, pad);
+      return [run(x, f), ...tf.grads((x, f) => run(x, f).square().sum())([x, f])];
+    });
   }
 });
 
-Deno.test("a conv autoencoder trains on the default backend after initBackend()", async () => {
-  const info = await initBackend();
+Deno.test("wasm Sum over leading axes and Identity match cpu", async () => {
+  const random = createRandom(5);
+  const xs = randomArray(random, 3 * 4 * 5 * 6);
+  await compare("sum/identity", () => {
+    const x = tf.tensor4d(xs, [3, 4, 5, 6]);
+    return [
+      x.sum([0, 1, 2]),
+      x.sum([0, 1, 2], true),
+      x.reshape([60, 6]).sum(0),
+      x.sum([1, 2]),
+      x.sum(),
+      tf.clone(x).add(1),
+    ];
+  });
+  // A shared Identity must not let the clone outlive or alias-corrupt the source.
+  await initBackend({ backend: "wasm" });
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert(b.dataSync().join() === "1,2,3");
+  b.dispose();
+});
+
+Deno.test("a conv autoencoder trains on the pure wasm backend", async () => {
+  const info = await initBackend({ backend: "wasm" });
   tf.util.assert(tf.getBackend() === "wasm", () => `expected wasm, got ${tf.getBackend()}`);
-  assert(info.name !== "cpu");
+  assert(info.name === "wasm" && !info.blas);
   const random = createRandom(7);
   const x = tf.tensor4d(randomArray(random, 8 * 28 * 28).map((v) => (v + 1) / 2), [8, 28, 28, 1]);
   const model = tf.sequential({

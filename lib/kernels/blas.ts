@@ -49,8 +49,12 @@ const SYMBOLS = {
 export interface Blas {
   /** The file that was loaded. */
   path: string;
-  /** Threads OpenBLAS uses. */
+  /** Threads OpenBLAS uses now. */
   threads: number;
+  /** The cores OpenBLAS found (its default thread count). */
+  maxThreads: number;
+  /** Sets the threads OpenBLAS uses. */
+  setThreads(threads: number): void;
   /**
    * Row-major C[m,n] = alpha · op(A) · op(B) + beta · C, every matrix a float offset into `heap`
    * (op(A) is [m,k]; A is stored [k,m] when `transA`). Leading dimensions are the stored row
@@ -125,8 +129,6 @@ export function loadBlas(): Blas | null {
 }
 
 function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas {
-  const requested = Number(Deno.env.get("KMNIST_BLAS_THREADS") ?? "0");
-  if (requested > 0) lib.symbols.openblas_set_num_threads(requested);
   let lastBuffer: ArrayBufferLike | null = null;
   let base: Deno.PointerValue = null;
   const ptr = (heap: Float32Array, offset: number): Deno.PointerValue => {
@@ -139,9 +141,15 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
       heap.byteOffset + offset * 4,
     );
   };
-  return {
+  const maxThreads = lib.symbols.openblas_get_num_threads();
+  const blas: Blas = {
     path,
-    threads: lib.symbols.openblas_get_num_threads(),
+    threads: maxThreads,
+    maxThreads,
+    setThreads(threads: number): void {
+      lib.symbols.openblas_set_num_threads(threads);
+      blas.threads = lib.symbols.openblas_get_num_threads();
+    },
     sgemm(s: SgemmArgs): void {
       const transA = s.transA ?? false;
       const transB = s.transB ?? false;
@@ -165,6 +173,38 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
       );
     },
   };
+  const requested = Number(Deno.env.get("KMNIST_BLAS_THREADS") ?? "0");
+  if (requested > 0) blas.setThreads(requested);
+  else if (maxThreads > 1) calibrateThreads(blas);
+  return blas;
+}
+
+/**
+ * Picks the faster of 1 thread and all cores for a typical training GEMM (6272x64x576) now.
+ * On an idle machine that is all cores; when other processes keep the cores busy, OpenBLAS's
+ * threads wait on each other and one thread is up to 2x faster. `KMNIST_BLAS_THREADS` overrides.
+ */
+export function calibrateThreads(blas: Blas): number {
+  const m = 6272, n = 64, k = 576;
+  const heap = new Float32Array(m * k + k * n + m * n);
+  for (let i = 0; i < m * k + k * n; i++) heap[i] = ((i * 7919) % 997) / 997 - 0.5;
+  const args: SgemmArgs = { heap, m, n, k, a: 0, b: m * k, c: m * k + k * n };
+  const time = (threads: number): number => {
+    blas.setThreads(threads);
+    blas.sgemm(args);
+    let best = Infinity;
+    for (let r = 0; r < 4; r++) {
+      const t0 = performance.now();
+      blas.sgemm(args);
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  };
+  const all = blas.maxThreads;
+  const multi = time(all);
+  const single = time(1);
+  blas.setThreads(single < multi * 0.9 ? 1 : all);
+  return blas.threads;
 }
 
 /**

@@ -86,7 +86,8 @@ export function im2col(
   colsOffset: number,
 ): void {
   const { inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = g;
-  const fh = g.filterHeight, fw = g.filterWidth;
+  const fh = g.filterHeight, fw = g.filterWidth, dh = g.dilationHeight, dw = g.dilationWidth;
+  const run = fw * c;
   let dst = colsOffset;
   for (let n = 0; n < g.batchSize; n++) {
     const xBase = xOffset + n * h * w * c;
@@ -94,16 +95,25 @@ export function im2col(
       const y0 = y * g.strideHeight - g.padTop;
       for (let x = 0; x < ow; x++) {
         const x0 = x * g.strideWidth - g.padLeft;
+        const inside = dw === 1 && x0 >= 0 && x0 + fw <= w;
         for (let i = 0; i < fh; i++) {
-          const yy = y0 + i * g.dilationHeight;
+          const yy = y0 + i * dh;
           if (yy < 0 || yy >= h) {
-            heap.fill(0, dst, dst + fw * c);
-            dst += fw * c;
+            heap.fill(0, dst, dst + run);
+            dst += run;
             continue;
           }
           const rowBase = xBase + yy * w * c;
+          if (inside) {
+            // The whole filter row lies inside the image: one contiguous run.
+            const src = rowBase + x0 * c;
+            if (run >= 48) heap.copyWithin(dst, src, src + run);
+            else for (let k = 0; k < run; k++) heap[dst + k] = heap[src + k];
+            dst += run;
+            continue;
+          }
           for (let j = 0; j < fw; j++) {
-            const xx = x0 + j * g.dilationWidth;
+            const xx = x0 + j * dw;
             if (xx < 0 || xx >= w) {
               for (let k = 0; k < c; k++) heap[dst + k] = 0;
             } else {
@@ -129,7 +139,8 @@ export function col2im(
   dxOffset: number,
 ): void {
   const { inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = g;
-  const fh = g.filterHeight, fw = g.filterWidth;
+  const fh = g.filterHeight, fw = g.filterWidth, dh = g.dilationHeight, dw = g.dilationWidth;
+  const run = fw * c;
   heap.fill(0, dxOffset, dxOffset + g.batchSize * h * w * c);
   let src = colsOffset;
   for (let n = 0; n < g.batchSize; n++) {
@@ -138,15 +149,22 @@ export function col2im(
       const y0 = y * g.strideHeight - g.padTop;
       for (let x = 0; x < ow; x++) {
         const x0 = x * g.strideWidth - g.padLeft;
+        const inside = dw === 1 && x0 >= 0 && x0 + fw <= w;
         for (let i = 0; i < fh; i++) {
-          const yy = y0 + i * g.dilationHeight;
+          const yy = y0 + i * dh;
           if (yy < 0 || yy >= h) {
-            src += fw * c;
+            src += run;
             continue;
           }
           const rowBase = xBase + yy * w * c;
+          if (inside) {
+            const dst = rowBase + x0 * c;
+            for (let k = 0; k < run; k++) heap[dst + k] += heap[src + k];
+            src += run;
+            continue;
+          }
           for (let j = 0; j < fw; j++) {
-            const xx = x0 + j * g.dilationWidth;
+            const xx = x0 + j * dw;
             if (xx >= 0 && xx < w) {
               const dst = rowBase + xx * c;
               for (let k = 0; k < c; k++) heap[dst + k] += heap[src + k];

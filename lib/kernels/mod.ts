@@ -1,24 +1,46 @@
 /**
- * Fast training kernels for tfjs on the CPU.
+ * Fast training kernels for tfjs on the CPU, registered on tfjs's wasm backend in one of two sets:
  *
- * - {@link registerWasmGapKernels}: what tfjs's wasm backend lacks (Conv2DBackpropFilter), pure
- *   wasm/JS; always registered by `initBackend()` for wasm.
- * - {@link registerFastKernels}: replaces the wasm backend's heavy kernels (MatMul, _FusedMatMul,
- *   Conv2D, FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter) by OpenBLAS sgemm ones working
- *   on wasm memory; {@link unregisterFastKernels} restores wasm's own.
+ * - `"wasm"` ({@link registerWasmGapKernels}, pure wasm/JS, what `initBackend({backend: "wasm"})`
+ *   uses): Conv2DBackpropFilter, which tfjs 4.22's wasm backend lacks (so conv models could not
+ *   train), and Conv2DBackpropInput (conv2dTranspose's forward; wasm's own is ~30x slower), both
+ *   as im2col/col2im + wasm's XNNPACK matmul; `Sum` over leading axes (bias gradients) and a
+ *   zero-copy `Identity` in JS.
+ *   (Running wasm's own `Conv3DBackpropFilterV2` on a depth-1 view is not an option: in tfjs 4.22
+ *   it returns wrong filter gradients whenever stride > 1 and the filter is larger than 1x1.)
+ * - `"blas"` ({@link registerFastKernels}, the default of `initBackend()`): the same JS kernels,
+ *   plus MatMul, _FusedMatMul, Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter
+ *   on OpenBLAS sgemm through Deno's FFI, on wasm memory, with bias + activation fused.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Blas, blasLoadError, loadBlas } from "./blas.ts";
-import { makeBlasKernels } from "./blas_kernels.ts";
-import { registerWasmGapKernels } from "./wasm_conv.ts";
+import {
+  clearColsCache,
+  type Kernel,
+  makeBlasGemm,
+  makeConvKernels,
+  makeMatMulKernels,
+  makeWasmGemm,
+} from "./conv_kernels.ts";
+import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
 
 export { type Blas, blasLoadError, loadBlas, measureSgemm, type SgemmArgs } from "./blas.ts";
-export { blasKernelCalls } from "./blas_kernels.ts";
-export { registerWasmGapKernels } from "./wasm_conv.ts";
+export { blasKernelCalls, blasPhaseMs, clearColsCache } from "./conv_kernels.ts";
 
-/** Names of the kernels {@link registerFastKernels} replaces on the wasm backend. */
+/** Which kernel set is registered on the wasm backend. */
+export type KernelSet = "tfjs" | "wasm" | "blas";
+
+/** Kernels the "wasm" set replaces (or adds). */
+export const WASM_KERNEL_NAMES: readonly string[] = [
+  "Conv2DBackpropInput",
+  "Conv2DBackpropFilter",
+  "Sum",
+  "Identity",
+];
+
+/** Kernels the "blas" set replaces (or adds). */
 export const FAST_KERNEL_NAMES: readonly string[] = [
   "BatchMatMul",
   "_FusedMatMul",
@@ -26,59 +48,99 @@ export const FAST_KERNEL_NAMES: readonly string[] = [
   "FusedConv2D",
   "Conv2DBackpropInput",
   "Conv2DBackpropFilter",
+  "Sum",
+  "Identity",
 ];
 
-const originals = new Map<string, tf.KernelConfig>();
-let active = false;
+const originals = new Map<string, tf.KernelConfig | undefined>();
+let current: KernelSet = "tfjs";
+let registered: string[] = [];
+
+/** The kernel set registered now ("tfjs": tfjs's own wasm kernels only). */
+export function activeKernelSet(): KernelSet {
+  return current;
+}
 
 /** Whether the OpenBLAS kernels are registered now. */
 export function fastKernelsActive(): boolean {
-  return active;
+  return current === "blas";
+}
+
+function original(name: string): tf.KernelConfig | undefined {
+  if (!originals.has(name)) originals.set(name, tf.getKernel(name, "wasm"));
+  return originals.get(name);
+}
+
+function fallback(name: string): Kernel {
+  const config = original(name);
+  if (config === undefined) {
+    throw new Error(
+      `The wasm backend has no ${name} kernel of its own for this case (NCHW layout or a dtype ` +
+        `other than float32): use NHWC float32 tensors, or the cpu backend.`,
+    );
+  }
+  return config.kernelFunc as unknown as Kernel;
+}
+
+function install(set: KernelSet, kernels: Record<string, Kernel>): void {
+  for (const name of [...WASM_KERNEL_NAMES, ...FAST_KERNEL_NAMES]) original(name);
+  for (const name of registered) {
+    tf.unregisterKernel(name, "wasm");
+    const config = originals.get(name);
+    if (config !== undefined) tf.registerKernel(config);
+  }
+  clearColsCache();
+  registered = [];
+  for (const [name, kernelFunc] of Object.entries(kernels)) {
+    if (tf.getKernel(name, "wasm") !== undefined) tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({
+      kernelName: name,
+      backendName: "wasm",
+      setupFunc: originals.get(name)?.setupFunc,
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+    registered.push(name);
+  }
+  current = set;
+}
+
+function jsKernels(): Record<string, Kernel> {
+  return { Sum: makeColumnSum(() => fallback("Sum")), Identity: sharedIdentity };
 }
 
 /**
- * Registers the OpenBLAS kernels on the wasm backend (idempotent). Returns the loaded library, or
- * null (registering nothing) when OpenBLAS is not available; `blasLoadError()` then says why.
+ * Registers the pure wasm/JS kernel set on the wasm backend (see the module doc): replaces the
+ * OpenBLAS set if that was active. Idempotent.
+ */
+export function registerWasmGapKernels(): void {
+  if (current === "wasm") return;
+  const conv = makeConvKernels(makeWasmGemm(() => fallback("BatchMatMul")), fallback);
+  install("wasm", {
+    Conv2DBackpropInput: conv.Conv2DBackpropInput,
+    Conv2DBackpropFilter: conv.Conv2DBackpropFilter,
+    ...jsKernels(),
+  });
+}
+
+/**
+ * Registers the OpenBLAS kernel set on the wasm backend (idempotent). Returns the loaded library,
+ * or null (changing nothing) when OpenBLAS is not available; `blasLoadError()` then says why.
  */
 export function registerFastKernels(): Blas | null {
   const blas = loadBlas();
   if (blas === null) return null;
-  if (active) return blas;
-  registerWasmGapKernels();
-  for (const name of FAST_KERNEL_NAMES) {
-    if (!originals.has(name)) {
-      const config = tf.getKernel(name, "wasm");
-      if (config === undefined) {
-        throw new Error(
-          `The wasm backend has no ${name} kernel to replace (tfjs version changed?).`,
-        );
-      }
-      originals.set(name, config);
-    }
-  }
-  const fallback = (name: string) => originals.get(name)!.kernelFunc as never;
-  const kernels = makeBlasKernels(blas, fallback);
-  for (const name of FAST_KERNEL_NAMES) {
-    tf.unregisterKernel(name, "wasm");
-    tf.registerKernel({
-      kernelName: name,
-      backendName: "wasm",
-      setupFunc: originals.get(name)!.setupFunc,
-      kernelFunc: kernels[name] as unknown as tf.KernelFunc,
-    });
-  }
-  active = true;
+  if (current === "blas") return blas;
+  install("blas", {
+    ...makeMatMulKernels(blas, fallback),
+    ...makeConvKernels(makeBlasGemm(blas), fallback),
+    ...jsKernels(),
+  });
   return blas;
 }
 
-/** Restores the wasm backend's own kernels (undoes {@link registerFastKernels}). */
+/** Replaces the OpenBLAS kernel set by the pure wasm/JS one. */
 export function unregisterFastKernels(): void {
-  if (!active) return;
-  for (const name of FAST_KERNEL_NAMES) {
-    tf.unregisterKernel(name, "wasm");
-    tf.registerKernel(originals.get(name)!);
-  }
-  active = false;
+  if (current === "blas") registerWasmGapKernels();
 }
 
 /** Why the OpenBLAS kernels are unavailable ("" when they are). */

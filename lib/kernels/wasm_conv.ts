@@ -1,19 +1,11 @@
 /**
- * Pure-wasm kernels that tfjs 4.22's wasm backend lacks, and helpers to run kernels on the wasm
- * backend's own memory.
- *
- * `Conv2DBackpropFilter` (the filter gradient of `conv2d`, and of `conv2dTranspose`) has no wasm
- * kernel, so convolutional models cannot train on that backend. Here it is im2col (written straight
- * into wasm memory) followed by the wasm backend's own XNNPACK `BatchMatMul`.
- *
- * The shortcut of running wasm's `Conv3DBackpropFilterV2` on a depth-1 view is NOT used: in tfjs
- * 4.22 that kernel returns wrong gradients whenever stride > 1 and the filter is larger than 1x1
- * (found by tests/kernels_wasm_conv_test.ts; tf.conv3d's own filter gradient on wasm is wrong too).
+ * Helpers to run kernels on the tfjs wasm backend's own memory: tensor offsets, freeing
+ * intermediates, wasm's own BatchMatMul on views, conv geometry checks.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type ConvGeometry, geometryOf, im2col } from "./im2col.ts";
+import type { ConvGeometry } from "./im2col.ts";
 
 /** The parts of tfjs's Emscripten wasm module that the kernels here use. */
 export interface WasmModule {
@@ -28,7 +20,11 @@ export interface WasmBackendLike {
   /** The Emscripten module. */
   wasm: WasmModule;
   /** Tensor storage: wasm id and byte offset of each tensor's data. */
-  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  dataIdMap: {
+    get(dataId: object): { id: number; memoryOffset: number } | undefined;
+    /** Whether this backend holds the data (never moves data, unlike `get`). */
+    has(dataId: object): boolean;
+  };
   /** Allocates an output tensor in wasm memory. */
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
 }
@@ -114,48 +110,4 @@ export function filterGradInfo(
     false,
     dataFormat,
   );
-}
-
-/**
- * `Conv2DBackpropFilter` for the wasm backend: dW[K, CO] = im2col(x)ᵀ · dy[M, CO] (M = N·OH·OW,
- * K = FH·FW·CI), im2col written into wasm memory, the product by wasm's own BatchMatMul.
- */
-export function wasmConv2DBackpropFilter(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
-): tf.TensorInfo {
-  const backend = args.backend as WasmBackendLike;
-  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const info = filterGradInfo(x, dy, args.attrs as unknown as FilterAttrs, "wasm");
-  const g = geometryOf(info);
-  const m = g.batchSize * g.outHeight * g.outWidth;
-  const k = g.filterHeight * g.filterWidth * g.inChannels;
-  let cols: tf.TensorInfo;
-  if (isPointwise(g)) {
-    cols = { dataId: x.dataId, shape: [1, m, k], dtype: "float32" };
-  } else {
-    cols = backend.makeOutput([1, m, k], "float32");
-    im2col(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >> 2, wasmOffset(backend, cols) >> 2);
-  }
-  const dy3: tf.TensorInfo = {
-    dataId: dy.dataId,
-    shape: [1, m, info.outChannels],
-    dtype: "float32",
-  };
-  const out = wasmMatMul(backend, cols, dy3, true, false);
-  if (cols.dataId !== x.dataId) wasmDispose(backend, cols);
-  return { dataId: out.dataId, shape: info.filterShape, dtype: "float32" };
-}
-
-/**
- * Registers the pure-wasm kernels that tfjs's wasm backend lacks (`Conv2DBackpropFilter`).
- * Idempotent; leaves a kernel alone when the wasm backend already has one under that name.
- */
-export function registerWasmGapKernels(): void {
-  if (tf.getKernel("Conv2DBackpropFilter", "wasm") === undefined) {
-    tf.registerKernel({
-      kernelName: "Conv2DBackpropFilter",
-      backendName: "wasm",
-      kernelFunc: wasmConv2DBackpropFilter as unknown as tf.KernelFunc,
-    });
-  }
 }

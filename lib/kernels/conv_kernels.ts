@@ -1,12 +1,16 @@
 /**
- * OpenBLAS-backed kernels for tfjs's wasm backend: MatMul (BatchMatMul), _FusedMatMul, Conv2D,
- * FusedConv2D, Conv2DBackpropInput (also the forward of conv2dTranspose) and Conv2DBackpropFilter.
+ * GEMM-based kernels for tfjs's wasm backend, working in place on its memory
+ * (`backend.wasm.HEAPF32`, a plain ArrayBuffer that Deno's FFI can address):
  *
- * Each works in place on the wasm backend's own memory (`backend.wasm.HEAPF32`, a plain
- * ArrayBuffer that Deno's FFI can address): convolutions are im2col / col2im in JS plus one
- * `cblas_sgemm`; bias and activation are fused into the GEMM's output pass. Everything else (the
- * elementwise ops) stays on wasm's SIMD kernels. Cases these kernels do not cover (NCHW, prelu,
- * odd bias shapes, broadcast batch ranks) fall through to the original wasm kernel.
+ * - with OpenBLAS ({@link makeBlasGemm}): MatMul (BatchMatMul), _FusedMatMul, Conv2D, FusedConv2D,
+ *   Conv2DBackpropInput (also conv2dTranspose's forward) and Conv2DBackpropFilter;
+ * - without ({@link makeWasmGemm}, wasm's own XNNPACK matmul): Conv2DBackpropInput and
+ *   Conv2DBackpropFilter, which tfjs 4.22's wasm backend lacks or runs slowly.
+ *
+ * Convolutions are im2col / col2im in JS plus one GEMM; bias and activation are fused into the
+ * output pass. The im2col matrix of a forward convolution is kept (a few, freed when their input
+ * is) so that the filter gradient of the same input reuses it. Cases not covered (NCHW, prelu,
+ * odd bias shapes, broadcast batch ranks) go to the original wasm kernel.
  *
  * @module
  */
@@ -22,13 +26,84 @@ import {
 } from "./wasm_conv.ts";
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-type Kernel = (args: KernelArgs) => tf.TensorInfo;
+/** A tfjs kernel function. */
+export type Kernel = (args: KernelArgs) => tf.TensorInfo;
 
-/** Counts of kernel calls served by OpenBLAS (for benchmarks and tests). */
+/** Counts of kernel calls served by the kernels here, by kernel name (for benchmarks, tests). */
 export const blasKernelCalls: Record<string, number> = {};
+
+/** Milliseconds spent in each phase of the kernels here (im2col, gemm, col2im, epilogue). */
+export const blasPhaseMs: Record<string, number> = {};
 
 function count(name: string): void {
   blasKernelCalls[name] = (blasKernelCalls[name] ?? 0) + 1;
+}
+
+let phaseStart = 0;
+function phase(name?: string): void {
+  const now = performance.now();
+  if (name !== undefined) blasPhaseMs[name] = (blasPhaseMs[name] ?? 0) + now - phaseStart;
+  phaseStart = now;
+}
+
+/** A GEMM that makes a new [m, n] output: op(A)[m, k] · op(B)[k, n], A and B whole tensors. */
+export interface Gemm {
+  /** "openblas" or "xnnpack". */
+  name: string;
+  /** Multiplies; `a` is stored [m, k] (or [k, m] when transA), `b` [k, n] (or [n, k]). */
+  matmul(
+    backend: WasmBackendLike,
+    a: tf.TensorInfo,
+    b: tf.TensorInfo,
+    dims: { m: number; n: number; k: number; transA?: boolean; transB?: boolean },
+  ): tf.TensorInfo;
+}
+
+/** GEMM by OpenBLAS sgemm on wasm memory. */
+export function makeBlasGemm(blas: Blas): Gemm {
+  return {
+    name: "openblas",
+    matmul(backend, a, b, d) {
+      const out = backend.makeOutput([d.m, d.n], "float32");
+      blas.sgemm({
+        heap: backend.wasm.HEAPF32,
+        m: d.m,
+        n: d.n,
+        k: d.k,
+        a: wasmOffset(backend, a) >> 2,
+        b: wasmOffset(backend, b) >> 2,
+        c: wasmOffset(backend, out) >> 2,
+        transA: d.transA,
+        transB: d.transB,
+      });
+      return out;
+    },
+  };
+}
+
+/** GEMM by the wasm backend's own BatchMatMul kernel (XNNPACK). */
+export function makeWasmGemm(original: () => Kernel): Gemm {
+  return {
+    name: "xnnpack",
+    matmul(backend, a, b, d) {
+      const a3: tf.TensorInfo = {
+        dataId: a.dataId,
+        shape: d.transA ? [1, d.k, d.m] : [1, d.m, d.k],
+        dtype: "float32",
+      };
+      const b3: tf.TensorInfo = {
+        dataId: b.dataId,
+        shape: d.transB ? [1, d.n, d.k] : [1, d.k, d.n],
+        dtype: "float32",
+      };
+      const out = original()({
+        inputs: { a: a3, b: b3 },
+        backend,
+        attrs: { transposeA: d.transA ?? false, transposeB: d.transB ?? false },
+      });
+      return { dataId: out.dataId, shape: [d.m, d.n], dtype: "float32" };
+    },
+  };
 }
 
 /** The activations fused into the GEMM's output pass. */
@@ -48,14 +123,21 @@ function epilogue(
   activation: Activation,
   alpha: number,
 ): void {
-  const size = m * n;
+  const end = c + m * n;
   if (biasAt >= 0) {
-    for (let i = 0; i < m; i++) {
-      const row = c + i * n;
+    if (activation === "relu") {
+      for (let row = c; row < end; row += n) {
+        for (let j = 0; j < n; j++) {
+          const v = heap[row + j] + heap[biasAt + j];
+          heap[row + j] = v < 0 ? 0 : v;
+        }
+      }
+      return;
+    }
+    for (let row = c; row < end; row += n) {
       for (let j = 0; j < n; j++) heap[row + j] += heap[biasAt + j];
     }
   }
-  const end = c + size;
   switch (activation) {
     case "linear":
       return;
@@ -83,8 +165,8 @@ function sizeOf(shape: number[]): number {
   return s;
 }
 
-/** Builds the OpenBLAS kernels; `fallback(name)` returns the original wasm kernel. */
-export function makeBlasKernels(
+/** Builds MatMul and _FusedMatMul on OpenBLAS; `fallback(name)` returns the original kernel. */
+export function makeMatMulKernels(
   blas: Blas,
   fallback: (name: string) => Kernel,
 ): Record<string, Kernel> {
@@ -120,6 +202,7 @@ export function makeBlasKernels(
     const heap = backend.wasm.HEAPF32;
     const ao = wasmOffset(backend, a) >> 2, bo = wasmOffset(backend, b) >> 2;
     const co = wasmOffset(backend, out) >> 2;
+    phase();
     for (let i = 0; i < batch; i++) {
       blas.sgemm({
         heap,
@@ -133,6 +216,7 @@ export function makeBlasKernels(
         transB: transposeB,
       });
     }
+    phase("gemm (matmul)");
     return { out, m, n, batch };
   }
 
@@ -163,9 +247,8 @@ export function makeBlasKernels(
     const r = matMulInto(backend, a, b, attrs.transposeA, attrs.transposeB);
     if (r === null) return fallback("_FusedMatMul")(args);
     count("_FusedMatMul");
-    const heap = backend.wasm.HEAPF32;
     epilogue(
-      heap,
+      backend.wasm.HEAPF32,
       wasmOffset(backend, r.out) >> 2,
       r.batch * r.m,
       r.n,
@@ -173,20 +256,119 @@ export function makeBlasKernels(
       attrs.activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
     );
+    phase("epilogue");
     return r.out;
   };
 
-  interface ConvAttrs {
-    strides: [number, number] | number;
-    pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-    dataFormat: "NHWC" | "NCHW";
-    dilations: [number, number] | number;
-    dimRoundingMode?: "floor" | "round" | "ceil";
-    activation?: string;
-    leakyreluAlpha?: number;
+  return { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul };
+}
+
+/** A kept im2col matrix: the cols of input `x` for one geometry. */
+interface ColsEntry {
+  x: object;
+  key: string;
+  cols: tf.TensorInfo;
+}
+
+const COLS_CACHE_SIZE = 8;
+const colsCache: ColsEntry[] = [];
+let cacheBackend: WasmBackendLike | null = null;
+
+function geometryKey(g: ConvGeometry): string {
+  return `${g.batchSize},${g.inHeight},${g.inWidth},${g.inChannels},${g.outHeight},` +
+    `${g.outWidth},${g.filterHeight},${g.filterWidth},${g.strideHeight},${g.strideWidth},` +
+    `${g.dilationHeight},${g.dilationWidth},${g.padTop},${g.padLeft}`;
+}
+
+/** Frees every kept im2col matrix (call when switching kernels or backends). */
+export function clearColsCache(): void {
+  if (cacheBackend !== null) {
+    for (const e of colsCache) {
+      if (cacheBackend.dataIdMap.has(e.cols.dataId)) {
+        wasmDispose(cacheBackend, e.cols);
+      }
+    }
+  }
+  colsCache.length = 0;
+}
+
+/** Drops entries whose input tensor was disposed (its data cannot come back). */
+function purgeDead(backend: WasmBackendLike): void {
+  if (cacheBackend !== backend) {
+    colsCache.length = 0;
+    cacheBackend = backend;
+  }
+  for (let i = colsCache.length - 1; i >= 0; i--) {
+    if (!backend.dataIdMap.has(colsCache[i].x)) {
+      wasmDispose(backend, colsCache[i].cols);
+      colsCache.splice(i, 1);
+    }
+  }
+}
+
+/** Takes the kept cols of `x` for geometry `g` out of the cache (the caller then owns them). */
+function takeCols(
+  backend: WasmBackendLike,
+  x: tf.TensorInfo,
+  g: ConvGeometry,
+): tf.TensorInfo | null {
+  purgeDead(backend);
+  const key = geometryKey(g);
+  const i = colsCache.findIndex((e) => e.x === x.dataId && e.key === key);
+  if (i < 0) return null;
+  const [entry] = colsCache.splice(i, 1);
+  return entry.cols;
+}
+
+/** Keeps `cols` (of `x`, geometry `g`); the cache then owns them. */
+function keepCols(
+  backend: WasmBackendLike,
+  x: tf.TensorInfo,
+  g: ConvGeometry,
+  cols: tf.TensorInfo,
+) {
+  purgeDead(backend);
+  colsCache.push({ x: x.dataId, key: geometryKey(g), cols });
+  while (colsCache.length > COLS_CACHE_SIZE) wasmDispose(backend, colsCache.shift()!.cols);
+}
+
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat: "NHWC" | "NCHW";
+  dilations: [number, number] | number;
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/**
+ * Builds Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter on `gemm`;
+ * `fallback(name)` returns the original wasm kernel.
+ */
+export function makeConvKernels(
+  gemm: Gemm,
+  fallback: (name: string) => Kernel,
+): Record<string, Kernel> {
+  /** im2col of `x` (or x itself when pointwise); `owned` says whether the caller must free it. */
+  function colsOf(
+    backend: WasmBackendLike,
+    x: tf.TensorInfo,
+    g: ConvGeometry,
+    m: number,
+    k: number,
+  ): { cols: tf.TensorInfo; owned: boolean } {
+    if (isPointwise(g)) return { cols: x, owned: false };
+    const kept = takeCols(backend, x, g);
+    if (kept !== null) return { cols: kept, owned: true };
+    const cols = backend.makeOutput([m, k], "float32");
+    phase();
+    im2col(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >> 2, wasmOffset(backend, cols) >> 2);
+    phase("im2col");
+    return { cols, owned: true };
   }
 
-  /** Forward convolution: im2col + sgemm + bias/activation, or null to fall back. */
+  /** Forward convolution: im2col + GEMM + bias/activation, or null to fall back. */
   function convForward(args: KernelArgs, fused: boolean): tf.TensorInfo | null {
     const backend = args.backend as WasmBackendLike;
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<
@@ -213,33 +395,22 @@ export function makeBlasKernels(
     const m = g.batchSize * g.outHeight * g.outWidth;
     const k = g.filterHeight * g.filterWidth * g.inChannels;
     if (m * k * info.outChannels === 0) return null;
-    const out = backend.makeOutput(info.outShape, "float32");
-    const pointwise = isPointwise(g);
-    const cols = pointwise ? x : backend.makeOutput([m, k], "float32");
-    const heap = backend.wasm.HEAPF32;
-    const colsAt = wasmOffset(backend, cols) >> 2;
-    if (!pointwise) im2col(g, heap, wasmOffset(backend, x) >> 2, colsAt);
-    const outAt = wasmOffset(backend, out) >> 2;
-    blas.sgemm({
-      heap,
-      m,
-      n: info.outChannels,
-      k,
-      a: colsAt,
-      b: wasmOffset(backend, filter) >> 2,
-      c: outAt,
-    });
-    if (!pointwise) wasmDispose(backend, cols);
+    const { cols, owned } = colsOf(backend, x, g, m, k);
+    phase();
+    const out2 = gemm.matmul(backend, cols, filter, { m, n: info.outChannels, k });
+    phase("gemm");
+    if (owned) keepCols(backend, x, g, cols);
     epilogue(
-      heap,
-      outAt,
+      backend.wasm.HEAPF32,
+      wasmOffset(backend, out2) >> 2,
       m,
       info.outChannels,
       bias == null ? -1 : wasmOffset(backend, bias) >> 2,
       activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
     );
-    return out;
+    phase("epilogue");
+    return { dataId: out2.dataId, shape: info.outShape, dtype: "float32" };
   }
 
   const conv2d: Kernel = (args) => {
@@ -278,25 +449,20 @@ export function makeBlasKernels(
     const k = g.filterHeight * g.filterWidth * g.inChannels;
     if (m * k * info.outChannels === 0) return fallback("Conv2DBackpropInput")(args);
     count("Conv2DBackpropInput");
-    const dx = backend.makeOutput(info.inShape, "float32");
-    const pointwise = isPointwise(g);
-    const dcols = pointwise ? dx : backend.makeOutput([m, k], "float32");
-    const heap = backend.wasm.HEAPF32;
-    const dcolsAt = wasmOffset(backend, dcols) >> 2;
-    blas.sgemm({
-      heap,
+    phase();
+    // dcols[M, K] = dy[M, CO] · W[K, CO]ᵀ, then scattered back to image positions.
+    const dcols = gemm.matmul(backend, dy, filter, {
       m,
       n: k,
       k: info.outChannels,
-      a: wasmOffset(backend, dy) >> 2,
-      b: wasmOffset(backend, filter) >> 2,
-      c: dcolsAt,
       transB: true,
     });
-    if (!pointwise) {
-      col2im(g, heap, dcolsAt, wasmOffset(backend, dx) >> 2);
-      wasmDispose(backend, dcols);
-    }
+    phase("gemm");
+    if (isPointwise(g)) return { dataId: dcols.dataId, shape: info.inShape, dtype: "float32" };
+    const dx = backend.makeOutput(info.inShape, "float32");
+    col2im(g, backend.wasm.HEAPF32, wasmOffset(backend, dcols) >> 2, wasmOffset(backend, dx) >> 2);
+    wasmDispose(backend, dcols);
+    phase("col2im");
     return dx;
   };
 
@@ -305,35 +471,22 @@ export function makeBlasKernels(
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const attrs = args.attrs as unknown as Parameters<typeof filterGradInfo>[2];
     if (attrs.dataFormat === "NCHW") return fallback("Conv2DBackpropFilter")(args);
-    const info = filterGradInfo(x, dy, attrs, "OpenBLAS");
+    const info = filterGradInfo(x, dy, attrs, gemm.name);
     const g = geometryOf(info);
     const m = g.batchSize * g.outHeight * g.outWidth;
     const k = g.filterHeight * g.filterWidth * g.inChannels;
     if (m * k * info.outChannels === 0) return fallback("Conv2DBackpropFilter")(args);
     count("Conv2DBackpropFilter");
-    const dw = backend.makeOutput(info.filterShape, "float32");
-    const pointwise = isPointwise(g);
-    const cols = pointwise ? x : backend.makeOutput([m, k], "float32");
-    const heap = backend.wasm.HEAPF32;
-    const colsAt = wasmOffset(backend, cols) >> 2;
-    if (!pointwise) im2col(g, heap, wasmOffset(backend, x) >> 2, colsAt);
-    blas.sgemm({
-      heap,
-      m: k,
-      n: info.outChannels,
-      k: m,
-      a: colsAt,
-      b: wasmOffset(backend, dy) >> 2,
-      c: wasmOffset(backend, dw) >> 2,
-      transA: true,
-    });
-    if (!pointwise) wasmDispose(backend, cols);
-    return dw;
+    const { cols, owned } = colsOf(backend, x, g, m, k);
+    phase();
+    // dW[K, CO] = cols[M, K]ᵀ · dy[M, CO]
+    const dw = gemm.matmul(backend, cols, dy, { m: k, n: info.outChannels, k: m, transA: true });
+    phase("gemm");
+    if (owned) wasmDispose(backend, cols);
+    return { dataId: dw.dataId, shape: info.filterShape, dtype: "float32" };
   };
 
   return {
-    BatchMatMul: batchMatMul,
-    _FusedMatMul: fusedMatMul,
     Conv2D: conv2d,
     FusedConv2D: fusedConv2d,
     Conv2DBackpropInput: conv2dBackpropInput,

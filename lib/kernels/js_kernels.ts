@@ -1,0 +1,53 @@
+/**
+ * Small JS kernels for the wasm backend where tfjs 4.22's own are slow: `Sum` over all leading
+ * axes (every bias gradient: wasm transposes the whole tensor first) and `Identity` (wasm copies
+ * the data; here it shares it, as wasm's own Reshape does).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { type WasmBackendLike, wasmOffset } from "./wasm_conv.ts";
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+type Kernel = (args: KernelArgs) => tf.TensorInfo;
+
+/**
+ * `Sum` that handles the reduction over every axis but the last (bias gradients) as column sums
+ * on wasm memory, and hands every other case to `fallback`.
+ */
+export function makeColumnSum(fallback: () => Kernel): Kernel {
+  return (args) => {
+    const backend = args.backend as WasmBackendLike;
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    if (x.dtype !== "float32" || rank < 2) return fallback()(args);
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    if (axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return fallback()(args);
+    const cols = x.shape[rank - 1];
+    const rows = tf.util.sizeFromShape(x.shape) / cols;
+    if (rows * cols === 0) return fallback()(args);
+    const out = backend.makeOutput(
+      keepDims ? [...new Array(rank - 1).fill(1), cols] : [cols],
+      "float32",
+    );
+    const heap = backend.wasm.HEAPF32;
+    const src = wasmOffset(backend, x) >> 2;
+    const dst = wasmOffset(backend, out) >> 2;
+    const acc = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const base = src + r * cols;
+      for (let c = 0; c < cols; c++) acc[c] += heap[base + c];
+    }
+    for (let c = 0; c < cols; c++) heap[dst + c] = acc[c];
+    return out;
+  };
+}
+
+/** `Identity` that shares the input's data (reference-counted) instead of copying it. */
+export function sharedIdentity(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as { incRef(dataId: object): void };
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
