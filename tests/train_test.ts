@@ -245,3 +245,55 @@ Deno.test("invalid options fail with a message naming the fix", async () => {
   );
   model.dispose();
 });
+
+Deno.test("tools/train.ts writes checkpoint, history and test metrics, and resumes", async () => {
+  const out = await Deno.makeTempDir({ prefix: "kmnist_cli_" });
+  const run = async (...extra: string[]) => {
+    const command = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        new URL("../tools/train.ts", import.meta.url).pathname,
+        "--model",
+        "vanilla",
+        "--train-images",
+        "300",
+        "--validation",
+        "200",
+        "--no-knn",
+        "--out",
+        out,
+        ...extra,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const { code, stdout, stderr } = await command.output();
+    const text = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+    assert.equal(code, 0, text);
+    return text;
+  };
+  try {
+    const first = await run("--epochs", "1");
+    assert.match(first, /vanilla test: MSE 0\.\d+/);
+    const second = await run("--epochs", "2", "--resume");
+    assert.match(second, /epochs 2\.\.2/);
+    const history = JSON.parse(await Deno.readTextFile(`${out}/history.json`));
+    assert.equal(history.history.length, 2);
+    assert.equal(history.trainImages, 300);
+    const metrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
+    assert.equal(metrics.testImages, 10000);
+    assert.equal(metrics.parameters, 50992);
+    assert.ok(metrics.mse > 0 && metrics.mse < 0.25 && metrics.ssim > 0);
+    const bad = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", new URL("../tools/train.ts", import.meta.url).pathname],
+      stderr: "piped",
+      stdout: "piped",
+    });
+    const failed = await bad.output();
+    assert.equal(failed.code, 1);
+    assert.match(new TextDecoder().decode(failed.stderr), /--model is required/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
