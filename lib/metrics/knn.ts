@@ -21,7 +21,7 @@ export interface KnnOptions {
   dim: number;
   /** Neighbours that vote (default 4). */
   k?: number;
-  /** Queries per distance chunk (default 500). */
+  /** Queries per distance chunk (default 250: a 250 x 60,000 float32 distance block is 60 MB). */
   chunk?: number;
 }
 
@@ -31,7 +31,7 @@ export interface KnnOptions {
  * (the classifier behind the paper's baseline).
  */
 export function knnClassify(options: KnnOptions): Int32Array {
-  const { reference, referenceLabels, query, dim, k = 4, chunk = 500 } = options;
+  const { reference, referenceLabels, query, dim, k = 4, chunk = 250 } = options;
   const refCount = reference.length / dim;
   const queryCount = query.length / dim;
   if (!Number.isInteger(refCount) || !Number.isInteger(queryCount)) {

@@ -51,7 +51,10 @@ export interface LossTerms {
 export interface LossOptions {
   /** What the output should match; the input itself when omitted (set it when denoising). */
   target?: tf.Tensor4D;
-  /** Global step, which seeds the VAE's sampling noise so that re-runs reproduce. Default 0. */
+  /**
+   * Global step, which seeds the VAE's sampling noise so that re-runs reproduce (default 0).
+   * Training passes 1, 2, ...; validation passes fixed negative values (-1 per chunk).
+   */
   step?: number;
 }
 

@@ -178,7 +178,7 @@ export function evaluateLoss(
   options: { batchSize?: number; corrupt?: CorruptFn } = {},
 ): { loss: number; reconstruction?: number; kl?: number } {
   const chunk = options.batchSize ?? 1000;
-  let loss = 0, reconstruction = 0, kl = 0, hasTerms = false;
+  let loss = 0, reconstruction = 0, kl = 0;
   const batches = batchIndices(set.count, { batchSize: chunk, shuffle: false });
   batches.forEach((indices, i) => {
     const values = tf.tidy(() => {
@@ -194,12 +194,10 @@ export function evaluateLoss(
     loss += l * indices.length;
     reconstruction += r * indices.length;
     kl += k * indices.length;
-    hasTerms = model.kind === "vae";
   });
   const n = set.count;
-  return hasTerms ? { loss: loss / n, reconstruction: reconstruction / n, kl: kl / n } : {
-    loss: loss / n,
-  };
+  if (model.kind !== "vae") return { loss: loss / n };
+  return { loss: loss / n, reconstruction: reconstruction / n, kl: kl / n };
 }
 
 /** Lets the event loop run (Jupyter display messages, timers) without slowing training much. */
