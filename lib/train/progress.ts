@@ -42,6 +42,8 @@ export interface BatchProgress {
   imagesPerSecond: number;
   /** Estimated seconds until this epoch's training batches are done. */
   etaSeconds: number;
+  /** Estimated seconds until the last epoch's training batches are done (validation excluded). */
+  totalEtaSeconds: number;
 }
 
 /** The record of one epoch; the history is a list of these. */
@@ -121,7 +123,8 @@ export function formatBatchLine(p: BatchProgress): string {
     progressBar(p.batch / p.batches)
   } ${p.batch}/${p.batches}` +
     `  loss ${formatLoss(p.meanLoss)}  ${Math.round(p.imagesPerSecond)} img/s` +
-    `  ETA ${formatDuration(p.etaSeconds)}`;
+    `  ETA ${formatDuration(p.etaSeconds)}` +
+    (p.epoch < p.epochs ? ` (all ${formatDuration(p.totalEtaSeconds)})` : "");
 }
 
 /** Options for {@link terminalProgress}. */

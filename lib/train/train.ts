@@ -323,6 +323,7 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
             meanLoss: sumLoss / seen,
             imagesPerSecond: rate,
             etaSeconds: (train.count - seen) / rate,
+            totalEtaSeconds: ((epochs - epoch - 1) * train.count + train.count - seen) / rate,
           });
         }
         if (performance.now() - lastYield > 200) {
