@@ -61,7 +61,10 @@ export type ProgressKind = "auto" | "terminal" | "jupyter" | "none";
 export interface TrainOptions {
   /** Training images (shuffled every epoch). */
   train: ImageSet;
-  /** Validation images, evaluated after every epoch (optional). */
+  /**
+   * Validation images, evaluated after every epoch (optional). With `noise`/`corrupt` the
+   * validation inputs are corrupted too (the same noise every epoch) and the targets stay clean.
+   */
   validation?: ImageSet;
   /** Epoch to stop after, counting resumed ones (default 10). */
   epochs?: number;
