@@ -1,8 +1,11 @@
 /** Learning-curve tests: lines are drawn where the data says, ticks are nice, bad input fails. */
 import assert from "node:assert/strict";
+import type { EpochRecord } from "../lib/train/progress.ts";
 import {
+  compareHistories,
   type DecodedImage,
   decodePng,
+  historyCurves,
   learningCurves,
   linearScale,
   logScale,
@@ -141,4 +144,50 @@ Deno.test("learningCurves rejects empty, NaN, mismatched and non-positive-on-log
     () => learningCurves({ logY: true, series: [{ name: "a", values: [1, 0, 3] }] }),
     /log y axis .* value 0/,
   );
+});
+
+function history(epochs: number, vae: boolean, offset = 0): EpochRecord[] {
+  return Array.from({ length: epochs }, (_, i) => ({
+    epoch: i + 1,
+    trainLoss: 0.3 / (i + 1) + offset,
+    valLoss: 0.32 / (i + 1) + offset,
+    ...(vae
+      ? {
+        trainReconstruction: 200 / (i + 1),
+        valReconstruction: 205 / (i + 1),
+        trainKl: 5 + i,
+        valKl: 5.5 + i,
+      }
+      : {}),
+    seconds: 1,
+    imagesPerSecond: 1000,
+  }));
+}
+
+Deno.test("historyCurves: lib/train histories, three panels for a VAE", async () => {
+  const plain = historyCurves(history(6, false));
+  assert.equal(plain.layout.panels.length, 1);
+  const vae = historyCurves(history(6, true), { title: "VAE" });
+  assert.equal(vae.layout.panels.length, 3);
+  const kl = vae.layout.panels[2];
+  const png = await decodePng(vae.toPng());
+  const trainColor = hex(kl.colors[0]);
+  for (let e = 1; e <= 6; e++) {
+    const [x, y] = kl.toPixel(e, 5 + (e - 1));
+    assert.ok(colorNear(png, x * 2, y * 2, trainColor), `KL train epoch ${e}`);
+  }
+  assert.throws(() => historyCurves([]), /history is empty/);
+});
+
+Deno.test("compareHistories: one colour per model, validation dashed", () => {
+  const fig = compareHistories({ dense: history(5, false), conv: history(5, false, -0.05) });
+  const panel = fig.layout.panels[0];
+  assert.equal(panel.colors.length, 4);
+  assert.equal(panel.colors[0], panel.colors[1], "dense train and validation share a colour");
+  assert.equal(panel.colors[2], panel.colors[3]);
+  assert.notEqual(panel.colors[0], panel.colors[2]);
+  const only = compareHistories({ dense: history(5, false) }, { validationOnly: true });
+  assert.equal(only.layout.panels[0].colors.length, 1);
+  assert.throws(() => compareHistories({}), /no histories/);
+  assert.throws(() => compareHistories({ dense: [] }), /"dense" is empty/);
 });

@@ -59,6 +59,7 @@ export function niceTicks(low: number, high: number, count = 5, integer = false)
 }
 
 function stepDecimals(ticks: readonly number[]): number {
+  if (ticks.length > 0 && ticks.every(Number.isInteger)) return 0;
   if (ticks.length < 2) return 2;
   const step = Math.abs(ticks[1] - ticks[0]);
   return Math.max(0, Math.min(8, -Math.floor(Math.log10(step) + 1e-9)));

@@ -55,7 +55,7 @@ export interface LearningCurvesOptions {
   columns?: number;
   /** Size of each panel's plot area (default 340 x 220). */
   panelSize?: readonly [number, number];
-  /** Draw a dot at each point (default: when a series has at most 40 points). */
+  /** Draw a dot at each point (default: when a series has at most 20 points). */
   markers?: boolean;
   /** PNG scale (default 2). */
   scale?: number;
@@ -217,7 +217,7 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
         });
         ctx.stroke();
         ctx.setLineDash([]);
-        if (options.markers ?? s.values.length <= 40) {
+        if (options.markers ?? s.values.length <= 20) {
           s.values.forEach((v, k) => {
             const [px, py] = L.toPixel(s.epochs[k], v);
             ctx.beginPath();
@@ -289,4 +289,121 @@ function bestLegendPlace(
     }
   }
   return legendLayout(entries, best[0], best[1]);
+}
+
+/** One epoch of a training history (lib/train's `EpochRecord` fits). */
+export interface HistoryRecord {
+  /** 1-based epoch. */
+  epoch: number;
+  /** Mean training loss. */
+  trainLoss: number;
+  /** Validation loss. */
+  valLoss?: number;
+  /** VAE reconstruction term (train). */
+  trainReconstruction?: number;
+  /** VAE KL term (train). */
+  trainKl?: number;
+  /** VAE reconstruction term (validation). */
+  valReconstruction?: number;
+  /** VAE KL term (validation). */
+  valKl?: number;
+}
+
+function historySeries(
+  history: readonly HistoryRecord[],
+  pick: (r: HistoryRecord) => number | undefined,
+  name: string,
+  extra: Partial<CurveSeries> = {},
+): CurveSeries | undefined {
+  const rows = history.filter((r) => pick(r) !== undefined);
+  if (rows.length === 0) return undefined;
+  return {
+    name,
+    values: rows.map((r) => pick(r)!),
+    epochs: rows.map((r) => r.epoch),
+    ...extra,
+  };
+}
+
+/**
+ * Learning curves straight from a training history: train (solid) and validation (dashed) loss;
+ * for a VAE history (with KL terms) also a reconstruction panel and a KL panel.
+ *
+ * ```ts
+ * const { history } = await train(model, data, options);
+ * historyCurves(history, { title: "VAE (32-D)" });
+ * ```
+ *
+ * @throws Error for an empty history.
+ */
+export function historyCurves(
+  history: readonly HistoryRecord[],
+  options: Omit<LearningCurvesOptions, "series" | "panels"> = {},
+): Figure<LearningCurvesLayout> {
+  if (!Array.isArray(history) || history.length === 0) {
+    throw new Error("historyCurves: the history is empty; train for at least one epoch.");
+  }
+  const pair = (
+    train: (r: HistoryRecord) => number | undefined,
+    val: (r: HistoryRecord) => number | undefined,
+  ) =>
+    [
+      historySeries(history, train, "train", { color: seriesColor(0) }),
+      historySeries(history, val, "validation", { color: seriesColor(1), dashed: true }),
+    ].filter((s): s is CurveSeries => s !== undefined);
+  const panels: CurvePanel[] = [{
+    title: "total loss",
+    series: pair((r) => r.trainLoss, (r) => r.valLoss),
+  }];
+  if (history.some((r) => r.trainKl !== undefined)) {
+    panels.push(
+      {
+        title: "reconstruction",
+        series: pair((r) => r.trainReconstruction, (r) => r.valReconstruction),
+      },
+      { title: "KL divergence", series: pair((r) => r.trainKl, (r) => r.valKl) },
+    );
+  } else delete panels[0].title;
+  return learningCurves({ ...options, panels });
+}
+
+/**
+ * One panel comparing several models' histories: each model gets a colour, training solid,
+ * validation dashed.
+ *
+ * ```ts
+ * compareHistories({ "dense": h1, "multilayer": h2, "conv": h3 }, { title: "Validation loss" });
+ * ```
+ *
+ * @param options.validationOnly draw only the validation curves (default false).
+ * @throws Error for no models or an empty history.
+ */
+export function compareHistories(
+  histories: Readonly<Record<string, readonly HistoryRecord[]>>,
+  options: Omit<LearningCurvesOptions, "series" | "panels"> & { validationOnly?: boolean } = {},
+): Figure<LearningCurvesLayout> {
+  const names = Object.keys(histories ?? {});
+  if (names.length === 0) {
+    throw new Error("compareHistories: no histories; pass { modelName: history, ... }.");
+  }
+  const series: CurveSeries[] = [];
+  names.forEach((name, i) => {
+    const history = histories[name];
+    if (!Array.isArray(history) || history.length === 0) {
+      throw new Error(`compareHistories: the history of "${name}" is empty.`);
+    }
+    const color = seriesColor(i);
+    if (!options.validationOnly) {
+      series.push(historySeries(history, (r) => r.trainLoss, `${name} train`, { color })!);
+    }
+    const val = historySeries(history, (r) => r.valLoss, `${name} validation`, {
+      color,
+      dashed: true,
+    });
+    if (val) series.push(val);
+  });
+  if (series.length === 0) {
+    throw new Error("compareHistories: no validation losses in these histories.");
+  }
+  return learningCurves({ ...options, series });
 }

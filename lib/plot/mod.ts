@@ -65,9 +65,12 @@ export {
   type LatentScatterOptions,
 } from "./latent_scatter.ts";
 export {
+  compareHistories,
   type CurvePanel,
   type CurvePanelLayout,
   type CurveSeries,
+  historyCurves,
+  type HistoryRecord,
   learningCurves,
   type LearningCurvesLayout,
   type LearningCurvesOptions,
