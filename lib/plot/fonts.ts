@@ -84,6 +84,11 @@ export function ensureFonts(): string {
   if (key === null || !GlobalFonts.has(CJK_FONT_FAMILY)) {
     throw new Error(`Could not register the font file ${path} as "${CJK_FONT_FAMILY}". ${fix}`);
   }
+  // The bold face (same folder) gives real bold titles, also in SVG; optional.
+  const boldPath = path.replace(/Regular(\.[a-z]+)$/i, "Bold$1");
+  if (boldPath !== path && fileExists(boldPath)) {
+    GlobalFonts.registerFromPath(boldPath, CJK_FONT_FAMILY);
+  }
   const o = glyphBitmap("お");
   const wo = glyphBitmap("を");
   const tofu = glyphBitmap("\uE000");
