@@ -162,7 +162,7 @@ export function imageGrid(options: ImageGridOptions): Figure<ImageGridLayout> {
     y += cellHeight + gap + (row.captions.length > 0 ? 16 : 0);
   }
   const gridRight = left + columns * (cell + gap) - gap;
-  const width = Math.max(gridRight + 12 + colorbarSpace, options.title ? 0 : 0);
+  const width = gridRight + 12 + colorbarSpace;
   const titleNeeds = options.title ? measureText(options.title, font(15, "bold")) + 24 : 0;
   const figureWidth = Math.max(width, titleNeeds);
   const height = y - gap + 12;
