@@ -35,9 +35,9 @@ import { train } from "../lib/train/mod.ts";
 import { evaluate } from "../lib/metrics/mod.ts";
 import {
   classBars,
+  historyCurves,
   imageGrid,
   latentScatter,
-  learningCurves,
   metricsTable,
 } from "../lib/plot/mod.ts";
 import * as ex from "../lib/experiments.ts";`;
@@ -181,12 +181,8 @@ console.log(ex.compareWithPrevious(record, previous));`),
   };
 }
 
-const MSE_CURVES = `learningCurves({
+const MSE_CURVES = `historyCurves(result.history, {
   title: "Mean squared error per pixel",
-  series: [
-    { name: "train", values: result.history.map((h) => h.trainLoss) },
-    { name: "validation", values: result.history.map((h) => h.valLoss ?? NaN), dashed: true },
-  ],
   xLabel: "epoch",
   yLabel: "MSE",
   markers: true,
@@ -365,35 +361,8 @@ sampled with the reparameterisation trick, z = μ + σ·ε. Decoder: the convolu
 notebook 3 with sigmoid outputs read as Bernoulli probabilities. Loss: negative ELBO in nats per
 image = binary cross-entropy summed over the 784 pixels + KL(q(z|x) ‖ N(0, I)).`,
   lossLabel: "−ELBO",
-  curves: `learningCurves({
+  curves: `historyCurves(result.history, {
   title: "VAE loss terms (nats per image)",
-  panels: [
-    {
-      title: "negative ELBO",
-      series: [
-        { name: "train", values: result.history.map((h) => h.trainLoss) },
-        { name: "validation", values: result.history.map((h) => h.valLoss ?? NaN), dashed: true },
-      ],
-    },
-    {
-      title: "reconstruction",
-      series: [
-        { name: "train", values: result.history.map((h) => h.trainReconstruction ?? NaN) },
-        {
-          name: "validation",
-          values: result.history.map((h) => h.valReconstruction ?? NaN),
-          dashed: true,
-        },
-      ],
-    },
-    {
-      title: "KL",
-      series: [
-        { name: "train", values: result.history.map((h) => h.trainKl ?? NaN) },
-        { name: "validation", values: result.history.map((h) => h.valKl ?? NaN), dashed: true },
-      ],
-    },
-  ],
   xLabel: "epoch",
   yLabel: "nats",
   markers: true,
@@ -472,7 +441,7 @@ in the run folder) and puts the four models side by side on the same test images
 1–4 first.`),
     code(`import { initBackend } from "../lib/backend.ts";
 import { loadModel } from "../lib/train/mod.ts";
-import { classBars, imageGrid, learningCurves, metricsTable } from "../lib/plot/mod.ts";
+import { classBars, compareHistories, imageGrid, metricsTable } from "../lib/plot/mod.ts";
 import * as ex from "../lib/experiments.ts";
 
 await initBackend();
@@ -524,16 +493,11 @@ imageGrid({ title: "Test images reconstructed by the four autoencoders", rows })
 
 Validation MSE per epoch of the three models trained on MSE (the VAE optimises a different loss, in
 nats, so it is not on this axis), and the test MSE of every model per class.`),
-    code(`learningCurves({
-  title: "Validation MSE per epoch",
-  series: records.filter((r) => r.name !== "variational").map((r) => ({
-    name: r.title.replace(/ autoencoder$/, ""),
-    values: r.training.history.map((h) => h.valLoss ?? NaN),
-  })),
-  xLabel: "epoch",
-  yLabel: "MSE",
-  markers: true,
-});`),
+    code(`const mseModels = records.filter((r) => r.name !== "variational");
+compareHistories(
+  Object.fromEntries(mseModels.map((r) => [r.title.replace(/ autoencoder$/, ""), r.training.history])),
+  { title: "Validation MSE per epoch", validationOnly: true, xLabel: "epoch", yLabel: "MSE" },
+);`),
     code(`classBars({
   title: "Test MSE per class",
   series: records.map((r) => ({
@@ -603,6 +567,37 @@ export function notebookJson(notebook: NotebookText): Record<string, unknown> {
   };
 }
 
+/**
+ * Formats a notebook's cells with `deno fmt` (code as TypeScript, markdown reflowed at the
+ * project's line width), in a temp folder under .check/ since notebooks/ is excluded from fmt.
+ * Returns the formatted file text.
+ */
+export async function formatNotebook(
+  json: Record<string, unknown>,
+  file: string,
+): Promise<string> {
+  await Deno.mkdir(join(PROJECT_ROOT, ".check"), { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: join(PROJECT_ROOT, ".check"), prefix: "fmt_" });
+  try {
+    const path = join(dir, file);
+    await Deno.writeTextFile(path, JSON.stringify(json, null, 1) + "\n");
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--quiet", path],
+      cwd: PROJECT_ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!result.success) {
+      throw new Error(
+        `make_notebooks: deno fmt failed on ${file}:\n${new TextDecoder().decode(result.stderr)}`,
+      );
+    }
+    return await Deno.readTextFile(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
 function sourcesOf(json: { cells?: { cell_type: string; source: string | string[] }[] }): string {
   return JSON.stringify(
     (json.cells ?? []).map((
@@ -617,7 +612,8 @@ async function main(args: string[]): Promise<number> {
   let differ = 0;
   for (const notebook of NOTEBOOKS) {
     const path = join(PROJECT_ROOT, "notebooks", notebook.file);
-    const fresh = notebookJson(notebook);
+    const freshText = await formatNotebook(notebookJson(notebook), notebook.file);
+    const fresh = JSON.parse(freshText);
     let existing: {
       cells?: { cell_type: string; source: string | string[]; outputs?: unknown[] }[];
     } | undefined;
@@ -643,7 +639,7 @@ async function main(args: string[]): Promise<number> {
       );
       return 1;
     }
-    await writeTextAtomically(path, JSON.stringify(fresh, null, 1) + "\n");
+    await writeTextAtomically(path, freshText);
     console.log(`wrote      notebooks/${notebook.file}`);
   }
   return check && differ > 0 ? 1 : 0;
