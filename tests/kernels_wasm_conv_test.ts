@@ -153,3 +153,21 @@ Deno.test("a conv autoencoder trains on the pure wasm backend", async () => {
   optimizer.dispose();
   x.dispose();
 });
+
+Deno.test("wasm transposed MatMuls (explicit transpose + plain matmul) match cpu", async () => {
+  const random = createRandom(8);
+  for (const [m, n, k] of [[5, 7, 3], [33, 2, 65], [1, 40, 9]]) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        const av = randomArray(random, m * k), bv = randomArray(random, k * n);
+        await compare(`matMul ${m}x${n}x${k} ta=${ta} tb=${tb}`, () => {
+          const a = tf.tensor2d(av, ta ? [k, m] : [m, k]);
+          const b = tf.tensor2d(bv, tb ? [n, k] : [k, n]);
+          const loss = (a: tf.Tensor, b: tf.Tensor) =>
+            tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb).square().sum();
+          return [tf.matMul(a, b, ta, tb), ...tf.grads(loss)([a, b])];
+        });
+      }
+    }
+  }
+});

@@ -5,7 +5,8 @@
  *   uses): Conv2DBackpropFilter, which tfjs 4.22's wasm backend lacks (so conv models could not
  *   train), and Conv2DBackpropInput (conv2dTranspose's forward; wasm's own is ~30x slower), both
  *   as im2col/col2im + wasm's XNNPACK matmul; `Sum` over leading axes (bias gradients) and a
- *   zero-copy `Identity` in JS.
+ *   zero-copy `Identity` in JS; transposed MatMuls (all backward passes) as an explicit
+ *   transpose + wasm's plain matmul (wasm's transposed ones are ~20x slower).
  *   (Running wasm's own `Conv3DBackpropFilterV2` on a depth-1 view is not an option: in tfjs 4.22
  *   it returns wrong filter gradients whenever stride > 1 and the filter is larger than 1x1.)
  * - `"blas"` ({@link registerFastKernels}, the default of `initBackend()`): the same JS kernels,
@@ -23,17 +24,20 @@ import {
   makeConvKernels,
   makeMatMulKernels,
   makeWasmGemm,
+  makeWasmMatMul,
 } from "./conv_kernels.ts";
 import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
 
 export { type Blas, blasLoadError, loadBlas, measureSgemm, type SgemmArgs } from "./blas.ts";
 export { blasKernelCalls, blasPhaseMs, clearColsCache } from "./conv_kernels.ts";
+export { calibrateThreads } from "./blas.ts";
 
 /** Which kernel set is registered on the wasm backend. */
 export type KernelSet = "tfjs" | "wasm" | "blas";
 
 /** Kernels the "wasm" set replaces (or adds). */
 export const WASM_KERNEL_NAMES: readonly string[] = [
+  "BatchMatMul",
   "Conv2DBackpropInput",
   "Conv2DBackpropFilter",
   "Sum",
@@ -83,7 +87,7 @@ function fallback(name: string): Kernel {
 }
 
 function install(set: KernelSet, kernels: Record<string, Kernel>): void {
-  for (const name of [...WASM_KERNEL_NAMES, ...FAST_KERNEL_NAMES]) original(name);
+  for (const name of [...WASM_KERNEL_NAMES, ...FAST_KERNEL_NAMES, "Transpose"]) original(name);
   for (const name of registered) {
     tf.unregisterKernel(name, "wasm");
     const config = originals.get(name);
@@ -114,8 +118,10 @@ function jsKernels(): Record<string, Kernel> {
  */
 export function registerWasmGapKernels(): void {
   if (current === "wasm") return;
-  const conv = makeConvKernels(makeWasmGemm(() => fallback("BatchMatMul")), fallback);
+  const gemm = makeWasmGemm(() => fallback("BatchMatMul"), () => fallback("Transpose"));
+  const conv = makeConvKernels(gemm, fallback);
   install("wasm", {
+    BatchMatMul: makeWasmMatMul(gemm, () => fallback("BatchMatMul")),
     Conv2DBackpropInput: conv.Conv2DBackpropInput,
     Conv2DBackpropFilter: conv.Conv2DBackpropFilter,
     ...jsKernels(),
