@@ -324,6 +324,58 @@ export function makeMatMulKernels(
   return { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul };
 }
 
+let ones: { backend: WasmBackendLike; info: tf.TensorInfo; length: number } | null = null;
+
+/** A wasm buffer of at least `length` ones (kept between calls, grown when needed). */
+function onesOf(backend: WasmBackendLike, length: number): tf.TensorInfo {
+  if (ones === null || ones.backend !== backend || ones.length < length) {
+    if (ones !== null && ones.backend === backend) wasmDispose(backend, ones.info);
+    const size = Math.max(length, 1 << 16);
+    const info = backend.makeOutput([size], "float32");
+    const at = wasmOffset(backend, info) >> 2;
+    backend.wasm.HEAPF32.fill(1, at, at + size);
+    ones = { backend, info, length: size };
+  }
+  return ones.info;
+}
+
+/**
+ * `Sum` over every axis but the last (bias gradients) as one sgemm: ones[1, rows] · x[rows, C];
+ * other reductions go to `fallback`.
+ */
+export function makeBlasColumnSum(blas: Blas, fallback: () => Kernel): Kernel {
+  return (args) => {
+    const backend = args.backend as WasmBackendLike;
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    if (x.dtype !== "float32" || rank < 2) return fallback()(args);
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    if (axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return fallback()(args);
+    const cols = x.shape[rank - 1];
+    const rows = sizeOf(x.shape) / cols;
+    if (rows * cols === 0) return fallback()(args);
+    count("Sum");
+    const one = onesOf(backend, rows);
+    const out = backend.makeOutput(
+      keepDims ? [...new Array(rank - 1).fill(1), cols] : [cols],
+      "float32",
+    );
+    phase();
+    blas.sgemm({
+      heap: backend.wasm.HEAPF32,
+      m: 1,
+      n: cols,
+      k: rows,
+      a: wasmOffset(backend, one) >> 2,
+      b: wasmOffset(backend, x) >> 2,
+      c: wasmOffset(backend, out) >> 2,
+    });
+    phase("gemm (sum)");
+    return out;
+  };
+}
+
 /** A kept im2col matrix: the cols of input `x` for one geometry. */
 interface ColsEntry {
   x: object;

@@ -20,6 +20,7 @@ import { type Blas, blasLoadError, loadBlas } from "./blas.ts";
 import {
   clearColsCache,
   type Kernel,
+  makeBlasColumnSum,
   makeBlasGemm,
   makeConvKernels,
   makeMatMulKernels,
@@ -140,6 +141,7 @@ export function registerFastKernels(): Blas | null {
     ...makeMatMulKernels(blas, fallback),
     ...makeConvKernels(makeBlasGemm(blas), fallback),
     ...jsKernels(),
+    Sum: makeBlasColumnSum(blas, () => fallback("Sum")),
   });
   return blas;
 }
