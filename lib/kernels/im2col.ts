@@ -128,9 +128,33 @@ export function im2col(
   }
 }
 
+/** For each input coordinate, the (filter tap, output coordinate) pairs that read it. */
+function readersOf(
+  size: number,
+  outSize: number,
+  filter: number,
+  stride: number,
+  dilation: number,
+  pad: number,
+): Int32Array[] {
+  const readers: Int32Array[] = [];
+  for (let p = 0; p < size; p++) {
+    const pairs: number[] = [];
+    for (let t = 0; t < filter; t++) {
+      const q = p + pad - t * dilation;
+      if (q < 0 || q % stride !== 0) continue;
+      const o = q / stride;
+      if (o < outSize) pairs.push(t, o);
+    }
+    readers.push(Int32Array.from(pairs));
+  }
+  return readers;
+}
+
 /**
- * Adds the rows of `cols` ([N·OH·OW, FH·FW·CI], at `colsOffset`) back into image positions:
- * `dx` (NHWC, at `dxOffset`) is overwritten with the sum of every tap that reads each pixel.
+ * Sums the rows of `cols` ([N·OH·OW, FH·FW·CI], at `colsOffset`) back into image positions: `dx`
+ * (NHWC, at `dxOffset`) is overwritten with the sum of every tap that reads each pixel. Written
+ * as a gather (each pixel once, its taps summed in order), not a scatter-add.
  */
 export function col2im(
   g: ConvGeometry,
@@ -139,39 +163,34 @@ export function col2im(
   dxOffset: number,
 ): void {
   const { inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = g;
-  const fh = g.filterHeight, fw = g.filterWidth, dh = g.dilationHeight, dw = g.dilationWidth;
-  const run = fw * c;
-  heap.fill(0, dxOffset, dxOffset + g.batchSize * h * w * c);
-  let src = colsOffset;
+  const fw = g.filterWidth;
+  const rowLen = g.filterHeight * fw * c;
+  const ys = readersOf(h, oh, g.filterHeight, g.strideHeight, g.dilationHeight, g.padTop);
+  const xs = readersOf(w, ow, fw, g.strideWidth, g.dilationWidth, g.padLeft);
+  let dst = dxOffset;
   for (let n = 0; n < g.batchSize; n++) {
-    const xBase = dxOffset + n * h * w * c;
-    for (let y = 0; y < oh; y++) {
-      const y0 = y * g.strideHeight - g.padTop;
-      for (let x = 0; x < ow; x++) {
-        const x0 = x * g.strideWidth - g.padLeft;
-        const inside = dw === 1 && x0 >= 0 && x0 + fw <= w;
-        for (let i = 0; i < fh; i++) {
-          const yy = y0 + i * dh;
-          if (yy < 0 || yy >= h) {
-            src += run;
-            continue;
-          }
-          const rowBase = xBase + yy * w * c;
-          if (inside) {
-            const dst = rowBase + x0 * c;
-            for (let k = 0; k < run; k++) heap[dst + k] += heap[src + k];
-            src += run;
-            continue;
-          }
-          for (let j = 0; j < fw; j++) {
-            const xx = x0 + j * dw;
-            if (xx >= 0 && xx < w) {
-              const dst = rowBase + xx * c;
+    const nBase = colsOffset + n * oh * ow * rowLen;
+    for (let yy = 0; yy < h; yy++) {
+      const yr = ys[yy];
+      for (let xx = 0; xx < w; xx++) {
+        const xr = xs[xx];
+        let first = true;
+        for (let a = 0; a < yr.length; a += 2) {
+          const i = yr[a], oy = yr[a + 1];
+          for (let b = 0; b < xr.length; b += 2) {
+            const j = xr[b], ox = xr[b + 1];
+            const src = nBase + (oy * ow + ox) * rowLen + (i * fw + j) * c;
+            if (first) {
+              if (c >= 16) heap.copyWithin(dst, src, src + c);
+              else for (let k = 0; k < c; k++) heap[dst + k] = heap[src + k];
+              first = false;
+            } else {
               for (let k = 0; k < c; k++) heap[dst + k] += heap[src + k];
             }
-            src += c;
           }
         }
+        if (first) heap.fill(0, dst, dst + c);
+        dst += c;
       }
     }
   }
