@@ -120,3 +120,86 @@ Deno.test("report: a missing notebook name and a missing metrics file are handle
   const page = indexHtml([], { quick: false });
   assert.match(page, /Full runs/);
 });
+
+/** Plot calls whose value, as a cell's last statement, is a figure the kernel shows as a PNG. */
+const FIGURE_CALL =
+  /^(imageGrid|historyCurves|learningCurves|compareHistories|latentScatter|metricsTable|classBars|manifold|priorSamples|interpolationStrip)\(/m;
+
+interface SavedCell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: { output_type: string; data?: Record<string, unknown>; ename?: string }[];
+}
+
+Deno.test({
+  name: "report --quick: the five study notebooks run on the real kernel, figures in HTML and PDF",
+  async fn() {
+    const notebooks = join(PROJECT_ROOT, "notebooks");
+    const names = [...Deno.readDirSync(notebooks)].map((e) => e.name).filter((n) =>
+      n.endsWith(".ipynb")
+    ).sort();
+    assert.deepEqual(names, [
+      "01_vanilla.ipynb",
+      "02_multilayer.ipynb",
+      "03_convolutional.ipynb",
+      "04_variational.ipynb",
+      "05_comparison.ipynb",
+    ]);
+    const before = await Promise.all(names.map((n) => sha256(join(notebooks, n))));
+    const out = await Deno.makeTempDir({ prefix: "report_test_quick_" });
+    try {
+      const entries = await runReport({
+        quick: true,
+        outDirectory: out,
+        cellTimeoutSeconds: 600,
+        echo: false,
+      });
+      assert.deepEqual(entries.map((e) => `${e.name}.ipynb`), names);
+      // Committed notebooks are untouched by a quick run.
+      assert.deepEqual(await Promise.all(names.map((n) => sha256(join(notebooks, n)))), before);
+
+      for (const entry of entries) {
+        const saved = JSON.parse(await Deno.readTextFile(join(out, `${entry.name}.ipynb`)));
+        const cells: SavedCell[] = saved.cells.filter((c: SavedCell) => c.cell_type === "code");
+        const pngs: string[] = [];
+        cells.forEach((cell, i) => {
+          const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+          const outputs = cell.outputs ?? [];
+          const errors = outputs.filter((o) => o.output_type === "error");
+          assert.deepEqual(errors, [], `${entry.name} code cell ${i} has an error output`);
+          const images = outputs.map((o) => o.data?.["image/png"]).filter((p) => p !== undefined);
+          if (FIGURE_CALL.test(source)) {
+            assert.ok(images.length > 0, `${entry.name} code cell ${i} should show a figure`);
+          }
+          for (const image of images) {
+            pngs.push(Array.isArray(image) ? image.join("") : String(image));
+          }
+        });
+        assert.ok(pngs.length >= 4, `${entry.name}: only ${pngs.length} figures`);
+
+        const html = await Deno.readTextFile(join(out, `${entry.name}.html`));
+        for (const png of pngs) {
+          assert.ok(
+            html.includes(`<img src="data:image/png;base64,${png.trim()}`),
+            `${entry.name}.html lacks one of the notebook's figures inline`,
+          );
+        }
+        const pdf = join(out, `${entry.name}.pdf`);
+        assert.ok((await pdfPageCount(pdf)) > 0, `${entry.name}.pdf has no pages`);
+        const page = await inkOf(await renderPdfPage(pdf, 1, 40));
+        assert.ok(page.ink > 0.005 && page.levels > 20, `${entry.name}.pdf page 1 looks blank`);
+      }
+
+      // The experiments saved their records (quick), and the index shows their metrics.
+      const index = await Deno.readTextFile(join(out, "index.html"));
+      for (const entry of entries.slice(0, 4)) {
+        assert.equal(entry.metrics?.quick, true, `${entry.name}: no quick metrics record`);
+        assert.ok((entry.metrics?.parameters ?? 0) > 1000);
+        assert.match(index, new RegExp(entry.metrics!.parameters!.toLocaleString("en-US")));
+      }
+      assert.ok((entries[3].metrics?.negativeElbo ?? 0) > 0, "the VAE record has its -ELBO");
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});

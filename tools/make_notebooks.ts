@@ -332,7 +332,7 @@ record = await ex.saveExperimentRecord(settings, {
   },
 });
 denoiser.dispose();
-console.log(\`denoising results saved to \${settings.metricsFile}\`);`),
+console.log("denoising results added to the record (metrics.json)");`),
   ],
   conclusion: `Convolutions build in that a stroke is a stroke wherever it is on the page. Compare
 this model's test error, SSIM (which rewards sharp, well-placed strokes) and k-NN accuracy with the
