@@ -335,7 +335,7 @@ export interface TrainingSummary {
   imagesPerSecond: number;
   /** Per-epoch losses (see lib/train's EpochRecord). */
   history: TrainResult["history"];
-  /** The tfjs backend that trained it. */
+  /** The backend that trained it ("blas", "wasm" or "cpu"). */
   backend: string;
 }
 
@@ -369,10 +369,12 @@ export interface RecordContents {
   evaluation: EvaluationReport;
   /** Extra JSON-able results. */
   extra?: Record<string, unknown>;
+  /** The backend it trained on, as `initBackend` named it (default: `tf.getBackend()`). */
+  backend?: string;
 }
 
 /** Summarises a training result for the record. */
-export function summarizeTraining(result: TrainResult): TrainingSummary {
+export function summarizeTraining(result: TrainResult, backend?: string): TrainingSummary {
   const seconds = result.history.map((h) => h.seconds);
   return {
     epochs: result.history.length,
@@ -380,7 +382,7 @@ export function summarizeTraining(result: TrainResult): TrainingSummary {
     wallSeconds: result.wallSeconds,
     imagesPerSecond: result.imagesPerSecond,
     history: result.history,
-    backend: tf.getBackend(),
+    backend: backend ?? tf.getBackend(),
   };
 }
 
@@ -395,7 +397,7 @@ export async function saveExperimentRecord(
     title: settings.title,
     quick: settings.quick,
     settings,
-    training: summarizeTraining(contents.result),
+    training: summarizeTraining(contents.result, contents.backend),
     evaluation: contents.evaluation,
     ...(contents.extra ? { extra: contents.extra } : {}),
     savedAt: new Date().toISOString(),

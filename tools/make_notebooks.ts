@@ -155,8 +155,8 @@ record is saved to \`metrics.json\` in the run folder for the later notebooks an
 });
 ${
         e.extra.length > 0 && e.name === "convolutional"
-          ? "let record = await ex.saveExperimentRecord(settings, { result, evaluation });"
-          : "const record = await ex.saveExperimentRecord(settings, { result, evaluation });"
+          ? "let record = await ex.saveExperimentRecord(settings, { result, evaluation, backend: backend.name });"
+          : "const record = await ex.saveExperimentRecord(settings, { result, evaluation, backend: backend.name });"
       }
 const row = ex.comparisonRow(record);
 metricsTable({ title: "Test metrics", columns: ex.columnsWithValues([row]), rows: [row] });`),
@@ -324,6 +324,7 @@ imageGrid({
 record = await ex.saveExperimentRecord(settings, {
   result,
   evaluation,
+  backend: backend.name,
   extra: {
     denoising: {
       ...denoisingNumbers,

@@ -406,7 +406,7 @@ export interface ReportOptions {
   outDirectory?: string;
   /** Where metrics.json files are looked up, per notebook name (default: from lib/experiments). */
   metricsFile?: (name: string, quick: boolean) => string | undefined;
-  /** Per-cell timeout, seconds (default 1800). */
+  /** Per-cell timeout, seconds (default 3600: a full training cell can take many minutes). */
   cellTimeoutSeconds?: number;
   /** Echo execution progress (default true). */
   echo?: boolean;
@@ -456,7 +456,7 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
       output: executed,
       cwd: notebooksDirectory,
       env: quick ? { KMNIST_QUICK: "1" } : {},
-      cellTimeoutSeconds: options.cellTimeoutSeconds,
+      cellTimeoutSeconds: options.cellTimeoutSeconds ?? 3600,
       echo: options.echo ?? true,
     });
     if (!result.success) {
