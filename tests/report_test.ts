@@ -203,3 +203,65 @@ Deno.test({
     }
   },
 });
+
+Deno.test("report (full mode): a notebook is replaced in place only when every cell ran", async () => {
+  const folder = await Deno.makeTempDir({
+    dir: join(PROJECT_ROOT, ".check"),
+    prefix: "report_full_",
+  });
+  const out = join(folder, "reports");
+  const cell = (source: string) => ({
+    cell_type: "code",
+    execution_count: null,
+    metadata: {},
+    outputs: [],
+    source,
+  });
+  const notebook = (cells: unknown[]) =>
+    JSON.stringify({
+      cells: [{ cell_type: "markdown", metadata: {}, source: "# Full mode" }, ...cells],
+      metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    });
+  try {
+    await Deno.mkdir(join(folder, "notebooks"), { recursive: true });
+    const good = join(folder, "notebooks", "good.ipynb");
+    const bad = join(folder, "notebooks", "bad.ipynb");
+    await Deno.writeTextFile(
+      good,
+      notebook([
+        cell('import { KMNIST_CLASSES } from "../../../lib/data/mod.ts";\nKMNIST_CLASSES.length;'),
+      ]),
+    );
+    const badText = notebook([
+      cell('console.log("ok");'),
+      cell('throw new Error("broken on purpose");'),
+    ]);
+    await Deno.writeTextFile(bad, badText);
+    const options = {
+      notebooksDirectory: join(folder, "notebooks"),
+      outDirectory: out,
+      metricsFile: () => undefined,
+      echo: false,
+    };
+    await runReport({ ...options, only: ["good"] });
+    const saved = JSON.parse(await Deno.readTextFile(good));
+    assert.equal(saved.cells[1].outputs[0].data["text/plain"].toString(), "10");
+    assert.ok((await pdfPageCount(join(out, "good.pdf"))) > 0);
+
+    await assert.rejects(
+      runReport({ ...options, only: ["bad"] }),
+      /bad failed: .*cell 2 .*broken on purpose[\s\S]*bad\.failed\.ipynb/,
+    );
+    assert.equal(await Deno.readTextFile(bad), badText, "the failed notebook is left as it was");
+    const failed = JSON.parse(await Deno.readTextFile(join(out, "bad.failed.ipynb")));
+    assert.equal(failed.cells[2].outputs[0].output_type, "error");
+    assert.deepEqual(
+      [...Deno.readDirSync(out)].map((e) => e.name).filter((n) => n.includes("running")),
+      [],
+    );
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

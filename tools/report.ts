@@ -157,7 +157,7 @@ export async function exportHtml(notebook: string, html: string): Promise<void> 
       notebook,
     ], `HTML export of ${notebook}`);
     await Deno.mkdir(dirname(html), { recursive: true });
-    await moveAtomically(join(temp, "notebook.html"), html);
+    await copyAtomically(join(temp, "notebook.html"), html);
   } finally {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
   }
@@ -179,7 +179,7 @@ export function printableHtml(html: string): string {
     : PRINT_CSS + text;
 }
 
-async function moveAtomically(from: string, to: string): Promise<void> {
+async function copyAtomically(from: string, to: string): Promise<void> {
   const temp = join(dirname(to), `.${basename(to)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
   await Deno.copyFile(from, temp);
   try {
@@ -217,7 +217,7 @@ export async function printPdf(html: string, pdf: string): Promise<void> {
       `file://${page}`,
     ], `PDF printing of ${html}`);
     await Deno.mkdir(dirname(pdf), { recursive: true });
-    await moveAtomically(out, pdf);
+    await copyAtomically(out, pdf);
   } finally {
     await Deno.remove(profile, { recursive: true }).catch(() => {});
   }
@@ -449,20 +449,32 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
   const entries: IndexEntry[] = [];
   for (const name of names) {
     const source = join(notebooksDirectory, `${name}.ipynb`);
+    // Quick runs never touch the committed notebooks. Full runs replace the notebook only once
+    // every cell has run; a failed run is kept beside the reports for inspection.
     const executed = quick ? join(outDirectory, `${name}.ipynb`) : source;
+    const runOutput = quick ? executed : join(outDirectory, `${name}.running.ipynb`);
     console.error(`report: running ${relative(Deno.cwd(), source)}${quick ? " (quick)" : ""}`);
     const result = await executeNotebook({
       notebook: source,
-      output: executed,
+      output: runOutput,
       cwd: notebooksDirectory,
       env: quick ? { KMNIST_QUICK: "1" } : {},
       cellTimeoutSeconds: options.cellTimeoutSeconds ?? 3600,
       echo: options.echo ?? true,
     });
     if (!result.success) {
+      let kept = runOutput;
+      if (!quick) {
+        kept = join(outDirectory, `${name}.failed.ipynb`);
+        await Deno.rename(runOutput, kept).catch(() => {});
+      }
       const lastLine = result.stderr.trim().split("\n").filter((l) => l.includes("failed")).at(-1);
-      throw new Error(`report: ${name} failed: ${lastLine ?? result.stderr.trim()}`);
+      throw new Error(
+        `report: ${name} failed: ${lastLine ?? result.stderr.trim()}\n` +
+          `(the partly executed notebook is in ${relative(Deno.cwd(), kept)})`,
+      );
     }
+    if (!quick) await copyAtomically(runOutput, executed).then(() => Deno.remove(runOutput));
     const html = join(outDirectory, `${name}.html`);
     const pdf = join(outDirectory, `${name}.pdf`);
     await exportHtml(executed, html);
