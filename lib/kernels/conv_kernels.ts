@@ -384,6 +384,8 @@ interface ColsEntry {
 }
 
 const COLS_CACHE_SIZE = 8;
+/** At most this many floats of kept im2col matrices (64 Mi floats = 256 MiB of wasm memory). */
+const COLS_CACHE_FLOATS = 64 * 1024 * 1024;
 const colsCache: ColsEntry[] = [];
 let cacheBackend: WasmBackendLike | null = null;
 
@@ -442,7 +444,15 @@ function keepCols(
 ) {
   purgeDead(backend);
   colsCache.push({ x: x.dataId, key: geometryKey(g), cols });
-  while (colsCache.length > COLS_CACHE_SIZE) wasmDispose(backend, colsCache.shift()!.cols);
+  let floats = 0;
+  for (const e of colsCache) floats += sizeOf(e.cols.shape);
+  while (
+    colsCache.length > COLS_CACHE_SIZE || (colsCache.length > 1 && floats > COLS_CACHE_FLOATS)
+  ) {
+    const dropped = colsCache.shift()!;
+    floats -= sizeOf(dropped.cols.shape);
+    wasmDispose(backend, dropped.cols);
+  }
 }
 
 interface ConvAttrs {
