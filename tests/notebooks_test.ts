@@ -240,3 +240,37 @@ Deno.test("check_notebooks passes the project's notebooks and fails a type error
     await Deno.remove(temp, { recursive: true });
   }
 });
+
+Deno.test("the project-local kernelspec: Jupyter finds it under JUPYTER_PATH, and bad deno paths fail fast", async () => {
+  const { installKernel } = await import("../tools/install_kernel.ts");
+  const installation = await installKernel();
+  assert.equal(installation.deno, Deno.execPath());
+  assert.equal(
+    (await Deno.readTextFile(join(installation.kernelDirectory, "deno_path"))).trim(),
+    Deno.execPath(),
+  );
+  const list = await new Deno.Command("jupyter", {
+    args: ["kernelspec", "list", "--json"],
+    env: { JUPYTER_PATH: installation.jupyterPath },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(list.success, new TextDecoder().decode(list.stderr));
+  const specs = JSON.parse(new TextDecoder().decode(list.stdout)).kernelspecs;
+  assert.equal(specs.deno.resource_dir, join(PROJECT_ROOT, "kernels", "deno"));
+  assert.equal(specs.deno.spec.language, "typescript");
+
+  const output = await Deno.makeTempFile({ suffix: ".ipynb" });
+  try {
+    const result = await executeNotebook({
+      notebook: FIXTURE,
+      output,
+      env: { KMNIST_DENO: "/nonexistent/deno" },
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /KMNIST_DENO=\/nonexistent\/deno is not an executable file/);
+    assert.match(result.stderr, /kernel_fixture\.ipynb: the kernel 'deno' did not start/);
+  } finally {
+    await Deno.remove(output);
+  }
+});
