@@ -350,7 +350,8 @@ export function indexHtml(entries: IndexEntry[], options: { quick: boolean }): s
   const rows = entries.map((e) => {
     const m = e.metrics ?? {};
     return `<tr><td><a href="${escapeHtml(e.html)}">${escapeHtml(e.title)}</a></td>` +
-      `<td><a href="${escapeHtml(e.html)}">HTML</a> · <a href="${escapeHtml(e.pdf)}">PDF</a></td>` +
+      `<td><a href="${escapeHtml(e.html)}">HTML</a> · <a href="${escapeHtml(e.pdf)}">PDF</a> · ` +
+      `<a href="${escapeHtml(e.notebook)}">notebook</a></td>` +
       `<td class="n">${
         m.parameters === undefined ? "" : m.parameters.toLocaleString("en-US")
       }</td>` +
