@@ -285,6 +285,12 @@ Deno.test("tools/train.ts writes checkpoint, history and test metrics, and resum
     assert.equal(metrics.testImages, 10000);
     assert.equal(metrics.parameters, 50992);
     assert.ok(metrics.mse > 0 && metrics.mse < 0.25 && metrics.ssim > 0);
+    // --evaluate-only re-evaluates the saved checkpoint: the same numbers, training untouched.
+    await Deno.remove(`${out}/metrics.json`);
+    await run("--evaluate-only");
+    const again = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
+    assert.equal(again.mse, metrics.mse);
+    assert.equal(again.training.epochs, 2);
     const bad = new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", new URL("../tools/train.ts", import.meta.url).pathname],
       stderr: "piped",

@@ -4,12 +4,13 @@
  *     deno task train --model conv --epochs 10 [--latent 2] [--out runs/conv]
  *                     [--train-images N] [--validation 5000] [--seed 0] [--batch-size 128]
  *                     [--lr 0.001] [--noise 0.3] [--resume] [--backend wasm|cpu]
- *                     [--iwae-samples 100] [--iwae-images 500] [--no-knn]
+ *                     [--iwae-samples 100] [--iwae-images 500] [--no-knn] [--evaluate-only]
  *
  * Writes into --out (default runs/<model>): model.json + weights.bin + optimizer.bin +
  * training_state.json (a checkpoint after every epoch), history.json and metrics.json. --resume
  * continues from the checkpoint in --out up to --epochs, with the same history as an
- * uninterrupted run.
+ * uninterrupted run. --evaluate-only skips training and evaluates the checkpoint in --out again
+ * (rewriting metrics.json).
  *
  * @module
  */
@@ -17,12 +18,13 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../lib/backend.ts";
-import { loadKmnist, splitTrainValidation, takeSubset } from "../lib/data/mod.ts";
+import { type ImageSet, loadKmnist, splitTrainValidation, takeSubset } from "../lib/data/mod.ts";
 import { evaluate } from "../lib/metrics/mod.ts";
 import { type Autoencoder, buildModel, parseKind } from "../lib/models/mod.ts";
 import {
   CHECKPOINT_FILES,
   loadCheckpoint,
+  loadModel,
   train,
   type TrainingState,
   writeJsonAtomic,
@@ -31,7 +33,7 @@ import {
 const USAGE = "usage: deno task train --model vanilla|multilayer|conv|vae [--epochs 10] " +
   "[--latent N] [--out DIR] [--train-images N] [--validation 5000] [--seed 0] [--batch-size 128] " +
   "[--lr 0.001] [--noise STDDEV] [--resume] [--backend wasm|cpu] [--iwae-samples 100] " +
-  "[--iwae-images 500] [--no-knn]";
+  "[--iwae-images 500] [--no-knn] [--evaluate-only]";
 
 function integer(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -49,6 +51,47 @@ function positive(name: string, text: string | undefined, fallback?: number): nu
     throw new Error(`--${name} must be a positive number, got "${text}".\n${USAGE}`);
   }
   return value;
+}
+
+/** What {@link writeMetrics} needs. */
+interface WriteMetricsOptions {
+  out: string;
+  test: ImageSet;
+  knnReference?: ImageSet;
+  iwaeSamples: number;
+  iwaeImages: number;
+  seed: number;
+  training: Record<string, unknown>;
+}
+
+/** Evaluates on the test set, writes metrics.json into `out` and prints a one-line summary. */
+async function writeMetrics(model: Autoencoder, options: WriteMetricsOptions): Promise<void> {
+  console.error("evaluating on the test set...");
+  const metrics = evaluate(model, {
+    test: options.test,
+    train: options.knnReference,
+    iwaeSamples: options.iwaeSamples,
+    iwaeImages: options.iwaeImages,
+    seed: options.seed,
+  });
+  await writeJsonAtomic(path.join(options.out, "metrics.json"), {
+    ...metrics,
+    training: options.training,
+  });
+  const vae = metrics.vae
+    ? `  -ELBO ${metrics.vae.negativeElbo.toFixed(2)}  IWAE -log p(x) ${
+      metrics.vae.iwaeNll?.toFixed(2) ?? "-"
+    }`
+    : "";
+  const knn = metrics.knn
+    ? `  ${metrics.knn.k}-NN ${(metrics.knn.accuracy * 100).toFixed(2)}%`
+    : "";
+  console.log(
+    `${model.kind} test: MSE ${metrics.mse.toFixed(5)}  BCE ${metrics.bce.toFixed(4)}  PSNR ` +
+      `${metrics.psnr.toFixed(2)} dB  SSIM ${
+        metrics.ssim.toFixed(4)
+      }${vae}${knn} -> ${options.out}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -70,6 +113,7 @@ async function main(): Promise<void> {
       "iwae-samples": { type: "string" },
       "iwae-images": { type: "string" },
       "no-knn": { type: "boolean", default: false },
+      "evaluate-only": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -106,6 +150,31 @@ async function main(): Promise<void> {
       throw new Error(`--train-images must be in 1..${trainSet.count}, got ${n}.`);
     }
     trainSet = takeSubset(trainSet, Int32Array.from({ length: n }, (_, i) => i));
+  }
+
+  if (values["evaluate-only"]) {
+    const model = await loadModel(out);
+    const history = await Deno.readTextFile(path.join(out, "history.json"))
+      .then((text) => JSON.parse(text), () => undefined);
+    await writeMetrics(model, {
+      out,
+      test: kmnist.test,
+      knnReference: values["no-knn"] ? undefined : trainSet,
+      iwaeSamples: integer("iwae-samples", values["iwae-samples"], 100),
+      iwaeImages: integer("iwae-images", values["iwae-images"], 500),
+      seed,
+      training: history
+        ? {
+          epochs: history.epochs,
+          trainImages: history.trainImages,
+          wallSeconds: history.wallSeconds,
+          imagesPerSecond: history.imagesPerSecond,
+          backend: history.backend,
+        }
+        : {},
+    });
+    model.dispose();
+    return;
   }
 
   let model: Autoencoder;
@@ -160,16 +229,13 @@ async function main(): Promise<void> {
     imagesPerSecond: result.imagesPerSecond,
     history: result.history,
   });
-  console.error("evaluating on the test set...");
-  const metrics = evaluate(model, {
+  await writeMetrics(model, {
+    out,
     test: kmnist.test,
-    train: values["no-knn"] ? undefined : trainSet,
+    knnReference: values["no-knn"] ? undefined : trainSet,
     iwaeSamples: integer("iwae-samples", values["iwae-samples"], 100),
     iwaeImages: integer("iwae-images", values["iwae-images"], 500),
     seed,
-  });
-  await writeJsonAtomic(path.join(out, "metrics.json"), {
-    ...metrics,
     training: {
       epochs,
       trainImages: trainSet.count,
@@ -178,21 +244,6 @@ async function main(): Promise<void> {
       backend: backend.name,
     },
   });
-  const vae = metrics.vae
-    ? `  -ELBO ${metrics.vae.negativeElbo.toFixed(2)}  IWAE -log p(x) ${
-      metrics.vae.iwaeNll?.toFixed(2) ?? "-"
-    }`
-    : "";
-  const knn = metrics.knn
-    ? `  ${metrics.knn.k}-NN ${(metrics.knn.accuracy * 100).toFixed(2)}%`
-    : "";
-  console.log(
-    `${kind} test: MSE ${metrics.mse.toFixed(5)}  BCE ${metrics.bce.toFixed(4)}  PSNR ` +
-      `${metrics.psnr.toFixed(2)} dB  SSIM ${metrics.ssim.toFixed(4)}${vae}${knn}  ` +
-      `(train ${result.wallSeconds.toFixed(0)} s, ${
-        Math.round(result.imagesPerSecond)
-      } img/s) -> ${out}`,
-  );
   optimizer?.dispose();
   model.dispose();
 }
@@ -201,7 +252,8 @@ if (import.meta.main) {
   try {
     await main();
   } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
+    // The stack too: a failure deep in tfjs is otherwise hard to place.
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     Deno.exit(1);
   }
 }
