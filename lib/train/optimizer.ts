@@ -6,6 +6,8 @@
  * Sqrt, ...), each a dispatch through the engine; for the small dense models that dominates a
  * training step. {@link FusedAdam} reads each gradient in place (a view of the wasm heap or the
  * cpu backend's array), keeps the moments in Float32Arrays, and writes each variable once.
+ * (Not in place: tfjs's wasm kernels cache XNNPACK-packed weights per tensor, so a variable's
+ * memory must not change under the same data id; `assign` gives it a new one.)
  *
  * @module
  */
