@@ -290,6 +290,8 @@ export async function main(argv: string[]): Promise<void> {
   const log = (s: string) => {
     if (!values.json) console.log(s);
   };
+  const loadAtStart = Deno.loadavg();
+  log(`load average at the start: ${loadAtStart.map((v) => v.toFixed(2)).join(", ")} (2 cores)`);
   log(
     `sgemm (OpenBLAS via FFI, 1024^3, best of ${blas?.maxThreads ?? 0} and 1 threads: ` +
       `${sgemmThreads}): ${fmt(sgemm, 1)} GFLOP/s` +
@@ -321,6 +323,7 @@ export async function main(argv: string[]): Promise<void> {
   }
   const result = {
     date: new Date().toISOString(),
+    loadAverageAtStart: loadAtStart,
     loadAverage: Deno.loadavg(),
     sgemmGflops: sgemm,
     sgemmThreads,
