@@ -15,6 +15,7 @@ import {
   gaussianKl,
   IMAGE_SIDE,
   inChunks,
+  INFER,
   SeededInitializers,
   summaryText,
   trainableVariablesOf,
@@ -96,7 +97,7 @@ export function buildVariational(options: VariationalOptions = {}): VariationalA
 
   function posterior(images: tf.Tensor4D): Posterior {
     const both = inChunks(images, (x) => {
-      const [m, v] = encoder.predict(x) as tf.Tensor2D[];
+      const [m, v] = encoder.predict(x, INFER) as tf.Tensor2D[];
       return tf.concat([m, v], 1) as tf.Tensor2D;
     });
     const [m, v] = tf.split(both, 2, 1) as tf.Tensor2D[];
@@ -131,9 +132,9 @@ export function buildVariational(options: VariationalOptions = {}): VariationalA
         return { loss: tf.add(reconstruction, kl) as tf.Scalar, reconstruction, kl };
       });
     },
-    encode: (images) => inChunks(images, (x) => (encoder.predict(x) as tf.Tensor2D[])[0]),
-    decode: (codes) => inChunks(codes, (z) => decoder.predict(z) as tf.Tensor4D),
-    reconstruct: (images) => inChunks(images, (x) => model.predict(x) as tf.Tensor4D),
+    encode: (images) => inChunks(images, (x) => (encoder.predict(x, INFER) as tf.Tensor2D[])[0]),
+    decode: (codes) => inChunks(codes, (z) => decoder.predict(z, INFER) as tf.Tensor4D),
+    reconstruct: (images) => inChunks(images, (x) => model.predict(x, INFER) as tf.Tensor4D),
     countParams: () => model.countParams(),
     summary: () =>
       `vae (latent ${latentDim}, seed ${seed})\n${summaryText(encoder)}\n${
