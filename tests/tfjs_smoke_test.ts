@@ -8,7 +8,9 @@ for (const backend of ["wasm", "cpu"] as const) {
     const info = await initBackend({ backend });
     assert.equal(info.name, backend);
     assert.equal(tf.getBackend(), backend);
-    if (backend === "wasm") assert.equal(info.simd, true, "the wasm backend should run its SIMD build");
+    if (backend === "wasm") {
+      assert.equal(info.simd, true, "the wasm backend should run its SIMD build");
+    }
     const before = tf.memory().numTensors;
     const [product, gradient] = tf.tidy(() => {
       const a = tf.tensor2d([[1, 2], [3, 4]]);
