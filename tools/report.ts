@@ -134,6 +134,11 @@ const PRINT_CSS = `<style>
   pre { white-space: pre-wrap !important; word-break: break-word; }
   .jp-OutputArea-output img { max-width: 100%; height: auto; }
   .jp-Cell { break-inside: auto; }
+  .jp-Cell-outputArea, .jp-CodeCell.jp-mod-outputsScrolled .jp-Cell-outputArea,
+  .jp-OutputArea-output, .jp-OutputArea-output pre {
+    max-height: none !important;
+    overflow: visible !important;
+  }
   .jp-OutputArea-output img, .jp-RenderedImage { break-inside: avoid; }
 }
 </style>`;
