@@ -16,6 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Blas } from "./blas.ts";
+import type { Native } from "./native.ts";
 import { col2im, type ConvGeometry, geometryOf, im2col } from "./im2col.ts";
 import {
   filterGradInfo,
@@ -40,7 +41,15 @@ function count(name: string): void {
 }
 
 let phaseStart = 0;
-function phase(name?: string): void {
+const detail = (() => {
+  try {
+    return Deno.env.get("KMNIST_PHASE_DETAIL") === "1";
+  } catch {
+    return false;
+  }
+})();
+function phase(name?: string, shape?: () => string): void {
+  if (detail && name !== undefined && shape !== undefined) name = `${name} ${shape()}`;
   const now = performance.now();
   if (name !== undefined) blasPhaseMs[name] = (blasPhaseMs[name] ?? 0) + now - phaseStart;
   phaseStart = now;
@@ -472,7 +481,15 @@ interface ConvAttrs {
 export function makeConvKernels(
   gemm: Gemm,
   fallback: (name: string) => Kernel,
+  native: Native | null = null,
 ): Record<string, Kernel> {
+  const toCols = native === null ? im2col : native.im2col;
+  const fromCols = native === null
+    ? col2im
+    : (g: ConvGeometry, heap: Float32Array, colsAt: number, dxAt: number) =>
+      g.filterHeight <= 64 && g.filterWidth <= 64
+        ? native.col2im(g, heap, colsAt, dxAt)
+        : col2im(g, heap, colsAt, dxAt);
   /** im2col of `x` (or x itself when pointwise); `owned` says whether the caller must free it. */
   function colsOf(
     backend: WasmBackendLike,
@@ -486,8 +503,8 @@ export function makeConvKernels(
     if (kept !== null) return { cols: kept, owned: true };
     const cols = backend.makeOutput([m, k], "float32");
     phase();
-    im2col(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >> 2, wasmOffset(backend, cols) >> 2);
-    phase("im2col");
+    toCols(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >> 2, wasmOffset(backend, cols) >> 2);
+    phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
     return { cols, owned: true };
   }
 
@@ -521,7 +538,7 @@ export function makeConvKernels(
     const { cols, owned } = colsOf(backend, x, g, m, k);
     phase();
     const out2 = gemm.matmul(backend, cols, filter, { m, n: info.outChannels, k });
-    phase("gemm");
+    phase("gemm", () => `fwd ${m}x${info.outChannels}x${k}`);
     if (owned) keepCols(backend, x, g, cols);
     epilogue(
       backend.wasm.HEAPF32,
@@ -580,12 +597,17 @@ export function makeConvKernels(
       k: info.outChannels,
       transB: true,
     });
-    phase("gemm");
+    phase("gemm", () => `dx ${m}x${k}x${info.outChannels}`);
     if (isPointwise(g)) return { dataId: dcols.dataId, shape: info.inShape, dtype: "float32" };
     const dx = backend.makeOutput(info.inShape, "float32");
-    col2im(g, backend.wasm.HEAPF32, wasmOffset(backend, dcols) >> 2, wasmOffset(backend, dx) >> 2);
+    fromCols(
+      g,
+      backend.wasm.HEAPF32,
+      wasmOffset(backend, dcols) >> 2,
+      wasmOffset(backend, dx) >> 2,
+    );
     wasmDispose(backend, dcols);
-    phase("col2im");
+    phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
     return dx;
   };
 
@@ -604,7 +626,7 @@ export function makeConvKernels(
     phase();
     // dW[K, CO] = cols[M, K]ᵀ · dy[M, CO]
     const dw = gemm.matmul(backend, cols, dy, { m: k, n: info.outChannels, k: m, transA: true });
-    phase("gemm");
+    phase("gemm", () => `dw ${k}x${info.outChannels}x${m}`);
     if (owned) wasmDispose(backend, cols);
     return { dataId: dw.dataId, shape: info.filterShape, dtype: "float32" };
   };

@@ -28,10 +28,20 @@ import {
   makeWasmMatMul,
 } from "./conv_kernels.ts";
 import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
+import { nativeIfLoaded } from "./native.ts";
+import { makeNativeKernels, makeSameDtypeCast } from "./native_kernels.ts";
 
 export { type Blas, blasLoadError, loadBlas, measureSgemm, type SgemmArgs } from "./blas.ts";
 export { blasKernelCalls, blasPhaseMs, clearColsCache } from "./conv_kernels.ts";
 export { calibrateThreads } from "./blas.ts";
+export {
+  loadNative,
+  type Native,
+  nativeIfLoaded,
+  nativeLoadError,
+  resetNativeForTests,
+} from "./native.ts";
+export { nativeKernelCalls } from "./native_kernels.ts";
 
 /** Which kernel set is registered on the wasm backend. */
 export type KernelSet = "tfjs" | "wasm" | "blas";
@@ -43,9 +53,10 @@ export const WASM_KERNEL_NAMES: readonly string[] = [
   "Conv2DBackpropFilter",
   "Sum",
   "Identity",
+  "Cast",
 ];
 
-/** Kernels the "blas" set replaces (or adds). */
+/** Kernels the "blas" set replaces (or adds); the last five only with the native helpers. */
 export const FAST_KERNEL_NAMES: readonly string[] = [
   "BatchMatMul",
   "_FusedMatMul",
@@ -55,10 +66,16 @@ export const FAST_KERNEL_NAMES: readonly string[] = [
   "Conv2DBackpropFilter",
   "Sum",
   "Identity",
+  "Cast",
+  "Add",
+  "Multiply",
+  "Relu",
+  "Step",
 ];
 
 const originals = new Map<string, tf.KernelConfig | undefined>();
 let current: KernelSet = "tfjs";
+let currentNative = false;
 let registered: string[] = [];
 
 /** The kernel set registered now ("tfjs": tfjs's own wasm kernels only). */
@@ -87,7 +104,7 @@ function fallback(name: string): Kernel {
   return config.kernelFunc as unknown as Kernel;
 }
 
-function install(set: KernelSet, kernels: Record<string, Kernel>): void {
+function install(set: KernelSet, kernels: Record<string, Kernel>, native = false): void {
   for (const name of [...WASM_KERNEL_NAMES, ...FAST_KERNEL_NAMES, "Transpose"]) original(name);
   for (const name of registered) {
     tf.unregisterKernel(name, "wasm");
@@ -107,10 +124,15 @@ function install(set: KernelSet, kernels: Record<string, Kernel>): void {
     registered.push(name);
   }
   current = set;
+  currentNative = native;
 }
 
 function jsKernels(): Record<string, Kernel> {
-  return { Sum: makeColumnSum(() => fallback("Sum")), Identity: sharedIdentity };
+  return {
+    Sum: makeColumnSum(() => fallback("Sum")),
+    Identity: sharedIdentity,
+    Cast: makeSameDtypeCast(() => fallback("Cast")),
+  };
 }
 
 /**
@@ -129,21 +151,42 @@ export function registerWasmGapKernels(): void {
   });
 }
 
+/** Options for {@link registerFastKernels}. */
+export interface FastKernelOptions {
+  /**
+   * Use the native helpers (native.ts) for im2col/col2im and the elementwise kernels when they
+   * are loaded (`await loadNative()` first; initBackend does). Default true; false forces the JS
+   * paths.
+   */
+  native?: boolean;
+}
+
 /**
  * Registers the OpenBLAS kernel set on the wasm backend (idempotent). Returns the loaded library,
  * or null (changing nothing) when OpenBLAS is not available; `blasLoadError()` then says why.
  */
-export function registerFastKernels(): Blas | null {
+export function registerFastKernels(options: FastKernelOptions = {}): Blas | null {
   const blas = loadBlas();
   if (blas === null) return null;
-  if (current === "blas") return blas;
-  install("blas", {
-    ...makeMatMulKernels(blas, fallback),
-    ...makeConvKernels(makeBlasGemm(blas), fallback),
-    ...jsKernels(),
-    Sum: makeBlasColumnSum(blas, () => fallback("Sum")),
-  });
+  const native = options.native === false ? null : nativeIfLoaded();
+  if (current === "blas" && currentNative === (native !== null)) return blas;
+  install(
+    "blas",
+    {
+      ...makeMatMulKernels(blas, fallback),
+      ...makeConvKernels(makeBlasGemm(blas), fallback, native),
+      ...jsKernels(),
+      Sum: makeBlasColumnSum(blas, () => fallback("Sum")),
+      ...(native === null ? {} : makeNativeKernels(native, fallback)),
+    },
+    native !== null,
+  );
   return blas;
+}
+
+/** Whether the registered OpenBLAS set uses the native helpers. */
+export function nativeKernelsActive(): boolean {
+  return current === "blas" && currentNative;
 }
 
 /** Replaces the OpenBLAS kernel set by the pure wasm/JS one. */

@@ -1,0 +1,146 @@
+/*
+ * Memory-bound helpers of lib/kernels/ (im2col, col2im, elementwise ops, column sums), compiled on
+ * first use by lib/kernels/native.ts with the system C compiler (cc -O3 -march=native) and called
+ * through Deno's FFI on the tfjs wasm backend's memory. Every pointer argument is the base of that
+ * memory; every position is a float index into it. The JS versions in im2col.ts / js_kernels.ts
+ * compute the same results and are used when no compiler is present.
+ */
+#include <stdint.h>
+#include <string.h>
+
+/* Geometry, as lib/kernels/im2col.ts's ConvGeometry, in this order. */
+enum { N, H, W, C, OH, OW, FH, FW, SH, SW, DH, DW, PT, PL };
+
+void kmnist_im2col(float *heap, int32_t x_at, int32_t cols_at, const int32_t *g) {
+  const float *restrict x = heap + x_at;
+  float *restrict out = heap + cols_at;
+  const int64_t h = g[H], w = g[W], c = g[C], fh = g[FH], fw = g[FW];
+  for (int64_t n = 0; n < g[N]; n++) {
+    const float *xn = x + n * h * w * c;
+    for (int64_t y = 0; y < g[OH]; y++) {
+      const int64_t y0 = y * g[SH] - g[PT];
+      for (int64_t xo = 0; xo < g[OW]; xo++) {
+        const int64_t x0 = xo * g[SW] - g[PL];
+        for (int64_t i = 0; i < fh; i++) {
+          const int64_t yy = y0 + i * g[DH];
+          if (yy < 0 || yy >= h) {
+            memset(out, 0, sizeof(float) * fw * c);
+            out += fw * c;
+            continue;
+          }
+          const float *row = xn + yy * w * c;
+          if (g[DW] == 1 && x0 >= 0 && x0 + fw <= w) {
+            memcpy(out, row + x0 * c, sizeof(float) * fw * c);
+            out += fw * c;
+            continue;
+          }
+          for (int64_t j = 0; j < fw; j++) {
+            const int64_t xx = x0 + j * g[DW];
+            if (xx < 0 || xx >= w) memset(out, 0, sizeof(float) * c);
+            else memcpy(out, row + xx * c, sizeof(float) * c);
+            out += c;
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Taps (t, o) of one axis that read input coordinate p: o * stride + t * dilation - pad = p. */
+static int readers(int64_t p, int64_t out_size, int64_t filter, int64_t stride, int64_t dilation,
+                   int64_t pad, int64_t *taps, int64_t *outs) {
+  int count = 0;
+  for (int64_t t = 0; t < filter; t++) {
+    const int64_t q = p + pad - t * dilation;
+    if (q < 0 || q % stride != 0) continue;
+    const int64_t o = q / stride;
+    if (o < out_size) {
+      taps[count] = t;
+      outs[count] = o;
+      count++;
+    }
+  }
+  return count;
+}
+
+/* dx (NHWC) = sum over taps of the cols rows that read each pixel (a gather, in tap order). */
+void kmnist_col2im(float *heap, int32_t cols_at, int32_t dx_at, const int32_t *g) {
+  const float *restrict cols = heap + cols_at;
+  float *restrict dx = heap + dx_at;
+  const int64_t h = g[H], w = g[W], c = g[C], fw = g[FW], oh = g[OH], ow = g[OW];
+  const int64_t row_len = g[FH] * fw * c;
+  int64_t ty[64], oy[64], tx[64], ox[64];
+  if (g[FH] > 64 || fw > 64) return; /* the caller checks this */
+  for (int64_t n = 0; n < g[N]; n++) {
+    const float *cn = cols + n * oh * ow * row_len;
+    for (int64_t yy = 0; yy < h; yy++) {
+      const int ny = readers(yy, oh, g[FH], g[SH], g[DH], g[PT], ty, oy);
+      for (int64_t xx = 0; xx < w; xx++) {
+        const int nx = readers(xx, ow, fw, g[SW], g[DW], g[PL], tx, ox);
+        float *d = dx + ((n * h + yy) * w + xx) * c;
+        int first = 1;
+        for (int a = 0; a < ny; a++) {
+          for (int b = 0; b < nx; b++) {
+            const float *s = cn + (oy[a] * ow + ox[b]) * row_len + (ty[a] * fw + tx[b]) * c;
+            if (first) {
+              memcpy(d, s, sizeof(float) * c);
+              first = 0;
+            } else {
+              for (int64_t k = 0; k < c; k++) d[k] += s[k];
+            }
+          }
+        }
+        if (first) memset(d, 0, sizeof(float) * c);
+      }
+    }
+  }
+}
+
+/* out[r, j] = x[r, j] + b[j] (b of length n), or a same-shape add when n == 0. */
+void kmnist_add(float *heap, int32_t a_at, int32_t b_at, int32_t out_at, int32_t size, int32_t n) {
+  const float *restrict a = heap + a_at, *restrict b = heap + b_at;
+  float *restrict out = heap + out_at;
+  if (n == 0) {
+    for (int64_t i = 0; i < size; i++) out[i] = a[i] + b[i];
+    return;
+  }
+  for (int64_t r = 0; r < size; r += n)
+    for (int64_t j = 0; j < n; j++) out[r + j] = a[r + j] + b[j];
+}
+
+/* out = a * b elementwise (same shapes). */
+void kmnist_mul(float *heap, int32_t a_at, int32_t b_at, int32_t out_at, int32_t size) {
+  const float *restrict a = heap + a_at, *restrict b = heap + b_at;
+  float *restrict out = heap + out_at;
+  for (int64_t i = 0; i < size; i++) out[i] = a[i] * b[i];
+}
+
+/* out = max(x, 0), NaN kept (tfjs's Relu). */
+void kmnist_relu(float *heap, int32_t x_at, int32_t out_at, int32_t size) {
+  const float *restrict x = heap + x_at;
+  float *restrict out = heap + out_at;
+  for (int64_t i = 0; i < size; i++) out[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
+/* out = x > 0 ? 1 : alpha, NaN kept (tfjs's Step). */
+void kmnist_step(float *heap, int32_t x_at, int32_t out_at, int32_t size, float alpha) {
+  const float *restrict x = heap + x_at;
+  float *restrict out = heap + out_at;
+  for (int64_t i = 0; i < size; i++) {
+    const float v = x[i];
+    out[i] = v > 0.0f ? 1.0f : (v != v ? v : alpha);
+  }
+}
+
+/* out[j] = sum over rows of x[r, j] (x is [rows, cols]), accumulated in double per column. */
+void kmnist_column_sum(float *heap, int32_t x_at, int32_t out_at, int32_t rows, int32_t cols) {
+  const float *restrict x = heap + x_at;
+  float *restrict out = heap + out_at;
+  double acc[cols > 0 ? cols : 1];
+  for (int64_t j = 0; j < cols; j++) acc[j] = 0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *row = x + r * (int64_t)cols;
+    for (int64_t j = 0; j < cols; j++) acc[j] += row[j];
+  }
+  for (int64_t j = 0; j < cols; j++) out[j] = (float)acc[j];
+}
