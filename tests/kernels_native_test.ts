@@ -1,7 +1,8 @@
 /**
  * The native helpers (lib/kernels/native.ts, C compiled on first use): im2col / col2im equal the
  * JS versions bit for bit; the elementwise kernels (bias Add, Multiply, Relu, Step, Sum) and the
- * same-dtype Cast match tfjs's cpu kernels, and other cases fall back; and without a compiler
+ * same-dtype Cast match tfjs's cpu kernels, and other cases fall back; the blocked GEMM + col2im
+ * of conv2dTranspose and the native bias+activation epilogues match too; and without a compiler
  * everything falls back to the JS paths with a reason. Skipped when OpenBLAS or cc is missing.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -16,6 +17,7 @@ import {
   nativeKernelsActive,
   nativeLoadError,
   registerFastKernels,
+  RELU_GRAD,
   resetNativeForTests,
 } from "../lib/kernels/mod.ts";
 
@@ -84,7 +86,12 @@ Deno.test({
 });
 
 /** Runs `fn` on cpu and on blas (native); asserts equal outputs and that `kernels` ran natively. */
-async function compare(label: string, fn: () => tf.Tensor[], kernels: string[]): Promise<void> {
+async function compare(
+  label: string,
+  fn: () => tf.Tensor[],
+  kernels: string[],
+  tolerance = 2e-6,
+): Promise<void> {
   const results: Float32Array[][] = [];
   for (const backend of ["cpu", "blas"] as const) {
     await initBackend({ backend });
@@ -111,7 +118,7 @@ async function compare(label: string, fn: () => tf.Tensor[], kernels: string[]):
       scale = Math.max(scale, Math.abs(ref[j]));
       worst = Math.max(worst, Math.abs(got[j] - ref[j]));
     }
-    assert(worst / scale < 2e-6, `${label}, output ${i}: relative error ${worst / scale}`);
+    assert(worst / scale < tolerance, `${label}, output ${i}: relative error ${worst / scale}`);
   }
 }
 
@@ -140,11 +147,11 @@ Deno.test({
         tf.cast(tf.step(y), "float32"),
       ];
     }, ["Add", "Multiply", "Relu", "Step", "Sum"]);
-    // ReLU's gradient is Step -> Cast -> Multiply, the Cast shared instead of copied.
+    // ReLU's gradient (tfjs: Step -> Cast -> Multiply) is one fused kernel; NaN stays NaN.
     await compare("relu gradient", () => {
       const x = tf.tensor4d(xs, [5, 6, 7, 9]), y = tf.tensor4d(ys, [5, 6, 7, 9]);
       return [tf.grad((v: tf.Tensor) => tf.relu(v).mul(y).sum())(x)];
-    }, ["Step", "Multiply"]);
+    }, [RELU_GRAD]);
     // Cases the native kernels leave to the original ones: broadcasts of other axes, ints.
     await compare("fallbacks", () => {
       const x = tf.tensor4d(xs, [5, 6, 7, 9]);
@@ -158,6 +165,38 @@ Deno.test({
         tf.cast(tf.add(ints, ints), "float32"),
       ];
     }, []);
+  },
+});
+
+Deno.test({
+  name: "blocked GEMM + col2im (conv2dTranspose, batch 5 in blocks of 2) and fused epilogues",
+  ignore,
+  fn: async () => {
+    const random = createRandom(13);
+    const xs = randomArray(random, 5 * 14 * 14 * 64), ws = randomArray(random, 3 * 3 * 32 * 64);
+    const bs = randomArray(random, 32);
+    await compare(
+      "conv2dTranspose 5x14x14x64 -> 5x28x28x32",
+      () => {
+        const x = tf.tensor4d(xs, [5, 14, 14, 64]), w = tf.tensor4d(ws, [3, 3, 32, 64]);
+        const y = tf.conv2dTranspose(x, w, [5, 28, 28, 32], 2, "same");
+        const b = tf.tensor1d(bs);
+        const fused = (activation: "relu" | "sigmoid" | "elu") =>
+          tf.fused.conv2d({
+            x: y,
+            filter: w,
+            bias: tf.tensor1d(
+              randomArray(createRandom(1), 64),
+            ),
+            strides: 2,
+            pad: "same",
+            activation,
+          });
+        return [y, tf.relu(tf.add(y, b)), fused("relu"), fused("sigmoid"), fused("elu")];
+      },
+      ["Add", "Relu"],
+      2e-5,
+    ); // GEMM sums in another order: the OpenBLAS tests' tolerance
   },
 });
 

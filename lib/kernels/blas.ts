@@ -53,7 +53,7 @@ export interface Blas {
   threads: number;
   /** The cores OpenBLAS found (its default thread count). */
   maxThreads: number;
-  /** Sets the threads OpenBLAS uses. */
+  /** Sets the threads OpenBLAS uses for GEMMs whose output exceeds SINGLE_THREAD_OUTPUT floats. */
   setThreads(threads: number): void;
   /**
    * Row-major C[m,n] = alpha · op(A) · op(B) + beta · C, every matrix a float offset into `heap`
@@ -88,6 +88,9 @@ export interface SgemmArgs {
   /** Scale of the old C (0: overwrite). */
   beta?: number;
 }
+
+/** Outputs of at most this many floats run on one thread (see {@link Blas.sgemm}). */
+export const SINGLE_THREAD_OUTPUT = 65_536;
 
 let cached: Blas | null | undefined;
 let loadError = "";
@@ -142,15 +145,28 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
     );
   };
   const maxThreads = lib.symbols.openblas_get_num_threads();
+  // The thread count OpenBLAS runs with now (set per call: small outputs run single-threaded).
+  let active = maxThreads;
+  const use = (threads: number) => {
+    if (threads !== active) {
+      lib.symbols.openblas_set_num_threads(threads);
+      active = threads;
+    }
+  };
   const blas: Blas = {
     path,
     threads: maxThreads,
     maxThreads,
     setThreads(threads: number): void {
       lib.symbols.openblas_set_num_threads(threads);
-      blas.threads = lib.symbols.openblas_get_num_threads();
+      blas.threads = active = lib.symbols.openblas_get_num_threads();
     },
     sgemm(s: SgemmArgs): void {
+      // OpenBLAS splits C's rows and columns between threads: a small C (a filter gradient,
+      // [k·k·ci, co], summed over a long inner dimension) gains nothing from a second thread and
+      // measured up to 2x slower with it (288x64x25088: 6.5 ms on 1 thread, 10.5 ms on 2); so
+      // did a memory-bound tiny inner dimension (100352x32x9: 1.1 ms vs 2.3 ms).
+      use(s.m * s.n <= SINGLE_THREAD_OUTPUT || s.k <= 16 ? 1 : blas.threads);
       const transA = s.transA ?? false;
       const transB = s.transB ?? false;
       const lda = transA ? s.m : s.k;

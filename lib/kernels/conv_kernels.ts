@@ -15,7 +15,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Blas } from "./blas.ts";
+import type { Blas, SgemmArgs } from "./blas.ts";
 import type { Native } from "./native.ts";
 import { col2im, type ConvGeometry, geometryOf, im2col } from "./im2col.ts";
 import {
@@ -66,6 +66,8 @@ export interface Gemm {
     b: tf.TensorInfo,
     dims: { m: number; n: number; k: number; transA?: boolean; transB?: boolean },
   ): tf.TensorInfo;
+  /** C = op(A)·op(B) at float offsets into `heap` (OpenBLAS only: lets kernels work in blocks). */
+  at?(heap: Float32Array, args: Omit<SgemmArgs, "heap">): void;
 }
 
 /** GEMM by OpenBLAS sgemm on wasm memory. */
@@ -86,6 +88,9 @@ export function makeBlasGemm(blas: Blas): Gemm {
         transB: d.transB,
       });
       return out;
+    },
+    at(heap, args) {
+      blas.sgemm({ heap, ...args });
     },
   };
 }
@@ -179,6 +184,15 @@ export function makeWasmMatMul(gemm: Gemm, original: () => Kernel): Kernel {
 /** The activations fused into the GEMM's output pass. */
 type Activation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" | "sigmoid";
 const FUSABLE = new Set<string>(["linear", "relu", "relu6", "elu", "leakyrelu", "sigmoid"]);
+/** The activations' codes in native/kernels.c's kmnist_bias_act. */
+const ACTIVATION_CODES: Record<Activation, number> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  leakyrelu: 3,
+  elu: 4,
+  sigmoid: 5,
+};
 
 /**
  * Adds `bias` (length n, at float offset `biasAt`, or none when < 0) to every row of C[m, n] and
@@ -192,7 +206,14 @@ function epilogue(
   biasAt: number,
   activation: Activation,
   alpha: number,
+  native: Native | null = null,
 ): void {
+  if (native !== null) {
+    if (activation !== "linear" || biasAt >= 0) {
+      native.biasAct(heap, c, m, n, biasAt, ACTIVATION_CODES[activation], alpha);
+    }
+    return;
+  }
   const end = c + m * n;
   if (biasAt >= 0) {
     if (activation === "relu") {
@@ -239,6 +260,7 @@ function sizeOf(shape: number[]): number {
 export function makeMatMulKernels(
   blas: Blas,
   fallback: (name: string) => Kernel,
+  native: Native | null = null,
 ): Record<string, Kernel> {
   function matMulInto(
     backend: WasmBackendLike,
@@ -325,6 +347,7 @@ export function makeMatMulKernels(
       bias == null ? -1 : wasmOffset(backend, bias) >> 2,
       attrs.activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
+      native,
     );
     phase("epilogue");
     return r.out;
@@ -464,6 +487,13 @@ function keepCols(
   }
 }
 
+/**
+ * Conv2DBackpropInput on OpenBLAS runs GEMM + col2im in blocks of images whose dcols hold at most
+ * this many floats (512 KiB; 128 Ki to 2 Mi floats measured alike, the whole dcols 1.3-1.5x
+ * slower; `KMNIST_COL2IM_BLOCK` overrides).
+ */
+export const COL2IM_BLOCK_FLOATS = Number(Deno.env.get("KMNIST_COL2IM_BLOCK") ?? 131_072);
+
 interface ConvAttrs {
   strides: [number, number] | number;
   pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
@@ -548,6 +578,7 @@ export function makeConvKernels(
       bias == null ? -1 : wasmOffset(backend, bias) >> 2,
       activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
+      native,
     );
     phase("epilogue");
     return { dataId: out2.dataId, shape: info.outShape, dtype: "float32" };
@@ -590,6 +621,36 @@ export function makeConvKernels(
     if (m * k * info.outChannels === 0) return fallback("Conv2DBackpropInput")(args);
     count("Conv2DBackpropInput");
     phase();
+    const rowsPerImage = g.outHeight * g.outWidth;
+    const perBlock = Math.max(1, Math.floor(COL2IM_BLOCK_FLOATS / (rowsPerImage * k)));
+    if (gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize) {
+      // In blocks of images, so that each block's dcols stays in cache between the GEMM that
+      // writes it and the col2im that reads it (the whole dcols is up to 9x the size of dx).
+      const co = info.outChannels;
+      const dx = backend.makeOutput(info.inShape, "float32");
+      const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
+      const heap = backend.wasm.HEAPF32;
+      const dyAt = wasmOffset(backend, dy) >> 2, wAt = wasmOffset(backend, filter) >> 2;
+      const dxAt = wasmOffset(backend, dx) >> 2, sAt = wasmOffset(backend, scratch) >> 2;
+      const pixels = g.inHeight * g.inWidth * g.inChannels;
+      for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
+        const nb = Math.min(perBlock, g.batchSize - b0);
+        gemm.at(heap, {
+          m: nb * rowsPerImage,
+          n: k,
+          k: co,
+          a: dyAt + b0 * rowsPerImage * co,
+          b: wAt,
+          c: sAt,
+          transB: true,
+        });
+        phase("gemm", () => `dx ${m}x${k}x${co} (blocks of ${perBlock})`);
+        fromCols({ ...g, batchSize: nb }, heap, sAt, dxAt + b0 * pixels);
+        phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+      }
+      wasmDispose(backend, scratch);
+      return dx;
+    }
     // dcols[M, K] = dy[M, CO] · W[K, CO]ᵀ, then scattered back to image positions.
     const dcols = gemm.matmul(backend, dy, filter, {
       m,

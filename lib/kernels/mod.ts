@@ -29,7 +29,12 @@ import {
 } from "./conv_kernels.ts";
 import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
 import { nativeIfLoaded } from "./native.ts";
-import { makeNativeKernels, makeSameDtypeCast } from "./native_kernels.ts";
+import {
+  installReluGradient,
+  makeNativeKernels,
+  makeSameDtypeCast,
+  RELU_GRAD,
+} from "./native_kernels.ts";
 
 export { type Blas, blasLoadError, loadBlas, measureSgemm, type SgemmArgs } from "./blas.ts";
 export { blasKernelCalls, blasPhaseMs, clearColsCache } from "./conv_kernels.ts";
@@ -41,7 +46,7 @@ export {
   nativeLoadError,
   resetNativeForTests,
 } from "./native.ts";
-export { nativeKernelCalls } from "./native_kernels.ts";
+export { nativeKernelCalls, RELU_GRAD } from "./native_kernels.ts";
 
 /** Which kernel set is registered on the wasm backend. */
 export type KernelSet = "tfjs" | "wasm" | "blas";
@@ -56,7 +61,7 @@ export const WASM_KERNEL_NAMES: readonly string[] = [
   "Cast",
 ];
 
-/** Kernels the "blas" set replaces (or adds); the last five only with the native helpers. */
+/** Kernels the "blas" set replaces (or adds); the last six only with the native helpers. */
 export const FAST_KERNEL_NAMES: readonly string[] = [
   "BatchMatMul",
   "_FusedMatMul",
@@ -71,6 +76,7 @@ export const FAST_KERNEL_NAMES: readonly string[] = [
   "Multiply",
   "Relu",
   "Step",
+  RELU_GRAD,
 ];
 
 const originals = new Map<string, tf.KernelConfig | undefined>();
@@ -170,10 +176,11 @@ export function registerFastKernels(options: FastKernelOptions = {}): Blas | nul
   if (blas === null) return null;
   const native = options.native === false ? null : nativeIfLoaded();
   if (current === "blas" && currentNative === (native !== null)) return blas;
+  installReluGradient(() => currentNative && tf.getBackend() === "wasm");
   install(
     "blas",
     {
-      ...makeMatMulKernels(blas, fallback),
+      ...makeMatMulKernels(blas, fallback, native),
       ...makeConvKernels(makeBlasGemm(blas), fallback, native),
       ...jsKernels(),
       Sum: makeBlasColumnSum(blas, () => fallback("Sum")),

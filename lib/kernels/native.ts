@@ -22,6 +22,11 @@ const SYMBOLS = {
   kmnist_mul: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
   kmnist_relu: { parameters: ["buffer", "i32", "i32", "i32"], result: "void" },
   kmnist_step: { parameters: ["buffer", "i32", "i32", "i32", "f32"], result: "void" },
+  kmnist_relu_grad: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
+  kmnist_bias_act: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "i32", "f32"],
+    result: "void",
+  },
   kmnist_column_sum: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
 } as const;
 
@@ -44,6 +49,21 @@ export interface Native {
   relu(heap: Float32Array, x: number, out: number, size: number): void;
   /** out = x > 0 ? 1 : alpha (NaN stays NaN). */
   step(heap: Float32Array, x: number, out: number, size: number, alpha: number): void;
+  /** out = dy · step(x): ReLU's gradient in one pass. */
+  reluGrad(heap: Float32Array, dy: number, x: number, out: number, size: number): void;
+  /**
+   * In place on c[m, n]: + bias[n] (none when `bias` < 0), then the activation (0 linear, 1 relu,
+   * 2 relu6, 3 leakyrelu with `alpha`, 4 elu, 5 sigmoid).
+   */
+  biasAct(
+    heap: Float32Array,
+    c: number,
+    m: number,
+    n: number,
+    bias: number,
+    activation: number,
+    alpha: number,
+  ): void;
   /** out[j] = Σ_r x[r, j] for x [rows, cols] (cols ≤ 65,536). */
   columnSum(heap: Float32Array, x: number, out: number, rows: number, cols: number): void;
 }
@@ -191,6 +211,9 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
     mul: (heap, a, b, out, size) => f.kmnist_mul(mem(heap), a, b, out, size),
     relu: (heap, x, out, size) => f.kmnist_relu(mem(heap), x, out, size),
     step: (heap, x, out, size, alpha) => f.kmnist_step(mem(heap), x, out, size, alpha),
+    reluGrad: (heap, dy, x, out, size) => f.kmnist_relu_grad(mem(heap), dy, x, out, size),
+    biasAct: (heap, c, m, n, bias, activation, alpha) =>
+      f.kmnist_bias_act(mem(heap), c, m, n, bias, activation, alpha),
     columnSum: (heap, x, out, rows, cols) => {
       if (cols > 65536) throw new Error("native columnSum: at most 65,536 columns.");
       f.kmnist_column_sum(mem(heap), x, out, rows, cols);

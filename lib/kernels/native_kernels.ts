@@ -129,7 +129,59 @@ export function makeNativeKernels(
     return out;
   };
 
-  return { Add: add, Multiply: multiply, Relu: relu, Step: step, Sum: sum };
+  const reluGrad: Kernel = (args) => {
+    const backend = args.backend as WasmBackendLike;
+    const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+    count(RELU_GRAD);
+    const out = backend.makeOutput(x.shape, "float32");
+    native.reluGrad(
+      backend.wasm.HEAPF32,
+      at(backend, dy),
+      at(backend, x),
+      at(backend, out),
+      sizeOf(x.shape),
+    );
+    return out;
+  };
+
+  return {
+    Add: add,
+    Multiply: multiply,
+    Relu: relu,
+    Step: step,
+    Sum: sum,
+    [RELU_GRAD]: reluGrad,
+  };
+}
+
+/** Name of the fused ReLU-gradient kernel (dy · step(x), float32, same shapes). */
+export const RELU_GRAD = "KmnistReluGrad";
+
+let reluGradientInstalled = false;
+
+/**
+ * Replaces tfjs's gradient of `Relu` (Step -> Cast -> Multiply: three kernels, two passes) by
+ * one {@link RELU_GRAD} kernel whenever `useFused()` says it is registered on the active backend
+ * and the tensors are float32; otherwise it computes tfjs's own formula. Idempotent.
+ */
+export function installReluGradient(useFused: () => boolean): void {
+  if (reluGradientInstalled) return;
+  reluGradientInstalled = true;
+  tf.registerGradient({
+    kernelName: "Relu",
+    inputsToSave: ["x"],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      const grad = dy as tf.Tensor;
+      return {
+        x: () =>
+          useFused() && grad.dtype === "float32" && x.dtype === "float32" &&
+            tf.util.arraysEqual(grad.shape, x.shape)
+            ? tf.engine().runKernel(RELU_GRAD, { dy: grad, x }) as tf.Tensor
+            : tf.mul(grad, tf.cast(tf.step(x), "float32")),
+      };
+    },
+  });
 }
 
 /**

@@ -69,19 +69,42 @@ void kmnist_col2im(float *heap, int32_t cols_at, int32_t dx_at, const int32_t *g
   float *restrict dx = heap + dx_at;
   const int64_t h = g[H], w = g[W], c = g[C], fw = g[FW], oh = g[OH], ow = g[OW];
   const int64_t row_len = g[FH] * fw * c;
-  int64_t ty[64], oy[64], tx[64], ox[64];
   if (g[FH] > 64 || fw > 64) return; /* the caller checks this */
+  /* Per input column xx: its readers' offsets within an image's cols, (ox * row_len + tx * c). */
+  int64_t xcount[w > 0 ? w : 1];
+  int64_t xoff[(w > 0 ? w : 1) * fw];
+  for (int64_t xx = 0; xx < w; xx++) {
+    int64_t taps[64], outs[64];
+    xcount[xx] = readers(xx, ow, fw, g[SW], g[DW], g[PL], taps, outs);
+    for (int64_t b = 0; b < xcount[xx]; b++) xoff[xx * fw + b] = outs[b] * row_len + taps[b] * c;
+  }
+  int64_t ty[64], oy[64];
   for (int64_t n = 0; n < g[N]; n++) {
     const float *cn = cols + n * oh * ow * row_len;
     for (int64_t yy = 0; yy < h; yy++) {
       const int ny = readers(yy, oh, g[FH], g[SH], g[DH], g[PT], ty, oy);
-      for (int64_t xx = 0; xx < w; xx++) {
-        const int nx = readers(xx, ow, fw, g[SW], g[DW], g[PL], tx, ox);
-        float *d = dx + ((n * h + yy) * w + xx) * c;
+      float *d = dx + (n * h + yy) * w * c;
+      if (c == 1) {
+        for (int64_t xx = 0; xx < w; xx++) {
+          float acc = 0.0f;
+          int first = 1;
+          for (int a = 0; a < ny; a++) {
+            const float *s = cn + oy[a] * ow * row_len + ty[a] * fw;
+            for (int64_t b = 0; b < xcount[xx]; b++) {
+              acc = first ? s[xoff[xx * fw + b]] : acc + s[xoff[xx * fw + b]];
+              first = 0;
+            }
+          }
+          d[xx] = acc;
+        }
+        continue;
+      }
+      for (int64_t xx = 0; xx < w; xx++, d += c) {
         int first = 1;
         for (int a = 0; a < ny; a++) {
-          for (int b = 0; b < nx; b++) {
-            const float *s = cn + (oy[a] * ow + ox[b]) * row_len + (ty[a] * fw + tx[b]) * c;
+          const float *s0 = cn + oy[a] * ow * row_len + ty[a] * fw * c;
+          for (int64_t b = 0; b < xcount[xx]; b++) {
+            const float *s = s0 + xoff[xx * fw + b];
             if (first) {
               memcpy(d, s, sizeof(float) * c);
               first = 0;
@@ -143,4 +166,49 @@ void kmnist_column_sum(float *heap, int32_t x_at, int32_t out_at, int32_t rows, 
     for (int64_t j = 0; j < cols; j++) acc[j] += row[j];
   }
   for (int64_t j = 0; j < cols; j++) out[j] = (float)acc[j];
+}
+
+/* ReLU's gradient in one pass: dy · step(x) (tfjs: mul(dy, cast(step(x)))), NaN in x kept. */
+void kmnist_relu_grad(float *heap, int32_t dy_at, int32_t x_at, int32_t out_at, int32_t size) {
+  const float *restrict dy = heap + dy_at, *restrict x = heap + x_at;
+  float *restrict out = heap + out_at;
+  for (int64_t i = 0; i < size; i++) {
+    const float v = x[i];
+    out[i] = dy[i] * (v > 0.0f ? 1.0f : (v != v ? v : 0.0f));
+  }
+}
+
+/*
+ * In place on c[m, n]: adds bias[n] (when bias_at >= 0) and applies an activation:
+ * 0 linear, 1 relu, 2 relu6, 3 leakyrelu (alpha), 4 elu, 5 sigmoid.
+ */
+#include <math.h>
+void kmnist_bias_act(float *heap, int32_t c_at, int32_t m, int32_t n, int32_t bias_at,
+                     int32_t act, float alpha) {
+  float *restrict c = heap + c_at;
+  const float *restrict bias = bias_at >= 0 ? heap + bias_at : 0;
+  for (int64_t r = 0; r < m; r++) {
+    float *row = c + r * (int64_t)n;
+    if (bias)
+      for (int64_t j = 0; j < n; j++) row[j] += bias[j];
+    switch (act) {
+    case 1:
+      for (int64_t j = 0; j < n; j++) row[j] = row[j] < 0.0f ? 0.0f : row[j];
+      break;
+    case 2:
+      for (int64_t j = 0; j < n; j++) row[j] = fminf(fmaxf(row[j], 0.0f), 6.0f);
+      break;
+    case 3:
+      for (int64_t j = 0; j < n; j++) row[j] = row[j] < 0.0f ? row[j] * alpha : row[j];
+      break;
+    case 4:
+      for (int64_t j = 0; j < n; j++) row[j] = row[j] < 0.0f ? expm1f(row[j]) : row[j];
+      break;
+    case 5:
+      for (int64_t j = 0; j < n; j++) row[j] = 1.0f / (1.0f + expf(-row[j]));
+      break;
+    default:
+      break;
+    }
+  }
 }
