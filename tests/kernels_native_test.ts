@@ -11,6 +11,7 @@ import { initBackend } from "../lib/backend.ts";
 import { createRandom } from "../lib/data/random.ts";
 import { col2im, type ConvGeometry, im2col } from "../lib/kernels/im2col.ts";
 import {
+  blasKernelCalls,
   loadBlas,
   loadNative,
   nativeKernelCalls,
@@ -169,10 +170,15 @@ Deno.test({
 });
 
 Deno.test({
-  name: "blocked GEMM + col2im (conv2dTranspose, batch 5 in blocks of 2) and fused epilogues",
+  name: "blocked conv kernels (conv2dTranspose, conv2d, filter gradient) and fused epilogues",
   ignore,
   fn: async () => {
     const random = createRandom(13);
+    const blockedCalls = () =>
+      ["conv forward", "Conv2DBackpropFilter", "Conv2DBackpropInput"].map((k) =>
+        blasKernelCalls[`${k} (blocked)`] ?? 0
+      );
+    const before = blockedCalls();
     const xs = randomArray(random, 5 * 14 * 14 * 64), ws = randomArray(random, 3 * 3 * 32 * 64);
     const bs = randomArray(random, 32);
     await compare(

@@ -7,9 +7,13 @@
  * - without ({@link makeWasmGemm}, wasm's own XNNPACK matmul): Conv2DBackpropInput and
  *   Conv2DBackpropFilter, which tfjs 4.22's wasm backend lacks or runs slowly.
  *
- * Convolutions are im2col / col2im in JS plus one GEMM; bias and activation are fused into the
- * output pass. The im2col matrix of a forward convolution is kept (a few, freed when their input
- * is) so that the filter gradient of the same input reuses it. Cases not covered (NCHW, prelu,
+ * Convolutions are im2col / col2im plus GEMM; bias and activation are fused into the output pass.
+ * With the native helpers (native.ts: im2col, col2im and the epilogue in C) and OpenBLAS, large
+ * convolutions run in blocks of images (forward: im2col + GEMM + epilogue; filter gradient:
+ * im2col + accumulating GEMM; input gradient: GEMM + col2im) so that each block's im2col matrix
+ * stays in cache ({@link BLOCK_FLOATS}; `KMNIST_BLOCKED_CONV=0` turns off the first two).
+ * Otherwise (JS im2col) the im2col matrix of a forward convolution is kept (a few, freed when
+ * their input is) so that the filter gradient of the same input reuses it. Cases not covered (NCHW, prelu,
  * odd bias shapes, broadcast batch ranks) go to the original wasm kernel.
  *
  * @module
@@ -453,6 +457,13 @@ function purgeDead(backend: WasmBackendLike): void {
   }
 }
 
+/** Whether the cache holds the cols of `x` for geometry `g`. */
+function hasCols(backend: WasmBackendLike, x: tf.TensorInfo, g: ConvGeometry): boolean {
+  purgeDead(backend);
+  const key = geometryKey(g);
+  return colsCache.some((e) => e.x === x.dataId && e.key === key);
+}
+
 /** Takes the kept cols of `x` for geometry `g` out of the cache (the caller then owns them). */
 function takeCols(
   backend: WasmBackendLike,
@@ -492,7 +503,10 @@ function keepCols(
  * this many floats (512 KiB; 128 Ki to 2 Mi floats measured alike, the whole dcols 1.3-1.5x
  * slower; `KMNIST_COL2IM_BLOCK` overrides).
  */
-export const COL2IM_BLOCK_FLOATS = Number(Deno.env.get("KMNIST_COL2IM_BLOCK") ?? 131_072);
+export const BLOCK_FLOATS = Number(Deno.env.get("KMNIST_COL2IM_BLOCK") ?? 131_072);
+
+/** Whether forward convolutions and filter gradients also run in blocks (with native im2col). */
+const BLOCKED_CONV = Deno.env.get("KMNIST_BLOCKED_CONV") !== "0";
 
 interface ConvAttrs {
   strides: [number, number] | number;
@@ -513,6 +527,7 @@ export function makeConvKernels(
   fallback: (name: string) => Kernel,
   native: Native | null = null,
 ): Record<string, Kernel> {
+  const blocked = native !== null && BLOCKED_CONV;
   const toCols = native === null ? im2col : native.im2col;
   const fromCols = native === null
     ? col2im
@@ -565,6 +580,43 @@ export function makeConvKernels(
     const m = g.batchSize * g.outHeight * g.outWidth;
     const k = g.filterHeight * g.filterWidth * g.inChannels;
     if (m * k * info.outChannels === 0) return null;
+    const co = info.outChannels;
+    const rowsPerImage = g.outHeight * g.outWidth;
+    const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
+    if (blocked && gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize) {
+      // im2col + GEMM + epilogue in blocks of images, each block's cols and output in cache;
+      // the filter gradient recomputes its cols the same way (cheaper than keeping them).
+      count("conv forward (blocked)");
+      const out = backend.makeOutput(info.outShape, "float32");
+      const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
+      const heap = backend.wasm.HEAPF32;
+      const xAt = wasmOffset(backend, x) >> 2, wAt = wasmOffset(backend, filter) >> 2;
+      const outAt = wasmOffset(backend, out) >> 2, sAt = wasmOffset(backend, scratch) >> 2;
+      const biasAt = bias == null ? -1 : wasmOffset(backend, bias) >> 2;
+      const pixels = g.inHeight * g.inWidth * g.inChannels;
+      phase();
+      for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
+        const nb = Math.min(perBlock, g.batchSize - b0);
+        toCols({ ...g, batchSize: nb }, heap, xAt + b0 * pixels, sAt);
+        phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+        const c = outAt + b0 * rowsPerImage * co;
+        gemm.at(heap, { m: nb * rowsPerImage, n: co, k, a: sAt, b: wAt, c });
+        phase("gemm", () => `fwd ${m}x${co}x${k} (blocks of ${perBlock})`);
+        epilogue(
+          heap,
+          c,
+          nb * rowsPerImage,
+          co,
+          biasAt,
+          activation as Activation,
+          attrs.leakyreluAlpha ?? 0.2,
+          native,
+        );
+        phase("epilogue");
+      }
+      wasmDispose(backend, scratch);
+      return out;
+    }
     const { cols, owned } = colsOf(backend, x, g, m, k);
     phase();
     const out2 = gemm.matmul(backend, cols, filter, { m, n: info.outChannels, k });
@@ -622,10 +674,11 @@ export function makeConvKernels(
     count("Conv2DBackpropInput");
     phase();
     const rowsPerImage = g.outHeight * g.outWidth;
-    const perBlock = Math.max(1, Math.floor(COL2IM_BLOCK_FLOATS / (rowsPerImage * k)));
+    const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
     if (gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize) {
       // In blocks of images, so that each block's dcols stays in cache between the GEMM that
       // writes it and the col2im that reads it (the whole dcols is up to 9x the size of dx).
+      count("Conv2DBackpropInput (blocked)");
       const co = info.outChannels;
       const dx = backend.makeOutput(info.inShape, "float32");
       const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
@@ -683,6 +736,41 @@ export function makeConvKernels(
     const k = g.filterHeight * g.filterWidth * g.inChannels;
     if (m * k * info.outChannels === 0) return fallback("Conv2DBackpropFilter")(args);
     count("Conv2DBackpropFilter");
+    const co = info.outChannels;
+    const rowsPerImage = g.outHeight * g.outWidth;
+    const perBlock = Math.max(1, Math.floor((4 * BLOCK_FLOATS) / (rowsPerImage * k)));
+    if (
+      blocked && gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize &&
+      !hasCols(backend, x, g)
+    ) {
+      // dW = Σ over blocks of images of cols_blockᵀ · dy_block, each block's cols in cache.
+      count("Conv2DBackpropFilter (blocked)");
+      const dw = backend.makeOutput(info.filterShape, "float32");
+      const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
+      const heap = backend.wasm.HEAPF32;
+      const xAt = wasmOffset(backend, x) >> 2, dyAt = wasmOffset(backend, dy) >> 2;
+      const dwAt = wasmOffset(backend, dw) >> 2, sAt = wasmOffset(backend, scratch) >> 2;
+      const pixels = g.inHeight * g.inWidth * g.inChannels;
+      phase();
+      for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
+        const nb = Math.min(perBlock, g.batchSize - b0);
+        toCols({ ...g, batchSize: nb }, heap, xAt + b0 * pixels, sAt);
+        phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+        gemm.at(heap, {
+          m: k,
+          n: co,
+          k: nb * rowsPerImage,
+          a: sAt,
+          b: dyAt + b0 * rowsPerImage * co,
+          c: dwAt,
+          transA: true,
+          beta: b0 === 0 ? 0 : 1,
+        });
+        phase("gemm", () => `dw ${k}x${co}x${m} (blocks of ${perBlock})`);
+      }
+      wasmDispose(backend, scratch);
+      return dw;
+    }
     const { cols, owned } = colsOf(backend, x, g, m, k);
     phase();
     // dW[K, CO] = cols[M, K]ᵀ · dy[M, CO]
