@@ -203,6 +203,32 @@ Deno.test({
       ["Add", "Relu"],
       2e-5,
     ); // GEMM sums in another order: the OpenBLAS tests' tolerance
+    // Forward conv and filter gradient in blocks of one image (294,912 cols floats each).
+    const xb = randomArray(random, 3 * 64 * 64 * 8), wb = randomArray(random, 3 * 3 * 8 * 16);
+    const bb = randomArray(random, 16);
+    await compare(
+      "conv2d 3x64x64x8 -> 3x64x64x16 and gradients, in blocks",
+      () => {
+        const x = tf.tensor4d(xb, [3, 64, 64, 8]), w = tf.tensor4d(wb, [3, 3, 8, 16]);
+        const b = tf.tensor1d(bb);
+        const f = (a: tf.Tensor, v: tf.Tensor) =>
+          tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, v as tf.Tensor4D, 1, "same"), b)).square()
+            .sum();
+        const fused = tf.fused.conv2d({
+          x,
+          filter: w,
+          bias: b,
+          strides: 1,
+          pad: "same",
+          activation: "relu",
+        });
+        return [fused, ...tf.grads(f)([x, w])];
+      },
+      ["Add", "Relu", RELU_GRAD],
+      2e-5,
+    );
+    const after = blockedCalls();
+    assert(after.every((v, i) => v > before[i]), `blocked paths not all run: ${before} ${after}`);
   },
 });
 
