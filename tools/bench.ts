@@ -22,7 +22,15 @@ import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BackendInfo, type BackendName, initBackend } from "../lib/backend.ts";
-import { blasKernelCalls, blasPhaseMs, loadBlas, measureSgemm } from "../lib/kernels/mod.ts";
+import {
+  blasKernelCalls,
+  blasPhaseMs,
+  loadBlas,
+  loadNative,
+  measureSgemm,
+  nativeKernelCalls,
+  nativeLoadError,
+} from "../lib/kernels/mod.ts";
 import { type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
 import { createOptimizer } from "../lib/train/optimizer.ts";
 import { createRandom } from "../lib/data/random.ts";
@@ -355,6 +363,8 @@ export async function main(argv: string[]): Promise<void> {
         ? ` [${blas.path}; training kernels use ${blas.threads} threads]`
         : " [OpenBLAS not found]"),
   );
+  const native = await loadNative();
+  log(`native helpers: ${native?.path ?? nativeLoadError()}`);
   const rows: BenchRow[] = [];
   const infos: Record<string, BackendInfo> = {};
   for (const model of models) {
@@ -387,7 +397,9 @@ export async function main(argv: string[]): Promise<void> {
     blasThreads: blas?.threads ?? null,
     blasLibrary: blas?.path ?? null,
     backends: infos,
+    nativeLibrary: native?.path ?? null,
     blasKernelCalls,
+    nativeKernelCalls,
     rows,
   };
   if (values.out) {
