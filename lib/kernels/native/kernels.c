@@ -11,6 +11,16 @@
 /* Geometry, as lib/kernels/im2col.ts's ConvGeometry, in this order. */
 enum { N, H, W, C, OH, OW, FH, FW, SH, SW, DH, DW, PT, PL };
 
+/* memcpy / memset, inlined for the short runs of few-channel images (a call costs more). */
+static inline void copy_floats(float *restrict d, const float *restrict s, int64_t n) {
+  if (n >= 16) memcpy(d, s, sizeof(float) * n);
+  else for (int64_t k = 0; k < n; k++) d[k] = s[k];
+}
+static inline void zero_floats(float *d, int64_t n) {
+  if (n >= 16) memset(d, 0, sizeof(float) * n);
+  else for (int64_t k = 0; k < n; k++) d[k] = 0.0f;
+}
+
 void kmnist_im2col(float *heap, int32_t x_at, int32_t cols_at, const int32_t *g) {
   const float *restrict x = heap + x_at;
   float *restrict out = heap + cols_at;
@@ -24,20 +34,20 @@ void kmnist_im2col(float *heap, int32_t x_at, int32_t cols_at, const int32_t *g)
         for (int64_t i = 0; i < fh; i++) {
           const int64_t yy = y0 + i * g[DH];
           if (yy < 0 || yy >= h) {
-            memset(out, 0, sizeof(float) * fw * c);
+            zero_floats(out, fw * c);
             out += fw * c;
             continue;
           }
           const float *row = xn + yy * w * c;
           if (g[DW] == 1 && x0 >= 0 && x0 + fw <= w) {
-            memcpy(out, row + x0 * c, sizeof(float) * fw * c);
+            copy_floats(out, row + x0 * c, fw * c);
             out += fw * c;
             continue;
           }
           for (int64_t j = 0; j < fw; j++) {
             const int64_t xx = x0 + j * g[DW];
-            if (xx < 0 || xx >= w) memset(out, 0, sizeof(float) * c);
-            else memcpy(out, row + xx * c, sizeof(float) * c);
+            if (xx < 0 || xx >= w) zero_floats(out, c);
+            else copy_floats(out, row + xx * c, c);
             out += c;
           }
         }
@@ -106,14 +116,14 @@ void kmnist_col2im(float *heap, int32_t cols_at, int32_t dx_at, const int32_t *g
           for (int64_t b = 0; b < xcount[xx]; b++) {
             const float *s = s0 + xoff[xx * fw + b];
             if (first) {
-              memcpy(d, s, sizeof(float) * c);
+              copy_floats(d, s, c);
               first = 0;
             } else {
               for (int64_t k = 0; k < c; k++) d[k] += s[k];
             }
           }
         }
-        if (first) memset(d, 0, sizeof(float) * c);
+        if (first) zero_floats(d, c);
       }
     }
   }
