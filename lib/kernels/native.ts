@@ -27,6 +27,24 @@ const SYMBOLS = {
     parameters: ["buffer", "i32", "i32", "i32", "i32", "i32", "f32"],
     result: "void",
   },
+  kmnist_adam: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "i32",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+    ],
+    result: "void",
+  },
   kmnist_column_sum: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
 } as const;
 
@@ -64,8 +82,41 @@ export interface Native {
     activation: number,
     alpha: number,
   ): void;
+  /**
+   * One Adam step (lib/train/optimizer.ts's loop, same rounding): updates `m`, `v` in place and
+   * writes the new weights to `out`; any Float32Arrays (views of wasm memory included).
+   */
+  adam(args: AdamArgs): void;
   /** out[j] = Σ_r x[r, j] for x [rows, cols] (cols ≤ 65,536). */
   columnSum(heap: Float32Array, x: number, out: number, rows: number, cols: number): void;
+}
+
+/** Arguments of {@link Native.adam}. */
+export interface AdamArgs {
+  /** Gradient. */
+  g: Float32Array;
+  /** Current weights. */
+  w: Float32Array;
+  /** First moments (updated). */
+  m: Float32Array;
+  /** Second moments (updated). */
+  v: Float32Array;
+  /** New weights (written). */
+  out: Float32Array;
+  /** beta1, beta2, 1 - beta1, 1 - beta2. */
+  b1: number;
+  /** See b1. */
+  b2: number;
+  /** See b1. */
+  c1: number;
+  /** See b1. */
+  c2: number;
+  /** lr / (1 - beta1^t). */
+  stepSize: number;
+  /** 1 / sqrt(1 - beta2^t). */
+  invSqrtBias2: number;
+  /** Denominator guard. */
+  eps: number;
 }
 
 let cached: Native | null | undefined;
@@ -106,7 +157,8 @@ function cpuModel(): string {
   }
 }
 
-const FLAGS = ["-O3", "-march=native", "-shared", "-fPIC"];
+/** Compiler flags (no FMA contraction: Adam must round as its JS version does). */
+const FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-shared", "-fPIC"];
 
 /**
  * Compiles (once per source, compiler flags and CPU; cached) and loads the native helpers, or
@@ -214,6 +266,22 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
     reluGrad: (heap, dy, x, out, size) => f.kmnist_relu_grad(mem(heap), dy, x, out, size),
     biasAct: (heap, c, m, n, bias, activation, alpha) =>
       f.kmnist_bias_act(mem(heap), c, m, n, bias, activation, alpha),
+    adam: (a) =>
+      f.kmnist_adam(
+        a.g as Float32Array<ArrayBuffer>,
+        a.w as Float32Array<ArrayBuffer>,
+        a.m as Float32Array<ArrayBuffer>,
+        a.v as Float32Array<ArrayBuffer>,
+        a.out as Float32Array<ArrayBuffer>,
+        a.out.length,
+        a.b1,
+        a.b2,
+        a.c1,
+        a.c2,
+        a.stepSize,
+        a.invSqrtBias2,
+        a.eps,
+      ),
     columnSum: (heap, x, out, rows, cols) => {
       if (cols > 65536) throw new Error("native columnSum: at most 65,536 columns.");
       f.kmnist_column_sum(mem(heap), x, out, rows, cols);
