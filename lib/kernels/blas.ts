@@ -91,6 +91,8 @@ export interface SgemmArgs {
 
 /** Outputs of at most this many floats run on one thread (see {@link Blas.sgemm}). */
 export const SINGLE_THREAD_OUTPUT = 65_536;
+/** Products of at most this many multiply-adds run on one thread (see {@link Blas.sgemm}). */
+export const SINGLE_THREAD_MACS = 4_194_304;
 
 let cached: Blas | null | undefined;
 let loadError = "";
@@ -166,7 +168,13 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
       // [k·k·ci, co], summed over a long inner dimension) gains nothing from a second thread and
       // measured up to 2x slower with it (288x64x25088: 6.5 ms on 1 thread, 10.5 ms on 2); so
       // did a memory-bound tiny inner dimension (100352x32x9: 1.1 ms vs 2.3 ms).
-      use(s.m * s.n <= SINGLE_THREAD_OUTPUT || s.k <= 16 ? 1 : blas.threads);
+      // And small products (the dense models' 128x784x32: 50 us on 1 thread, 150 us on 2)
+      // spend longer waking a second thread than computing.
+      use(
+        s.m * s.n <= SINGLE_THREAD_OUTPUT || s.k <= 16 || s.m * s.n * s.k <= SINGLE_THREAD_MACS
+          ? 1
+          : blas.threads,
+      );
       const transA = s.transA ?? false;
       const transB = s.transB ?? false;
       const lda = transA ? s.m : s.k;
