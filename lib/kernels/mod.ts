@@ -11,7 +11,12 @@
  *   it returns wrong filter gradients whenever stride > 1 and the filter is larger than 1x1.)
  * - `"blas"` ({@link registerFastKernels}, the default of `initBackend()`): the same JS kernels,
  *   plus MatMul, _FusedMatMul, Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter
- *   on OpenBLAS sgemm through Deno's FFI, on wasm memory, with bias + activation fused.
+ *   on OpenBLAS sgemm through Deno's FFI, on wasm memory, with bias + activation fused. When the
+ *   native helpers load (native.ts: a small C file compiled on first use with the system `cc`,
+ *   cached outside the repository), im2col / col2im / the epilogue run in C, large convolutions
+ *   run in cache-sized blocks of images, and bias `Add`, `Relu`, `Step`, `Multiply`, `Sum` and a
+ *   fused ReLU gradient ({@link RELU_GRAD}, replacing Step -> Cast -> Multiply) are native too;
+ *   without a compiler the JS paths run (`initBackend` reports `native: false` and why).
  *
  * @module
  */
