@@ -53,7 +53,7 @@ export interface Blas {
   threads: number;
   /** The cores OpenBLAS found (its default thread count). */
   maxThreads: number;
-  /** Sets the threads OpenBLAS uses for GEMMs whose output exceeds SINGLE_THREAD_OUTPUT floats. */
+  /** Sets the threads OpenBLAS uses (products of <= SINGLE_THREAD_MACS, or k <= 16, use 1). */
   setThreads(threads: number): void;
   /**
    * Row-major C[m,n] = alpha · op(A) · op(B) + beta · C, every matrix a float offset into `heap`
@@ -89,10 +89,8 @@ export interface SgemmArgs {
   beta?: number;
 }
 
-/** Outputs of at most this many floats run on one thread (see {@link Blas.sgemm}). */
-export const SINGLE_THREAD_OUTPUT = 65_536;
 /** Products of at most this many multiply-adds run on one thread (see {@link Blas.sgemm}). */
-export const SINGLE_THREAD_MACS = 4_194_304;
+export const SINGLE_THREAD_MACS = 1_048_576;
 
 let cached: Blas | null | undefined;
 let loadError = "";
@@ -164,17 +162,10 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
       blas.threads = active = lib.symbols.openblas_get_num_threads();
     },
     sgemm(s: SgemmArgs): void {
-      // OpenBLAS splits C's rows and columns between threads: a small C (a filter gradient,
-      // [k·k·ci, co], summed over a long inner dimension) gains nothing from a second thread and
-      // measured up to 2x slower with it (288x64x25088: 6.5 ms on 1 thread, 10.5 ms on 2); so
-      // did a memory-bound tiny inner dimension (100352x32x9: 1.1 ms vs 2.3 ms).
-      // And small products (the dense models' 128x784x32: 50 us on 1 thread, 150 us on 2)
-      // spend longer waking a second thread than computing.
-      use(
-        s.m * s.n <= SINGLE_THREAD_OUTPUT || s.k <= 16 || s.m * s.n * s.k <= SINGLE_THREAD_MACS
-          ? 1
-          : blas.threads,
-      );
+      // A memory-bound tiny inner dimension (100352x32x9: 1.1 ms on 1 thread, 1.4 ms on 2) and
+      // tiny products gain nothing from a second thread. (Larger ones do on an idle machine:
+      // 128x512x784 0.67 vs 0.35 ms; on a busy one calibrateThreads picks 1 thread for all.)
+      use(s.k <= 16 || s.m * s.n * s.k <= SINGLE_THREAD_MACS ? 1 : blas.threads);
       const transA = s.transA ?? false;
       const transB = s.transB ?? false;
       const lda = transA ? s.m : s.k;
