@@ -8,7 +8,10 @@
  * Without a compiler (or with `KMNIST_NATIVE=0`, or without --allow-ffi / --allow-run),
  * {@link loadNative} returns null and the kernels keep their JS paths; {@link nativeLoadError}
  * says why. `KMNIST_CC` names another compiler; `KMNIST_NATIVE_CACHE` another cache folder
- * (default `$XDG_CACHE_HOME/kmnist-autoencoders` or `~/.cache/kmnist-autoencoders`).
+ * (default `$XDG_CACHE_HOME/kmnist-autoencoders` or `~/.cache/kmnist-autoencoders`). Built with
+ * `-fopenmp` when the compiler supports it (loops over >= 256 Ki floats then use every core,
+ * OMP_WAIT_POLICY=PASSIVE unless set), else single-threaded; `KMNIST_NATIVE_OPENMP=0` forces the
+ * latter.
  *
  * @module
  */
@@ -172,29 +175,43 @@ export async function loadNative(): Promise<Native | null> {
     }
     const source = await Deno.readTextFile(nativeSource());
     const cc = Deno.env.get("KMNIST_CC") ?? "cc";
-    const key = await digest([source, cc, ...FLAGS, cpuModel()].join("\n"));
+    // OpenMP (both cores for the big loops) when the compiler has it; else single-threaded.
+    // Passive waiting: idle OpenMP threads must not spin on the cores OpenBLAS and JS need.
+    if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
+    const attempts = Deno.env.get("KMNIST_NATIVE_OPENMP") === "0"
+      ? [FLAGS]
+      : [[...FLAGS, "-fopenmp"], FLAGS];
     const folder = cacheFolder();
-    const file = join(folder, `kernels-${key}.so`);
-    try {
-      await Deno.stat(file);
-    } catch {
+    let file = "";
+    const failures: string[] = [];
+    for (const flags of attempts) {
+      const key = await digest([source, cc, ...flags, cpuModel()].join("\n"));
+      file = join(folder, `kernels-${key}.so`);
+      try {
+        await Deno.stat(file);
+        break;
+      } catch {
+        // not built yet
+      }
       await Deno.mkdir(folder, { recursive: true });
       const tmp = `${file}.${Deno.pid}.tmp`;
       const result = await new Deno.Command(cc, {
-        args: [...FLAGS, "-o", tmp, nativeSource().pathname],
+        args: [...flags, "-o", tmp, nativeSource().pathname],
         stdout: "piped",
         stderr: "piped",
       }).output();
-      if (!result.success) {
-        await Deno.remove(tmp).catch(() => {});
-        throw new Error(
-          `${cc} failed (exit ${result.code}): ${
-            new TextDecoder().decode(result.stderr).slice(-400)
-          }`,
-        );
+      if (result.success) {
+        await Deno.rename(tmp, file);
+        break;
       }
-      await Deno.rename(tmp, file);
+      await Deno.remove(tmp).catch(() => {});
+      failures.push(
+        `${cc} ${flags.join(" ")} failed (exit ${result.code}): ` +
+          new TextDecoder().decode(result.stderr).slice(-300),
+      );
+      file = "";
     }
+    if (file === "") throw new Error(failures.join("; "));
     cached = makeNative(file, Deno.dlopen(file, SYMBOLS));
   } catch (error) {
     loadError = `The native helpers are unavailable, the JS paths run instead (slower): ` +

@@ -1,6 +1,7 @@
 /*
  * Memory-bound helpers of lib/kernels/ (im2col, col2im, elementwise ops, column sums), compiled on
- * first use by lib/kernels/native.ts with the system C compiler (cc -O3 -march=native) and called
+ * first use by lib/kernels/native.ts with the system C compiler (cc -O3 -march=native, and
+ * -fopenmp when available: the pragmas below are ignored without it) and called
  * through Deno's FFI on the tfjs wasm backend's memory. Every pointer argument is the base of that
  * memory; every position is a float index into it. The JS versions in im2col.ts / js_kernels.ts
  * compute the same results and are used when no compiler is present.
@@ -10,6 +11,9 @@
 
 /* Geometry, as lib/kernels/im2col.ts's ConvGeometry, in this order. */
 enum { N, H, W, C, OH, OW, FH, FW, SH, SW, DH, DW, PT, PL };
+
+/* Loops over at least this many floats run on all cores (OpenMP, when compiled with -fopenmp). */
+#define PARALLEL_MIN 262144
 
 /* memcpy / memset, inlined for the short runs of few-channel images (a call costs more). */
 static inline void copy_floats(float *restrict d, const float *restrict s, int64_t n) {
@@ -23,10 +27,13 @@ static inline void zero_floats(float *d, int64_t n) {
 
 void kmnist_im2col(float *heap, int32_t x_at, int32_t cols_at, const int32_t *g) {
   const float *restrict x = heap + x_at;
-  float *restrict out = heap + cols_at;
+  float *restrict cols_base = heap + cols_at;
   const int64_t h = g[H], w = g[W], c = g[C], fh = g[FH], fw = g[FW];
+  const int64_t per_image = g[OH] * g[OW] * fh * fw * c;
+#pragma omp parallel for if (g[N] * per_image >= PARALLEL_MIN) schedule(static)
   for (int64_t n = 0; n < g[N]; n++) {
     const float *xn = x + n * h * w * c;
+    float *out = cols_base + n * per_image;
     for (int64_t y = 0; y < g[OH]; y++) {
       const int64_t y0 = y * g[SH] - g[PT];
       for (int64_t xo = 0; xo < g[OW]; xo++) {
@@ -88,8 +95,9 @@ void kmnist_col2im(float *heap, int32_t cols_at, int32_t dx_at, const int32_t *g
     xcount[xx] = readers(xx, ow, fw, g[SW], g[DW], g[PL], taps, outs);
     for (int64_t b = 0; b < xcount[xx]; b++) xoff[xx * fw + b] = outs[b] * row_len + taps[b] * c;
   }
-  int64_t ty[64], oy[64];
+#pragma omp parallel for if (g[N] * h * w * c >= PARALLEL_MIN) schedule(static)
   for (int64_t n = 0; n < g[N]; n++) {
+    int64_t ty[64], oy[64];
     const float *cn = cols + n * oh * ow * row_len;
     for (int64_t yy = 0; yy < h; yy++) {
       const int ny = readers(yy, oh, g[FH], g[SH], g[DH], g[PT], ty, oy);
@@ -134,9 +142,11 @@ void kmnist_add(float *heap, int32_t a_at, int32_t b_at, int32_t out_at, int32_t
   const float *restrict a = heap + a_at, *restrict b = heap + b_at;
   float *restrict out = heap + out_at;
   if (n == 0) {
+    _Pragma("omp parallel for if (size >= PARALLEL_MIN) schedule(static)")
     for (int64_t i = 0; i < size; i++) out[i] = a[i] + b[i];
     return;
   }
+#pragma omp parallel for if (size >= PARALLEL_MIN) schedule(static)
   for (int64_t r = 0; r < size; r += n)
     for (int64_t j = 0; j < n; j++) out[r + j] = a[r + j] + b[j];
 }
@@ -145,6 +155,7 @@ void kmnist_add(float *heap, int32_t a_at, int32_t b_at, int32_t out_at, int32_t
 void kmnist_mul(float *heap, int32_t a_at, int32_t b_at, int32_t out_at, int32_t size) {
   const float *restrict a = heap + a_at, *restrict b = heap + b_at;
   float *restrict out = heap + out_at;
+  _Pragma("omp parallel for if (size >= PARALLEL_MIN) schedule(static)")
   for (int64_t i = 0; i < size; i++) out[i] = a[i] * b[i];
 }
 
@@ -152,6 +163,7 @@ void kmnist_mul(float *heap, int32_t a_at, int32_t b_at, int32_t out_at, int32_t
 void kmnist_relu(float *heap, int32_t x_at, int32_t out_at, int32_t size) {
   const float *restrict x = heap + x_at;
   float *restrict out = heap + out_at;
+  _Pragma("omp parallel for if (size >= PARALLEL_MIN) schedule(static)")
   for (int64_t i = 0; i < size; i++) out[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 
@@ -159,6 +171,7 @@ void kmnist_relu(float *heap, int32_t x_at, int32_t out_at, int32_t size) {
 void kmnist_step(float *heap, int32_t x_at, int32_t out_at, int32_t size, float alpha) {
   const float *restrict x = heap + x_at;
   float *restrict out = heap + out_at;
+#pragma omp parallel for if (size >= PARALLEL_MIN) schedule(static)
   for (int64_t i = 0; i < size; i++) {
     const float v = x[i];
     out[i] = v > 0.0f ? 1.0f : (v != v ? v : alpha);
@@ -182,6 +195,7 @@ void kmnist_column_sum(float *heap, int32_t x_at, int32_t out_at, int32_t rows, 
 void kmnist_relu_grad(float *heap, int32_t dy_at, int32_t x_at, int32_t out_at, int32_t size) {
   const float *restrict dy = heap + dy_at, *restrict x = heap + x_at;
   float *restrict out = heap + out_at;
+#pragma omp parallel for if (size >= PARALLEL_MIN) schedule(static)
   for (int64_t i = 0; i < size; i++) {
     const float v = x[i];
     out[i] = dy[i] * (v > 0.0f ? 1.0f : (v != v ? v : 0.0f));
@@ -197,6 +211,7 @@ void kmnist_bias_act(float *heap, int32_t c_at, int32_t m, int32_t n, int32_t bi
                      int32_t act, float alpha) {
   float *restrict c = heap + c_at;
   const float *restrict bias = bias_at >= 0 ? heap + bias_at : 0;
+#pragma omp parallel for if ((int64_t)m * n >= PARALLEL_MIN) schedule(static)
   for (int64_t r = 0; r < m; r++) {
     float *row = c + r * (int64_t)n;
     if (bias)
