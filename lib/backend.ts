@@ -4,7 +4,9 @@
  * Three choices:
  * - `blas` (the default when OpenBLAS is installed): the wasm backend with its heavy kernels (MatMul,
  *   fused MatMul, the convolutions and their gradients) replaced by OpenBLAS sgemm ones called
- *   through Deno's FFI on wasm memory (lib/kernels/). `tf.getBackend()` still says `"wasm"`.
+ *   through Deno's FFI on wasm memory (lib/kernels/), and, when a C compiler is present, im2col,
+ *   col2im and the elementwise kernels of a training step (bias Add, Relu, Step, Multiply, Sum)
+ *   in C compiled on first use (lib/kernels/native.ts). `tf.getBackend()` still says `"wasm"`.
  * - `wasm`: tfjs's wasm backend (SIMD), plus the Conv2DBackpropFilter kernel it lacks; the fastest
  *   pure-tfjs backend here, and the fallback (with a one-time notice on stderr) without OpenBLAS.
  * - `cpu`: tfjs's reference JS kernels.
@@ -18,6 +20,9 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import {
   fastKernelsUnavailableReason,
+  loadNative,
+  nativeKernelsActive,
+  nativeLoadError,
   registerFastKernels,
   registerWasmGapKernels,
   unregisterFastKernels,
@@ -38,6 +43,13 @@ export interface BackendInfo {
   blasLibrary?: string;
   /** Threads OpenBLAS uses, when {@link blas} (see `KMNIST_BLAS_THREADS`). */
   blasThreads?: number;
+  /**
+   * Whether the native helpers (lib/kernels/native.ts: im2col/col2im and elementwise kernels in
+   * C, compiled on first use) serve the `blas` path; when false on `blas`, {@link nativeReason}.
+   */
+  native?: boolean;
+  /** Why the native helpers are not used on `blas` (no compiler, `KMNIST_NATIVE=0`, ...). */
+  nativeReason?: string;
   /** Why `blas` was requested (or the default) but `wasm` runs instead. */
   fallbackReason?: string;
   /** Whether the wasm backend runs its SIMD build (always false on cpu). */
@@ -112,6 +124,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   let blasLibrary: string | undefined;
   let blasThreads: number | undefined;
   if (requested === "blas") {
+    await loadNative();
     const blas = registerFastKernels();
     blasLibrary = blas?.path;
     blasThreads = blas?.threads;
@@ -137,6 +150,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   };
   if (blasLibrary !== undefined) info.blasLibrary = blasLibrary;
   if (blasThreads !== undefined) info.blasThreads = blasThreads;
+  if (requested === "blas") {
+    info.native = nativeKernelsActive();
+    if (!info.native) info.nativeReason = nativeLoadError();
+  }
   if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
   return info;
 }

@@ -63,3 +63,24 @@ Deno.test("KMNIST_BACKEND selects the backend when no option is given", async ()
   assert(r.ok, r.stderr);
   assert(r.stdout.trim().split("\n").pop() === "cpu", r.stdout);
 });
+
+Deno.test({
+  name: "blas reports whether the native helpers run; KMNIST_NATIVE=0 turns them off, saying why",
+  ignore: loadBlas() === null,
+  fn: async () => {
+    const code = `
+      import { initBackend } from "./lib/backend.ts";
+      const info = await initBackend({ backend: "blas" });
+      console.log(JSON.stringify({ native: info.native, reason: info.nativeReason ?? "" }));
+    `;
+    const off = await runSnippet(code, { KMNIST_NATIVE: "0" });
+    assert(off.ok, off.stderr);
+    const r = JSON.parse(off.stdout.trim().split("\n").pop()!);
+    assert(r.native === false && r.reason.includes("KMNIST_NATIVE=0"), off.stdout);
+    const on = await runSnippet(code, {});
+    assert(on.ok, on.stderr);
+    const s = JSON.parse(on.stdout.trim().split("\n").pop()!);
+    // With a C compiler the helpers load; without one the reason names the fix.
+    assert(s.native === true || s.reason.includes("C compiler"), on.stdout);
+  },
+});

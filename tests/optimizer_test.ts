@@ -3,7 +3,12 @@ import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
 import { initBackend } from "../lib/backend.ts";
 import { createRandom } from "../lib/data/random.ts";
-import { createOptimizer, FusedAdam } from "../lib/train/optimizer.ts";
+import {
+  createOptimizer,
+  FusedAdam,
+  nativeAdamUpdates,
+  setNativeAdam,
+} from "../lib/train/optimizer.ts";
 
 function randomArray(random: () => number, n: number): Float32Array {
   const a = new Float32Array(n);
@@ -90,4 +95,36 @@ Deno.test("FusedAdam getWeights/setWeights resume training exactly, in tf.train.
   assert(adam.iterations === 5);
   tf.dispose([vRef, v, target, ...saved.map((s) => s.tensor)]);
   adam.dispose();
+});
+
+Deno.test("FusedAdam's native loop (C) gives bit-identical weights to its JS loop", async () => {
+  const info = await initBackend({ backend: "blas" });
+  if (!info.native) return; // no OpenBLAS or no C compiler: only the JS loop exists
+  const run = (native: boolean, prefix: string): Float32Array => {
+    setNativeAdam(native);
+    const random = createRandom(17);
+    const w = tf.variable(tf.tensor2d(randomArray(random, 40 * 50), [40, 50]), true, prefix);
+    const x = tf.tensor2d(randomArray(random, 8 * 40), [8, 40]);
+    const optimizer = createOptimizer({ learningRate: 0.01 });
+    for (let s = 0; s < 6; s++) {
+      optimizer.minimize(() => x.matMul(w).tanh().square().mean() as tf.Scalar)?.dispose();
+    }
+    const result = Float32Array.from(w.dataSync());
+    tf.dispose([w, x]);
+    optimizer.dispose();
+    return result;
+  };
+  try {
+    const before = nativeAdamUpdates;
+    const start = run(true, "adam_native_0");
+    const native = run(true, "adam_native");
+    assert(nativeAdamUpdates === before + 12, "the C loop did not run");
+    const js = run(false, "adam_js");
+    assert(nativeAdamUpdates === before + 12, "the C loop ran with setNativeAdam(false)");
+    assert(start.every((v, i) => v === native[i]), "the native loop is not deterministic");
+    const differing = js.filter((v, i) => v !== native[i]).length;
+    assert(differing === 0, `${differing} of ${js.length} weights differ between C and JS`);
+  } finally {
+    setNativeAdam(true);
+  }
 });

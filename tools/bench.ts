@@ -4,13 +4,16 @@
  * PyTorch reference (../shared/reference) run side by side.
  *
  *   deno task bench [--json] [--reference] [--paths blas,wasm,cpu] [--models vanilla,conv]
- *                   [--steps N] [--out FILE]
+ *                   [--steps N] [--profile] [--out FILE]
  *
  * Training: batch 128 of seeded random images in [0,1] (as the PyTorch reference does), Adam 1e-3
  * through lib/train/optimizer.ts, a few untimed warm-up steps, then `--steps` timed steps (default
  * per model) with the loss read back every step. GFLOP/s counts 3 x forward MACs x 2 per image
  * (forward MACs: vanilla 50,176; multilayer 475,136; conv 6,805,120; VAE 6,660,928).
  * Inference: encode and reconstruct 10,000 images. Not a timed test: it prints what it measures.
+ * `--profile` adds, per model and path, where a training step's time goes: ms per tfjs kernel
+ * (tf.profile), the phases of the OpenBLAS kernels (im2col, gemm, col2im, epilogue), and the rest
+ * (dispatch, gradient tape, optimizer).
  *
  * @module
  */
@@ -19,7 +22,15 @@ import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BackendInfo, type BackendName, initBackend } from "../lib/backend.ts";
-import { blasKernelCalls, loadBlas, measureSgemm } from "../lib/kernels/mod.ts";
+import {
+  blasKernelCalls,
+  blasPhaseMs,
+  loadBlas,
+  loadNative,
+  measureSgemm,
+  nativeKernelCalls,
+  nativeLoadError,
+} from "../lib/kernels/mod.ts";
 import { type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
 import { createOptimizer } from "../lib/train/optimizer.ts";
 import { createRandom } from "../lib/data/random.ts";
@@ -76,6 +87,55 @@ export interface BenchRow {
   kernelsPerStep?: number;
   /** Milliseconds per training step / kernels per step. */
   msPerKernel?: number;
+  /** With --profile: ms per step by kernel name (tf.profile) and by phase of our kernels. */
+  profile?: StepProfile;
+}
+
+/** Where one training step's time goes (averaged over a few profiled steps). */
+export interface StepProfile {
+  /** Wall ms per profiled step (tf.profile adds a little overhead). */
+  stepMs: number;
+  /** ms per step inside each tfjs kernel, by name (ours and tfjs's own). */
+  kernelMs: Record<string, number>;
+  /** Kernel calls per step, by name. */
+  kernelCalls: Record<string, number>;
+  /** ms per step in each phase of the OpenBLAS kernels (im2col, gemm, col2im, epilogue). */
+  phaseMs: Record<string, number>;
+}
+
+async function profileSteps(trainStep: () => number, steps: number): Promise<StepProfile> {
+  for (const k of Object.keys(blasPhaseMs)) delete blasPhaseMs[k];
+  const kernelMs: Record<string, number> = {};
+  const kernelCalls: Record<string, number> = {};
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    const info = await tf.profile(() => {
+      trainStep();
+    });
+    for (const k of info.kernels) {
+      kernelMs[k.name] = (kernelMs[k.name] ?? 0) + (k.kernelTimeMs as number) / steps;
+      kernelCalls[k.name] = (kernelCalls[k.name] ?? 0) + 1 / steps;
+    }
+  }
+  const stepMs = (performance.now() - t0) / steps;
+  const phaseMs: Record<string, number> = {};
+  for (const [k, v] of Object.entries(blasPhaseMs)) phaseMs[k] = v / steps;
+  return { stepMs, kernelMs, kernelCalls, phaseMs };
+}
+
+function profileText(p: StepProfile): string {
+  const total = Object.values(p.kernelMs).reduce((a, b) => a + b, 0);
+  const lines = [
+    `  step ${p.stepMs.toFixed(2)} ms; in kernels ${total.toFixed(2)} ms; outside (dispatch, ` +
+    `tape, optimizer) ${(p.stepMs - total).toFixed(2)} ms`,
+  ];
+  const byTime = Object.entries(p.kernelMs).sort((a, b) => b[1] - a[1]);
+  for (const [name, ms] of byTime) {
+    lines.push(`    ${name.padEnd(24)} ${ms.toFixed(3).padStart(8)} ms  x${p.kernelCalls[name]}`);
+  }
+  const phases = Object.entries(p.phaseMs).sort((a, b) => b[1] - a[1]);
+  lines.push(`  phases: ${phases.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")} ms`);
+  return lines.join("\n");
 }
 
 function randomImages(count: number, seed: number): tf.Tensor4D {
@@ -90,6 +150,7 @@ async function benchTfjs(
   path: BackendName,
   steps: number,
   sgemm: number,
+  profile = false,
 ): Promise<BenchRow> {
   await initBackend({ backend: path });
   const model = buildModel({ kind, seed: 0 });
@@ -114,10 +175,11 @@ async function benchTfjs(
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) lossSum += trainStep();
   const seconds = (performance.now() - t0) / 1000;
-  const profile = await tf.profile(() => {
+  const oneStep = await tf.profile(() => {
     trainStep();
   });
-  const kernelsPerStep = profile.kernels.length;
+  const kernelsPerStep = oneStep.kernels.length;
+  const stepProfile = profile ? await profileSteps(trainStep, 5) : undefined;
 
   const test = randomImages(10_000, 3);
   const e0 = performance.now();
@@ -146,6 +208,7 @@ async function benchTfjs(
     reconstructSeconds,
     kernelsPerStep,
     msPerKernel: (seconds * 1000) / steps / kernelsPerStep,
+    ...(stepProfile ? { profile: stepProfile } : {}),
   };
 }
 
@@ -252,6 +315,7 @@ export async function main(argv: string[]): Promise<void> {
       paths: { type: "string" },
       models: { type: "string", default: "vanilla,multilayer,conv,vae" },
       steps: { type: "string" },
+      profile: { type: "boolean", default: false },
       out: { type: "string" },
     },
   });
@@ -299,6 +363,8 @@ export async function main(argv: string[]): Promise<void> {
         ? ` [${blas.path}; training kernels use ${blas.threads} threads]`
         : " [OpenBLAS not found]"),
   );
+  const native = await loadNative();
+  log(`native helpers: ${native?.path ?? nativeLoadError()}`);
   const rows: BenchRow[] = [];
   const infos: Record<string, BackendInfo> = {};
   for (const model of models) {
@@ -306,13 +372,14 @@ export async function main(argv: string[]): Promise<void> {
       const steps = values.steps ? Number(values.steps) : DEFAULT_STEPS[model];
       const info = await initBackend({ backend: path });
       infos[path] = info;
-      const row = await benchTfjs(model, path, steps, sgemm);
+      const row = await benchTfjs(model, path, steps, sgemm, values.profile);
       if (info.name !== path) row.path = `${path}->${info.name}`;
       rows.push(row);
       log(
         `${model} on ${row.path}: ${fmt(row.imagesPerSecond)} img/s, ${fmt(row.gflops, 1)} ` +
           `GFLOP/s, encode 10k ${fmt(row.encodeSeconds, 2)} s`,
       );
+      if (row.profile) log(profileText(row.profile));
     }
     if (values.reference) {
       const images = model === "conv" || model === "vae" ? 12_800 : 60_000;
@@ -330,7 +397,9 @@ export async function main(argv: string[]): Promise<void> {
     blasThreads: blas?.threads ?? null,
     blasLibrary: blas?.path ?? null,
     backends: infos,
+    nativeLibrary: native?.path ?? null,
     blasKernelCalls,
+    nativeKernelCalls,
     rows,
   };
   if (values.out) {

@@ -53,7 +53,7 @@ export interface Blas {
   threads: number;
   /** The cores OpenBLAS found (its default thread count). */
   maxThreads: number;
-  /** Sets the threads OpenBLAS uses. */
+  /** Sets the threads OpenBLAS uses (products of <= SINGLE_THREAD_MACS, or k <= 16, use 1). */
   setThreads(threads: number): void;
   /**
    * Row-major C[m,n] = alpha · op(A) · op(B) + beta · C, every matrix a float offset into `heap`
@@ -88,6 +88,9 @@ export interface SgemmArgs {
   /** Scale of the old C (0: overwrite). */
   beta?: number;
 }
+
+/** Products of at most this many multiply-adds run on one thread (see {@link Blas.sgemm}). */
+export const SINGLE_THREAD_MACS = 1_048_576;
 
 let cached: Blas | null | undefined;
 let loadError = "";
@@ -142,15 +145,27 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
     );
   };
   const maxThreads = lib.symbols.openblas_get_num_threads();
+  // The thread count OpenBLAS runs with now (set per call: small outputs run single-threaded).
+  let active = maxThreads;
+  const use = (threads: number) => {
+    if (threads !== active) {
+      lib.symbols.openblas_set_num_threads(threads);
+      active = threads;
+    }
+  };
   const blas: Blas = {
     path,
     threads: maxThreads,
     maxThreads,
     setThreads(threads: number): void {
       lib.symbols.openblas_set_num_threads(threads);
-      blas.threads = lib.symbols.openblas_get_num_threads();
+      blas.threads = active = lib.symbols.openblas_get_num_threads();
     },
     sgemm(s: SgemmArgs): void {
+      // A memory-bound tiny inner dimension (100352x32x9: 1.1 ms on 1 thread, 1.4 ms on 2) and
+      // tiny products gain nothing from a second thread. (Larger ones do on an idle machine:
+      // 128x512x784 0.67 vs 0.35 ms; on a busy one calibrateThreads picks 1 thread for all.)
+      use(s.k <= 16 || s.m * s.n * s.k <= SINGLE_THREAD_MACS ? 1 : blas.threads);
       const transA = s.transA ?? false;
       const transB = s.transB ?? false;
       const lda = transA ? s.m : s.k;

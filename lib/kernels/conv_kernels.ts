@@ -7,15 +7,20 @@
  * - without ({@link makeWasmGemm}, wasm's own XNNPACK matmul): Conv2DBackpropInput and
  *   Conv2DBackpropFilter, which tfjs 4.22's wasm backend lacks or runs slowly.
  *
- * Convolutions are im2col / col2im in JS plus one GEMM; bias and activation are fused into the
- * output pass. The im2col matrix of a forward convolution is kept (a few, freed when their input
- * is) so that the filter gradient of the same input reuses it. Cases not covered (NCHW, prelu,
+ * Convolutions are im2col / col2im plus GEMM; bias and activation are fused into the output pass.
+ * With the native helpers (native.ts: im2col, col2im and the epilogue in C) and OpenBLAS, large
+ * convolutions run in blocks of images (forward: im2col + GEMM + epilogue; filter gradient:
+ * im2col + accumulating GEMM; input gradient: GEMM + col2im) so that each block's im2col matrix
+ * stays in cache ({@link BLOCK_FLOATS}; `KMNIST_BLOCKED_CONV=0` turns off the first two).
+ * Otherwise (JS im2col) the im2col matrix of a forward convolution is kept (a few, freed when
+ * their input is) so that the filter gradient of the same input reuses it. Cases not covered (NCHW, prelu,
  * odd bias shapes, broadcast batch ranks) go to the original wasm kernel.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Blas } from "./blas.ts";
+import type { Blas, SgemmArgs } from "./blas.ts";
+import type { Native } from "./native.ts";
 import { col2im, type ConvGeometry, geometryOf, im2col } from "./im2col.ts";
 import {
   filterGradInfo,
@@ -40,7 +45,15 @@ function count(name: string): void {
 }
 
 let phaseStart = 0;
-function phase(name?: string): void {
+const detail = (() => {
+  try {
+    return Deno.env.get("KMNIST_PHASE_DETAIL") === "1";
+  } catch {
+    return false;
+  }
+})();
+function phase(name?: string, shape?: () => string): void {
+  if (detail && name !== undefined && shape !== undefined) name = `${name} ${shape()}`;
   const now = performance.now();
   if (name !== undefined) blasPhaseMs[name] = (blasPhaseMs[name] ?? 0) + now - phaseStart;
   phaseStart = now;
@@ -57,6 +70,8 @@ export interface Gemm {
     b: tf.TensorInfo,
     dims: { m: number; n: number; k: number; transA?: boolean; transB?: boolean },
   ): tf.TensorInfo;
+  /** C = op(A)·op(B) at float offsets into `heap` (OpenBLAS only: lets kernels work in blocks). */
+  at?(heap: Float32Array, args: Omit<SgemmArgs, "heap">): void;
 }
 
 /** GEMM by OpenBLAS sgemm on wasm memory. */
@@ -77,6 +92,9 @@ export function makeBlasGemm(blas: Blas): Gemm {
         transB: d.transB,
       });
       return out;
+    },
+    at(heap, args) {
+      blas.sgemm({ heap, ...args });
     },
   };
 }
@@ -170,6 +188,15 @@ export function makeWasmMatMul(gemm: Gemm, original: () => Kernel): Kernel {
 /** The activations fused into the GEMM's output pass. */
 type Activation = "linear" | "relu" | "relu6" | "elu" | "leakyrelu" | "sigmoid";
 const FUSABLE = new Set<string>(["linear", "relu", "relu6", "elu", "leakyrelu", "sigmoid"]);
+/** The activations' codes in native/kernels.c's kmnist_bias_act. */
+const ACTIVATION_CODES: Record<Activation, number> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  leakyrelu: 3,
+  elu: 4,
+  sigmoid: 5,
+};
 
 /**
  * Adds `bias` (length n, at float offset `biasAt`, or none when < 0) to every row of C[m, n] and
@@ -183,7 +210,14 @@ function epilogue(
   biasAt: number,
   activation: Activation,
   alpha: number,
+  native: Native | null = null,
 ): void {
+  if (native !== null) {
+    if (activation !== "linear" || biasAt >= 0) {
+      native.biasAct(heap, c, m, n, biasAt, ACTIVATION_CODES[activation], alpha);
+    }
+    return;
+  }
   const end = c + m * n;
   if (biasAt >= 0) {
     if (activation === "relu") {
@@ -230,6 +264,7 @@ function sizeOf(shape: number[]): number {
 export function makeMatMulKernels(
   blas: Blas,
   fallback: (name: string) => Kernel,
+  native: Native | null = null,
 ): Record<string, Kernel> {
   function matMulInto(
     backend: WasmBackendLike,
@@ -316,6 +351,7 @@ export function makeMatMulKernels(
       bias == null ? -1 : wasmOffset(backend, bias) >> 2,
       attrs.activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
+      native,
     );
     phase("epilogue");
     return r.out;
@@ -421,6 +457,13 @@ function purgeDead(backend: WasmBackendLike): void {
   }
 }
 
+/** Whether the cache holds the cols of `x` for geometry `g`. */
+function hasCols(backend: WasmBackendLike, x: tf.TensorInfo, g: ConvGeometry): boolean {
+  purgeDead(backend);
+  const key = geometryKey(g);
+  return colsCache.some((e) => e.x === x.dataId && e.key === key);
+}
+
 /** Takes the kept cols of `x` for geometry `g` out of the cache (the caller then owns them). */
 function takeCols(
   backend: WasmBackendLike,
@@ -455,6 +498,16 @@ function keepCols(
   }
 }
 
+/**
+ * Conv2DBackpropInput on OpenBLAS runs GEMM + col2im in blocks of images whose dcols hold at most
+ * this many floats (512 KiB; 128 Ki to 2 Mi floats measured alike, the whole dcols 1.3-1.5x
+ * slower; `KMNIST_COL2IM_BLOCK` overrides).
+ */
+export const BLOCK_FLOATS = Number(Deno.env.get("KMNIST_COL2IM_BLOCK") ?? 131_072);
+
+/** Whether forward convolutions and filter gradients also run in blocks (with native im2col). */
+const BLOCKED_CONV = Deno.env.get("KMNIST_BLOCKED_CONV") !== "0";
+
 interface ConvAttrs {
   strides: [number, number] | number;
   pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
@@ -472,7 +525,16 @@ interface ConvAttrs {
 export function makeConvKernels(
   gemm: Gemm,
   fallback: (name: string) => Kernel,
+  native: Native | null = null,
 ): Record<string, Kernel> {
+  const blocked = native !== null && BLOCKED_CONV;
+  const toCols = native === null ? im2col : native.im2col;
+  const fromCols = native === null
+    ? col2im
+    : (g: ConvGeometry, heap: Float32Array, colsAt: number, dxAt: number) =>
+      g.filterHeight <= 64 && g.filterWidth <= 64
+        ? native.col2im(g, heap, colsAt, dxAt)
+        : col2im(g, heap, colsAt, dxAt);
   /** im2col of `x` (or x itself when pointwise); `owned` says whether the caller must free it. */
   function colsOf(
     backend: WasmBackendLike,
@@ -486,8 +548,8 @@ export function makeConvKernels(
     if (kept !== null) return { cols: kept, owned: true };
     const cols = backend.makeOutput([m, k], "float32");
     phase();
-    im2col(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >> 2, wasmOffset(backend, cols) >> 2);
-    phase("im2col");
+    toCols(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >> 2, wasmOffset(backend, cols) >> 2);
+    phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
     return { cols, owned: true };
   }
 
@@ -518,10 +580,47 @@ export function makeConvKernels(
     const m = g.batchSize * g.outHeight * g.outWidth;
     const k = g.filterHeight * g.filterWidth * g.inChannels;
     if (m * k * info.outChannels === 0) return null;
+    const co = info.outChannels;
+    const rowsPerImage = g.outHeight * g.outWidth;
+    const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
+    if (blocked && gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize) {
+      // im2col + GEMM + epilogue in blocks of images, each block's cols and output in cache;
+      // the filter gradient recomputes its cols the same way (cheaper than keeping them).
+      count("conv forward (blocked)");
+      const out = backend.makeOutput(info.outShape, "float32");
+      const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
+      const heap = backend.wasm.HEAPF32;
+      const xAt = wasmOffset(backend, x) >> 2, wAt = wasmOffset(backend, filter) >> 2;
+      const outAt = wasmOffset(backend, out) >> 2, sAt = wasmOffset(backend, scratch) >> 2;
+      const biasAt = bias == null ? -1 : wasmOffset(backend, bias) >> 2;
+      const pixels = g.inHeight * g.inWidth * g.inChannels;
+      phase();
+      for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
+        const nb = Math.min(perBlock, g.batchSize - b0);
+        toCols({ ...g, batchSize: nb }, heap, xAt + b0 * pixels, sAt);
+        phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+        const c = outAt + b0 * rowsPerImage * co;
+        gemm.at(heap, { m: nb * rowsPerImage, n: co, k, a: sAt, b: wAt, c });
+        phase("gemm", () => `fwd ${m}x${co}x${k} (blocks of ${perBlock})`);
+        epilogue(
+          heap,
+          c,
+          nb * rowsPerImage,
+          co,
+          biasAt,
+          activation as Activation,
+          attrs.leakyreluAlpha ?? 0.2,
+          native,
+        );
+        phase("epilogue");
+      }
+      wasmDispose(backend, scratch);
+      return out;
+    }
     const { cols, owned } = colsOf(backend, x, g, m, k);
     phase();
     const out2 = gemm.matmul(backend, cols, filter, { m, n: info.outChannels, k });
-    phase("gemm");
+    phase("gemm", () => `fwd ${m}x${info.outChannels}x${k}`);
     if (owned) keepCols(backend, x, g, cols);
     epilogue(
       backend.wasm.HEAPF32,
@@ -531,6 +630,7 @@ export function makeConvKernels(
       bias == null ? -1 : wasmOffset(backend, bias) >> 2,
       activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
+      native,
     );
     phase("epilogue");
     return { dataId: out2.dataId, shape: info.outShape, dtype: "float32" };
@@ -573,6 +673,37 @@ export function makeConvKernels(
     if (m * k * info.outChannels === 0) return fallback("Conv2DBackpropInput")(args);
     count("Conv2DBackpropInput");
     phase();
+    const rowsPerImage = g.outHeight * g.outWidth;
+    const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
+    if (gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize) {
+      // In blocks of images, so that each block's dcols stays in cache between the GEMM that
+      // writes it and the col2im that reads it (the whole dcols is up to 9x the size of dx).
+      count("Conv2DBackpropInput (blocked)");
+      const co = info.outChannels;
+      const dx = backend.makeOutput(info.inShape, "float32");
+      const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
+      const heap = backend.wasm.HEAPF32;
+      const dyAt = wasmOffset(backend, dy) >> 2, wAt = wasmOffset(backend, filter) >> 2;
+      const dxAt = wasmOffset(backend, dx) >> 2, sAt = wasmOffset(backend, scratch) >> 2;
+      const pixels = g.inHeight * g.inWidth * g.inChannels;
+      for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
+        const nb = Math.min(perBlock, g.batchSize - b0);
+        gemm.at(heap, {
+          m: nb * rowsPerImage,
+          n: k,
+          k: co,
+          a: dyAt + b0 * rowsPerImage * co,
+          b: wAt,
+          c: sAt,
+          transB: true,
+        });
+        phase("gemm", () => `dx ${m}x${k}x${co} (blocks of ${perBlock})`);
+        fromCols({ ...g, batchSize: nb }, heap, sAt, dxAt + b0 * pixels);
+        phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+      }
+      wasmDispose(backend, scratch);
+      return dx;
+    }
     // dcols[M, K] = dy[M, CO] · W[K, CO]ᵀ, then scattered back to image positions.
     const dcols = gemm.matmul(backend, dy, filter, {
       m,
@@ -580,12 +711,17 @@ export function makeConvKernels(
       k: info.outChannels,
       transB: true,
     });
-    phase("gemm");
+    phase("gemm", () => `dx ${m}x${k}x${info.outChannels}`);
     if (isPointwise(g)) return { dataId: dcols.dataId, shape: info.inShape, dtype: "float32" };
     const dx = backend.makeOutput(info.inShape, "float32");
-    col2im(g, backend.wasm.HEAPF32, wasmOffset(backend, dcols) >> 2, wasmOffset(backend, dx) >> 2);
+    fromCols(
+      g,
+      backend.wasm.HEAPF32,
+      wasmOffset(backend, dcols) >> 2,
+      wasmOffset(backend, dx) >> 2,
+    );
     wasmDispose(backend, dcols);
-    phase("col2im");
+    phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
     return dx;
   };
 
@@ -600,11 +736,46 @@ export function makeConvKernels(
     const k = g.filterHeight * g.filterWidth * g.inChannels;
     if (m * k * info.outChannels === 0) return fallback("Conv2DBackpropFilter")(args);
     count("Conv2DBackpropFilter");
+    const co = info.outChannels;
+    const rowsPerImage = g.outHeight * g.outWidth;
+    const perBlock = Math.max(1, Math.floor((4 * BLOCK_FLOATS) / (rowsPerImage * k)));
+    if (
+      blocked && gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize &&
+      !hasCols(backend, x, g)
+    ) {
+      // dW = Σ over blocks of images of cols_blockᵀ · dy_block, each block's cols in cache.
+      count("Conv2DBackpropFilter (blocked)");
+      const dw = backend.makeOutput(info.filterShape, "float32");
+      const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
+      const heap = backend.wasm.HEAPF32;
+      const xAt = wasmOffset(backend, x) >> 2, dyAt = wasmOffset(backend, dy) >> 2;
+      const dwAt = wasmOffset(backend, dw) >> 2, sAt = wasmOffset(backend, scratch) >> 2;
+      const pixels = g.inHeight * g.inWidth * g.inChannels;
+      phase();
+      for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
+        const nb = Math.min(perBlock, g.batchSize - b0);
+        toCols({ ...g, batchSize: nb }, heap, xAt + b0 * pixels, sAt);
+        phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+        gemm.at(heap, {
+          m: k,
+          n: co,
+          k: nb * rowsPerImage,
+          a: sAt,
+          b: dyAt + b0 * rowsPerImage * co,
+          c: dwAt,
+          transA: true,
+          beta: b0 === 0 ? 0 : 1,
+        });
+        phase("gemm", () => `dw ${k}x${co}x${m} (blocks of ${perBlock})`);
+      }
+      wasmDispose(backend, scratch);
+      return dw;
+    }
     const { cols, owned } = colsOf(backend, x, g, m, k);
     phase();
     // dW[K, CO] = cols[M, K]ᵀ · dy[M, CO]
     const dw = gemm.matmul(backend, cols, dy, { m: k, n: info.outChannels, k: m, transA: true });
-    phase("gemm");
+    phase("gemm", () => `dw ${k}x${info.outChannels}x${m}`);
     if (owned) wasmDispose(backend, cols);
     return { dataId: dw.dataId, shape: info.filterShape, dtype: "float32" };
   };

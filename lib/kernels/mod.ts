@@ -11,7 +11,12 @@
  *   it returns wrong filter gradients whenever stride > 1 and the filter is larger than 1x1.)
  * - `"blas"` ({@link registerFastKernels}, the default of `initBackend()`): the same JS kernels,
  *   plus MatMul, _FusedMatMul, Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter
- *   on OpenBLAS sgemm through Deno's FFI, on wasm memory, with bias + activation fused.
+ *   on OpenBLAS sgemm through Deno's FFI, on wasm memory, with bias + activation fused. When the
+ *   native helpers load (native.ts: a small C file compiled on first use with the system `cc`,
+ *   cached outside the repository), im2col / col2im / the epilogue run in C, large convolutions
+ *   run in cache-sized blocks of images, and bias `Add`, `Relu`, `Step`, `Multiply`, `Sum` and a
+ *   fused ReLU gradient ({@link RELU_GRAD}, replacing Step -> Cast -> Multiply) are native too;
+ *   without a compiler the JS paths run (`initBackend` reports `native: false` and why).
  *
  * @module
  */
@@ -28,10 +33,25 @@ import {
   makeWasmMatMul,
 } from "./conv_kernels.ts";
 import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
+import { nativeIfLoaded } from "./native.ts";
+import {
+  installReluGradient,
+  makeNativeKernels,
+  makeSameDtypeCast,
+  RELU_GRAD,
+} from "./native_kernels.ts";
 
 export { type Blas, blasLoadError, loadBlas, measureSgemm, type SgemmArgs } from "./blas.ts";
 export { blasKernelCalls, blasPhaseMs, clearColsCache } from "./conv_kernels.ts";
 export { calibrateThreads } from "./blas.ts";
+export {
+  loadNative,
+  type Native,
+  nativeIfLoaded,
+  nativeLoadError,
+  resetNativeForTests,
+} from "./native.ts";
+export { nativeKernelCalls, RELU_GRAD } from "./native_kernels.ts";
 
 /** Which kernel set is registered on the wasm backend. */
 export type KernelSet = "tfjs" | "wasm" | "blas";
@@ -43,9 +63,10 @@ export const WASM_KERNEL_NAMES: readonly string[] = [
   "Conv2DBackpropFilter",
   "Sum",
   "Identity",
+  "Cast",
 ];
 
-/** Kernels the "blas" set replaces (or adds). */
+/** Kernels the "blas" set replaces (or adds); the last six only with the native helpers. */
 export const FAST_KERNEL_NAMES: readonly string[] = [
   "BatchMatMul",
   "_FusedMatMul",
@@ -55,10 +76,17 @@ export const FAST_KERNEL_NAMES: readonly string[] = [
   "Conv2DBackpropFilter",
   "Sum",
   "Identity",
+  "Cast",
+  "Add",
+  "Multiply",
+  "Relu",
+  "Step",
+  RELU_GRAD,
 ];
 
 const originals = new Map<string, tf.KernelConfig | undefined>();
 let current: KernelSet = "tfjs";
+let currentNative = false;
 let registered: string[] = [];
 
 /** The kernel set registered now ("tfjs": tfjs's own wasm kernels only). */
@@ -87,7 +115,7 @@ function fallback(name: string): Kernel {
   return config.kernelFunc as unknown as Kernel;
 }
 
-function install(set: KernelSet, kernels: Record<string, Kernel>): void {
+function install(set: KernelSet, kernels: Record<string, Kernel>, native = false): void {
   for (const name of [...WASM_KERNEL_NAMES, ...FAST_KERNEL_NAMES, "Transpose"]) original(name);
   for (const name of registered) {
     tf.unregisterKernel(name, "wasm");
@@ -107,10 +135,15 @@ function install(set: KernelSet, kernels: Record<string, Kernel>): void {
     registered.push(name);
   }
   current = set;
+  currentNative = native;
 }
 
 function jsKernels(): Record<string, Kernel> {
-  return { Sum: makeColumnSum(() => fallback("Sum")), Identity: sharedIdentity };
+  return {
+    Sum: makeColumnSum(() => fallback("Sum")),
+    Identity: sharedIdentity,
+    Cast: makeSameDtypeCast(() => fallback("Cast")),
+  };
 }
 
 /**
@@ -129,21 +162,43 @@ export function registerWasmGapKernels(): void {
   });
 }
 
+/** Options for {@link registerFastKernels}. */
+export interface FastKernelOptions {
+  /**
+   * Use the native helpers (native.ts) for im2col/col2im and the elementwise kernels when they
+   * are loaded (`await loadNative()` first; initBackend does). Default true; false forces the JS
+   * paths.
+   */
+  native?: boolean;
+}
+
 /**
  * Registers the OpenBLAS kernel set on the wasm backend (idempotent). Returns the loaded library,
  * or null (changing nothing) when OpenBLAS is not available; `blasLoadError()` then says why.
  */
-export function registerFastKernels(): Blas | null {
+export function registerFastKernels(options: FastKernelOptions = {}): Blas | null {
   const blas = loadBlas();
   if (blas === null) return null;
-  if (current === "blas") return blas;
-  install("blas", {
-    ...makeMatMulKernels(blas, fallback),
-    ...makeConvKernels(makeBlasGemm(blas), fallback),
-    ...jsKernels(),
-    Sum: makeBlasColumnSum(blas, () => fallback("Sum")),
-  });
+  const native = options.native === false ? null : nativeIfLoaded();
+  if (current === "blas" && currentNative === (native !== null)) return blas;
+  installReluGradient(() => currentNative && tf.getBackend() === "wasm");
+  install(
+    "blas",
+    {
+      ...makeMatMulKernels(blas, fallback, native),
+      ...makeConvKernels(makeBlasGemm(blas), fallback, native),
+      ...jsKernels(),
+      Sum: makeBlasColumnSum(blas, () => fallback("Sum")),
+      ...(native === null ? {} : makeNativeKernels(native, fallback)),
+    },
+    native !== null,
+  );
   return blas;
+}
+
+/** Whether the registered OpenBLAS set uses the native helpers. */
+export function nativeKernelsActive(): boolean {
+  return current === "blas" && currentNative;
 }
 
 /** Replaces the OpenBLAS kernel set by the pure wasm/JS one. */

@@ -12,6 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { nativeIfLoaded } from "../kernels/native.ts";
 
 /** Options for {@link createOptimizer}. */
 export interface OptimizerOptions {
@@ -47,6 +48,22 @@ export interface NamedTensor {
   name: string;
   /** The value. */
   tensor: tf.Tensor;
+}
+
+/** Variables smaller than this are updated in JS (an FFI call costs about as much). */
+const NATIVE_MIN_SIZE = 1024;
+
+let useNative = true;
+
+/** How many variable updates ran in C so far (tests). */
+export let nativeAdamUpdates = 0;
+
+/**
+ * Whether {@link FusedAdam} may run its update loop in C (lib/kernels/native.ts, when loaded);
+ * default true. For tests and benchmarks of the JS loop.
+ */
+export function setNativeAdam(enabled: boolean): void {
+  useNative = enabled;
 }
 
 /** Adam's state for one variable. */
@@ -125,13 +142,20 @@ export class FusedAdam extends tf.Optimizer {
       const g = readView(grad);
       const w = readView(variable);
       const out = new Float32Array(size);
-      for (let i = 0; i < size; i++) {
-        const gi = g[i];
-        const mi = b1 * m[i] + c1 * gi;
-        const vi = b2 * v[i] + c2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        out[i] = w[i] - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBias2 + eps);
+      // The same loop in C when the native helpers are loaded (same rounding: see native.ts).
+      const native = useNative && size >= NATIVE_MIN_SIZE ? nativeIfLoaded() : null;
+      if (native !== null && g.length === size && w.length === size) {
+        native.adam({ g, w, m, v, out, b1, b2, c1, c2, stepSize, invSqrtBias2, eps });
+        nativeAdamUpdates++;
+      } else {
+        for (let i = 0; i < size; i++) {
+          const gi = g[i];
+          const mi = b1 * m[i] + c1 * gi;
+          const vi = b2 * v[i] + c2 * gi * gi;
+          m[i] = mi;
+          v[i] = vi;
+          out[i] = w[i] - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBias2 + eps);
+        }
       }
       const updated = tf.tensor(out, variable.shape, "float32");
       variable.assign(updated);

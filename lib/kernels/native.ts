@@ -1,0 +1,307 @@
+/**
+ * The memory-bound helpers of lib/kernels/native/kernels.c (im2col, col2im, bias add, multiply,
+ * relu, step, column sums), compiled on first use with the system C compiler
+ * (`cc -O3 -march=native -shared -fPIC`) into a cache outside the repository and loaded with
+ * Deno.dlopen. They run on the tfjs wasm backend's memory, at close to memory speed (the JS loops
+ * they replace take ~1.5 ns per element).
+ *
+ * Without a compiler (or with `KMNIST_NATIVE=0`, or without --allow-ffi / --allow-run),
+ * {@link loadNative} returns null and the kernels keep their JS paths; {@link nativeLoadError}
+ * says why. `KMNIST_CC` names another compiler; `KMNIST_NATIVE_CACHE` another cache folder
+ * (default `$XDG_CACHE_HOME/kmnist-autoencoders` or `~/.cache/kmnist-autoencoders`). Built with
+ * `-fopenmp` when the compiler supports it (loops over >= 256 Ki floats then use every core,
+ * OMP_WAIT_POLICY=PASSIVE unless set), else single-threaded; `KMNIST_NATIVE_OPENMP=0` forces the
+ * latter.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { ConvGeometry } from "./im2col.ts";
+
+const SYMBOLS = {
+  kmnist_im2col: { parameters: ["buffer", "i32", "i32", "buffer"], result: "void" },
+  kmnist_col2im: { parameters: ["buffer", "i32", "i32", "buffer"], result: "void" },
+  kmnist_add: { parameters: ["buffer", "i32", "i32", "i32", "i32", "i32"], result: "void" },
+  kmnist_mul: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
+  kmnist_relu: { parameters: ["buffer", "i32", "i32", "i32"], result: "void" },
+  kmnist_step: { parameters: ["buffer", "i32", "i32", "i32", "f32"], result: "void" },
+  kmnist_relu_grad: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
+  kmnist_bias_act: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "i32", "f32"],
+    result: "void",
+  },
+  kmnist_adam: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "i32",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+      "f64",
+    ],
+    result: "void",
+  },
+  kmnist_column_sum: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
+} as const;
+
+/**
+ * The native helpers. Every `heap` is a Float32Array over the whole memory the data lives in
+ * (byteOffset 0); every position is a float index into it.
+ */
+export interface Native {
+  /** The loaded shared library. */
+  path: string;
+  /** {@link im2col} of im2col.ts, natively. */
+  im2col(g: ConvGeometry, heap: Float32Array, xAt: number, colsAt: number): void;
+  /** {@link col2im} of im2col.ts, natively (filters up to 64x64). */
+  col2im(g: ConvGeometry, heap: Float32Array, colsAt: number, dxAt: number): void;
+  /** out = a + b, same shapes (`n` 0), or b of length `n` broadcast over rows of a. */
+  add(heap: Float32Array, a: number, b: number, out: number, size: number, n: number): void;
+  /** out = a · b elementwise. */
+  mul(heap: Float32Array, a: number, b: number, out: number, size: number): void;
+  /** out = max(x, 0). */
+  relu(heap: Float32Array, x: number, out: number, size: number): void;
+  /** out = x > 0 ? 1 : alpha (NaN stays NaN). */
+  step(heap: Float32Array, x: number, out: number, size: number, alpha: number): void;
+  /** out = dy · step(x): ReLU's gradient in one pass. */
+  reluGrad(heap: Float32Array, dy: number, x: number, out: number, size: number): void;
+  /**
+   * In place on c[m, n]: + bias[n] (none when `bias` < 0), then the activation (0 linear, 1 relu,
+   * 2 relu6, 3 leakyrelu with `alpha`, 4 elu, 5 sigmoid).
+   */
+  biasAct(
+    heap: Float32Array,
+    c: number,
+    m: number,
+    n: number,
+    bias: number,
+    activation: number,
+    alpha: number,
+  ): void;
+  /**
+   * One Adam step (lib/train/optimizer.ts's loop, same rounding): updates `m`, `v` in place and
+   * writes the new weights to `out`; any Float32Arrays (views of wasm memory included).
+   */
+  adam(args: AdamArgs): void;
+  /** out[j] = Σ_r x[r, j] for x [rows, cols] (cols ≤ 65,536). */
+  columnSum(heap: Float32Array, x: number, out: number, rows: number, cols: number): void;
+}
+
+/** Arguments of {@link Native.adam}. */
+export interface AdamArgs {
+  /** Gradient. */
+  g: Float32Array;
+  /** Current weights. */
+  w: Float32Array;
+  /** First moments (updated). */
+  m: Float32Array;
+  /** Second moments (updated). */
+  v: Float32Array;
+  /** New weights (written). */
+  out: Float32Array;
+  /** beta1, beta2, 1 - beta1, 1 - beta2. */
+  b1: number;
+  /** See b1. */
+  b2: number;
+  /** See b1. */
+  c1: number;
+  /** See b1. */
+  c2: number;
+  /** lr / (1 - beta1^t). */
+  stepSize: number;
+  /** 1 / sqrt(1 - beta2^t). */
+  invSqrtBias2: number;
+  /** Denominator guard. */
+  eps: number;
+}
+
+let cached: Native | null | undefined;
+let loadError = "";
+
+/** Why {@link loadNative} returned null ("" when it did not). */
+export function nativeLoadError(): string {
+  return loadError;
+}
+
+/** The C source's location. */
+export function nativeSource(): URL {
+  return new URL("./native/kernels.c", import.meta.url);
+}
+
+function cacheFolder(): string {
+  const override = Deno.env.get("KMNIST_NATIVE_CACHE");
+  if (override) return override;
+  const xdg = Deno.env.get("XDG_CACHE_HOME");
+  const home = Deno.env.get("HOME") ?? "/tmp";
+  return join(xdg || join(home, ".cache"), "kmnist-autoencoders");
+}
+
+async function digest(text: string): Promise<string> {
+  const bytes = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
+  );
+  return [...bytes.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function cpuModel(): string {
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    return [...info.matchAll(/^(model name|flags)\s*:\s*(.*)$/gm)].slice(0, 2).map((m) => m[2])
+      .join("|");
+  } catch {
+    return Deno.build.arch;
+  }
+}
+
+/** Compiler flags (no FMA contraction: Adam must round as its JS version does). */
+const FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-shared", "-fPIC"];
+
+/**
+ * Compiles (once per source, compiler flags and CPU; cached) and loads the native helpers, or
+ * returns null (see {@link nativeLoadError}). Later calls return the same object.
+ */
+export async function loadNative(): Promise<Native | null> {
+  if (cached !== undefined) return cached;
+  try {
+    if (Deno.env.get("KMNIST_NATIVE") === "0") {
+      throw new Error("disabled by KMNIST_NATIVE=0");
+    }
+    const source = await Deno.readTextFile(nativeSource());
+    const cc = Deno.env.get("KMNIST_CC") ?? "cc";
+    // OpenMP (both cores for the big loops) when the compiler has it; else single-threaded.
+    // Passive waiting: idle OpenMP threads must not spin on the cores OpenBLAS and JS need.
+    if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
+    const attempts = Deno.env.get("KMNIST_NATIVE_OPENMP") === "0"
+      ? [FLAGS]
+      : [[...FLAGS, "-fopenmp"], FLAGS];
+    const folder = cacheFolder();
+    let file = "";
+    const failures: string[] = [];
+    for (const flags of attempts) {
+      const key = await digest([source, cc, ...flags, cpuModel()].join("\n"));
+      file = join(folder, `kernels-${key}.so`);
+      try {
+        await Deno.stat(file);
+        break;
+      } catch {
+        // not built yet
+      }
+      await Deno.mkdir(folder, { recursive: true });
+      const tmp = `${file}.${Deno.pid}.tmp`;
+      const result = await new Deno.Command(cc, {
+        args: [...flags, "-o", tmp, nativeSource().pathname],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (result.success) {
+        await Deno.rename(tmp, file);
+        break;
+      }
+      await Deno.remove(tmp).catch(() => {});
+      failures.push(
+        `${cc} ${flags.join(" ")} failed (exit ${result.code}): ` +
+          new TextDecoder().decode(result.stderr).slice(-300),
+      );
+      file = "";
+    }
+    if (file === "") throw new Error(failures.join("; "));
+    cached = makeNative(file, Deno.dlopen(file, SYMBOLS));
+  } catch (error) {
+    loadError = `The native helpers are unavailable, the JS paths run instead (slower): ` +
+      `${(error as Error).message}. Install a C compiler (Debian: gcc), allow --allow-run and ` +
+      `--allow-ffi, or set KMNIST_CC.`;
+    cached = null;
+  }
+  return cached;
+}
+
+/** The helpers if {@link loadNative} has loaded them, else null (never compiles). */
+export function nativeIfLoaded(): Native | null {
+  return cached ?? null;
+}
+
+/** Forgets the loaded helpers (tests: the next {@link loadNative} reads KMNIST_NATIVE again). */
+export function resetNativeForTests(): void {
+  cached = undefined;
+  loadError = "";
+}
+
+function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Native {
+  const f = lib.symbols;
+  let lastBuffer: ArrayBufferLike | null = null;
+  let bytes = new Uint8Array(0);
+  const mem = (heap: Float32Array): Uint8Array<ArrayBuffer> => {
+    if (heap.byteOffset !== 0) {
+      throw new Error("native kernels: the heap must start at byte 0 of its buffer.");
+    }
+    if (heap.buffer !== lastBuffer) {
+      lastBuffer = heap.buffer;
+      bytes = new Uint8Array(heap.buffer as ArrayBuffer);
+    }
+    return bytes as Uint8Array<ArrayBuffer>;
+  };
+  const geometry = new Int32Array(14);
+  const setGeometry = (g: ConvGeometry): Int32Array<ArrayBuffer> => {
+    geometry.set([
+      g.batchSize,
+      g.inHeight,
+      g.inWidth,
+      g.inChannels,
+      g.outHeight,
+      g.outWidth,
+      g.filterHeight,
+      g.filterWidth,
+      g.strideHeight,
+      g.strideWidth,
+      g.dilationHeight,
+      g.dilationWidth,
+      g.padTop,
+      g.padLeft,
+    ]);
+    return geometry as Int32Array<ArrayBuffer>;
+  };
+  return {
+    path,
+    im2col: (g, heap, xAt, colsAt) => f.kmnist_im2col(mem(heap), xAt, colsAt, setGeometry(g)),
+    col2im: (g, heap, colsAt, dxAt) => {
+      if (g.filterHeight > 64 || g.filterWidth > 64) {
+        throw new Error("native col2im: filters larger than 64x64 are not supported.");
+      }
+      f.kmnist_col2im(mem(heap), colsAt, dxAt, setGeometry(g));
+    },
+    add: (heap, a, b, out, size, n) => f.kmnist_add(mem(heap), a, b, out, size, n),
+    mul: (heap, a, b, out, size) => f.kmnist_mul(mem(heap), a, b, out, size),
+    relu: (heap, x, out, size) => f.kmnist_relu(mem(heap), x, out, size),
+    step: (heap, x, out, size, alpha) => f.kmnist_step(mem(heap), x, out, size, alpha),
+    reluGrad: (heap, dy, x, out, size) => f.kmnist_relu_grad(mem(heap), dy, x, out, size),
+    biasAct: (heap, c, m, n, bias, activation, alpha) =>
+      f.kmnist_bias_act(mem(heap), c, m, n, bias, activation, alpha),
+    adam: (a) =>
+      f.kmnist_adam(
+        a.g as Float32Array<ArrayBuffer>,
+        a.w as Float32Array<ArrayBuffer>,
+        a.m as Float32Array<ArrayBuffer>,
+        a.v as Float32Array<ArrayBuffer>,
+        a.out as Float32Array<ArrayBuffer>,
+        a.out.length,
+        a.b1,
+        a.b2,
+        a.c1,
+        a.c2,
+        a.stepSize,
+        a.invSqrtBias2,
+        a.eps,
+      ),
+    columnSum: (heap, x, out, rows, cols) => {
+      if (cols > 65536) throw new Error("native columnSum: at most 65,536 columns.");
+      f.kmnist_column_sum(mem(heap), x, out, rows, cols);
+    },
+  };
+}

@@ -1,0 +1,256 @@
+/*
+ * Memory-bound helpers of lib/kernels/ (im2col, col2im, elementwise ops, column sums), compiled on
+ * first use by lib/kernels/native.ts with the system C compiler (cc -O3 -march=native, and
+ * -fopenmp when available: the pragmas below are ignored without it) and called
+ * through Deno's FFI on the tfjs wasm backend's memory. Every pointer argument is the base of that
+ * memory; every position is a float index into it. The JS versions in im2col.ts / js_kernels.ts
+ * compute the same results and are used when no compiler is present.
+ */
+#include <stdint.h>
+#include <string.h>
+
+/* Geometry, as lib/kernels/im2col.ts's ConvGeometry, in this order. */
+enum { N, H, W, C, OH, OW, FH, FW, SH, SW, DH, DW, PT, PL };
+
+/* Loops over at least this many floats run on all cores (OpenMP, when compiled with -fopenmp). */
+#define PARALLEL_MIN 262144
+
+/* memcpy / memset, inlined for the short runs of few-channel images (a call costs more). */
+static inline void copy_floats(float *restrict d, const float *restrict s, int64_t n) {
+  if (n >= 16) memcpy(d, s, sizeof(float) * n);
+  else for (int64_t k = 0; k < n; k++) d[k] = s[k];
+}
+static inline void zero_floats(float *d, int64_t n) {
+  if (n >= 16) memset(d, 0, sizeof(float) * n);
+  else for (int64_t k = 0; k < n; k++) d[k] = 0.0f;
+}
+
+void kmnist_im2col(float *heap, int32_t x_at, int32_t cols_at, const int32_t *g) {
+  const float *restrict x = heap + x_at;
+  float *restrict cols_base = heap + cols_at;
+  const int64_t h = g[H], w = g[W], c = g[C], fh = g[FH], fw = g[FW];
+  const int64_t per_image = g[OH] * g[OW] * fh * fw * c;
+#pragma omp parallel for if (g[N] * per_image >= PARALLEL_MIN) schedule(static)
+  for (int64_t n = 0; n < g[N]; n++) {
+    const float *xn = x + n * h * w * c;
+    float *out = cols_base + n * per_image;
+    for (int64_t y = 0; y < g[OH]; y++) {
+      const int64_t y0 = y * g[SH] - g[PT];
+      for (int64_t xo = 0; xo < g[OW]; xo++) {
+        const int64_t x0 = xo * g[SW] - g[PL];
+        for (int64_t i = 0; i < fh; i++) {
+          const int64_t yy = y0 + i * g[DH];
+          if (yy < 0 || yy >= h) {
+            zero_floats(out, fw * c);
+            out += fw * c;
+            continue;
+          }
+          const float *row = xn + yy * w * c;
+          if (g[DW] == 1 && x0 >= 0 && x0 + fw <= w) {
+            copy_floats(out, row + x0 * c, fw * c);
+            out += fw * c;
+            continue;
+          }
+          for (int64_t j = 0; j < fw; j++) {
+            const int64_t xx = x0 + j * g[DW];
+            if (xx < 0 || xx >= w) zero_floats(out, c);
+            else copy_floats(out, row + xx * c, c);
+            out += c;
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Taps (t, o) of one axis that read input coordinate p: o * stride + t * dilation - pad = p. */
+static int readers(int64_t p, int64_t out_size, int64_t filter, int64_t stride, int64_t dilation,
+                   int64_t pad, int64_t *taps, int64_t *outs) {
+  int count = 0;
+  for (int64_t t = 0; t < filter; t++) {
+    const int64_t q = p + pad - t * dilation;
+    if (q < 0 || q % stride != 0) continue;
+    const int64_t o = q / stride;
+    if (o < out_size) {
+      taps[count] = t;
+      outs[count] = o;
+      count++;
+    }
+  }
+  return count;
+}
+
+/* dx (NHWC) = sum over taps of the cols rows that read each pixel (a gather, in tap order). */
+void kmnist_col2im(float *heap, int32_t cols_at, int32_t dx_at, const int32_t *g) {
+  const float *restrict cols = heap + cols_at;
+  float *restrict dx = heap + dx_at;
+  const int64_t h = g[H], w = g[W], c = g[C], fw = g[FW], oh = g[OH], ow = g[OW];
+  const int64_t row_len = g[FH] * fw * c;
+  if (g[FH] > 64 || fw > 64) return; /* the caller checks this */
+  /* Per input column xx: its readers' offsets within an image's cols, (ox * row_len + tx * c). */
+  int64_t xcount[w > 0 ? w : 1];
+  int64_t xoff[(w > 0 ? w : 1) * fw];
+  for (int64_t xx = 0; xx < w; xx++) {
+    int64_t taps[64], outs[64];
+    xcount[xx] = readers(xx, ow, fw, g[SW], g[DW], g[PL], taps, outs);
+    for (int64_t b = 0; b < xcount[xx]; b++) xoff[xx * fw + b] = outs[b] * row_len + taps[b] * c;
+  }
+#pragma omp parallel for if (g[N] * h * w * c >= PARALLEL_MIN) schedule(static)
+  for (int64_t n = 0; n < g[N]; n++) {
+    int64_t ty[64], oy[64];
+    const float *cn = cols + n * oh * ow * row_len;
+    for (int64_t yy = 0; yy < h; yy++) {
+      const int ny = readers(yy, oh, g[FH], g[SH], g[DH], g[PT], ty, oy);
+      float *d = dx + (n * h + yy) * w * c;
+      if (c == 1) {
+        for (int64_t xx = 0; xx < w; xx++) {
+          float acc = 0.0f;
+          int first = 1;
+          for (int a = 0; a < ny; a++) {
+            const float *s = cn + oy[a] * ow * row_len + ty[a] * fw;
+            for (int64_t b = 0; b < xcount[xx]; b++) {
+              acc = first ? s[xoff[xx * fw + b]] : acc + s[xoff[xx * fw + b]];
+              first = 0;
+            }
+          }
+          d[xx] = acc;
+        }
+        continue;
+      }
+      for (int64_t xx = 0; xx < w; xx++, d += c) {
+        int first = 1;
+        for (int a = 0; a < ny; a++) {
+          const float *s0 = cn + oy[a] * ow * row_len + ty[a] * fw * c;
+          for (int64_t b = 0; b < xcount[xx]; b++) {
+            const float *s = s0 + xoff[xx * fw + b];
+            if (first) {
+              copy_floats(d, s, c);
+              first = 0;
+            } else {
+              for (int64_t k = 0; k < c; k++) d[k] += s[k];
+            }
+          }
+        }
+        if (first) zero_floats(d, c);
+      }
+    }
+  }
+}
+
+/* out[r, j] = x[r, j] + b[j] (b of length n), or a same-shape add when n == 0. */
+void kmnist_add(float *heap, int32_t a_at, int32_t b_at, int32_t out_at, int32_t size, int32_t n) {
+  const float *restrict a = heap + a_at, *restrict b = heap + b_at;
+  float *restrict out = heap + out_at;
+  if (n == 0) {
+    _Pragma("omp parallel for if (size >= PARALLEL_MIN) schedule(static)")
+    for (int64_t i = 0; i < size; i++) out[i] = a[i] + b[i];
+    return;
+  }
+#pragma omp parallel for if (size >= PARALLEL_MIN) schedule(static)
+  for (int64_t r = 0; r < size; r += n)
+    for (int64_t j = 0; j < n; j++) out[r + j] = a[r + j] + b[j];
+}
+
+/* out = a * b elementwise (same shapes). */
+void kmnist_mul(float *heap, int32_t a_at, int32_t b_at, int32_t out_at, int32_t size) {
+  const float *restrict a = heap + a_at, *restrict b = heap + b_at;
+  float *restrict out = heap + out_at;
+  _Pragma("omp parallel for if (size >= PARALLEL_MIN) schedule(static)")
+  for (int64_t i = 0; i < size; i++) out[i] = a[i] * b[i];
+}
+
+/* out = max(x, 0), NaN kept (tfjs's Relu). */
+void kmnist_relu(float *heap, int32_t x_at, int32_t out_at, int32_t size) {
+  const float *restrict x = heap + x_at;
+  float *restrict out = heap + out_at;
+  _Pragma("omp parallel for if (size >= PARALLEL_MIN) schedule(static)")
+  for (int64_t i = 0; i < size; i++) out[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
+/* out = x > 0 ? 1 : alpha, NaN kept (tfjs's Step). */
+void kmnist_step(float *heap, int32_t x_at, int32_t out_at, int32_t size, float alpha) {
+  const float *restrict x = heap + x_at;
+  float *restrict out = heap + out_at;
+#pragma omp parallel for if (size >= PARALLEL_MIN) schedule(static)
+  for (int64_t i = 0; i < size; i++) {
+    const float v = x[i];
+    out[i] = v > 0.0f ? 1.0f : (v != v ? v : alpha);
+  }
+}
+
+/* out[j] = sum over rows of x[r, j] (x is [rows, cols]), accumulated in double per column. */
+void kmnist_column_sum(float *heap, int32_t x_at, int32_t out_at, int32_t rows, int32_t cols) {
+  const float *restrict x = heap + x_at;
+  float *restrict out = heap + out_at;
+  double acc[cols > 0 ? cols : 1];
+  for (int64_t j = 0; j < cols; j++) acc[j] = 0;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *row = x + r * (int64_t)cols;
+    for (int64_t j = 0; j < cols; j++) acc[j] += row[j];
+  }
+  for (int64_t j = 0; j < cols; j++) out[j] = (float)acc[j];
+}
+
+/* ReLU's gradient in one pass: dy · step(x) (tfjs: mul(dy, cast(step(x)))), NaN in x kept. */
+void kmnist_relu_grad(float *heap, int32_t dy_at, int32_t x_at, int32_t out_at, int32_t size) {
+  const float *restrict dy = heap + dy_at, *restrict x = heap + x_at;
+  float *restrict out = heap + out_at;
+#pragma omp parallel for if (size >= PARALLEL_MIN) schedule(static)
+  for (int64_t i = 0; i < size; i++) {
+    const float v = x[i];
+    out[i] = dy[i] * (v > 0.0f ? 1.0f : (v != v ? v : 0.0f));
+  }
+}
+
+/*
+ * In place on c[m, n]: adds bias[n] (when bias_at >= 0) and applies an activation:
+ * 0 linear, 1 relu, 2 relu6, 3 leakyrelu (alpha), 4 elu, 5 sigmoid.
+ */
+#include <math.h>
+void kmnist_bias_act(float *heap, int32_t c_at, int32_t m, int32_t n, int32_t bias_at,
+                     int32_t act, float alpha) {
+  float *restrict c = heap + c_at;
+  const float *restrict bias = bias_at >= 0 ? heap + bias_at : 0;
+#pragma omp parallel for if ((int64_t)m * n >= PARALLEL_MIN) schedule(static)
+  for (int64_t r = 0; r < m; r++) {
+    float *row = c + r * (int64_t)n;
+    if (bias)
+      for (int64_t j = 0; j < n; j++) row[j] += bias[j];
+    switch (act) {
+    case 1:
+      for (int64_t j = 0; j < n; j++) row[j] = row[j] < 0.0f ? 0.0f : row[j];
+      break;
+    case 2:
+      for (int64_t j = 0; j < n; j++) row[j] = fminf(fmaxf(row[j], 0.0f), 6.0f);
+      break;
+    case 3:
+      for (int64_t j = 0; j < n; j++) row[j] = row[j] < 0.0f ? row[j] * alpha : row[j];
+      break;
+    case 4:
+      for (int64_t j = 0; j < n; j++) row[j] = row[j] < 0.0f ? expm1f(row[j]) : row[j];
+      break;
+    case 5:
+      for (int64_t j = 0; j < n; j++) row[j] = 1.0f / (1.0f + expf(-row[j]));
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+/*
+ * One Adam step over a variable, in double precision as lib/train/optimizer.ts's JS loop (with
+ * -ffp-contract=off, the same result): m, v updated in place; out = the new weights.
+ */
+void kmnist_adam(const float *restrict g, const float *restrict w, float *restrict m,
+                 float *restrict v, float *restrict out, int32_t size, double b1, double b2,
+                 double c1, double c2, double step_size, double inv_sqrt_bias2, double eps) {
+  for (int64_t i = 0; i < size; i++) {
+    const double gi = g[i];
+    const double mi = b1 * m[i] + c1 * gi;
+    const double vi = b2 * v[i] + c2 * gi * gi;
+    m[i] = (float)mi;
+    v[i] = (float)vi;
+    out[i] = (float)(w[i] - (step_size * mi) / (sqrt(vi) * inv_sqrt_bias2 + eps));
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * The native helpers (lib/kernels/native.ts, C compiled on first use): im2col / col2im equal the
+ * JS versions bit for bit; the elementwise kernels (bias Add, Multiply, Relu, Step, Sum) and the
+ * same-dtype Cast match tfjs's cpu kernels, and other cases fall back; the blocked GEMM + col2im
+ * of conv2dTranspose and the native bias+activation epilogues match too; and without a compiler
+ * everything falls back to the JS paths with a reason. Skipped when OpenBLAS or cc is missing.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { ok as assert } from "node:assert";
+import { initBackend } from "../lib/backend.ts";
+import { createRandom } from "../lib/data/random.ts";
+import { col2im, type ConvGeometry, im2col } from "../lib/kernels/im2col.ts";
+import {
+  blasKernelCalls,
+  loadBlas,
+  loadNative,
+  nativeKernelCalls,
+  nativeKernelsActive,
+  nativeLoadError,
+  registerFastKernels,
+  RELU_GRAD,
+  resetNativeForTests,
+} from "../lib/kernels/mod.ts";
+
+const native = await loadNative();
+const ignore = loadBlas() === null || native === null;
+
+function randomArray(random: () => number, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = random() * 2 - 1;
+  return a;
+}
+
+function randomGeometry(random: () => number): ConvGeometry {
+  const pick = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  const filterHeight = pick(1, 4), filterWidth = pick(1, 4);
+  const strideHeight = pick(1, 3), strideWidth = pick(1, 3);
+  const dilationHeight = pick(1, 2), dilationWidth = pick(1, 2);
+  const inHeight = pick(3, 11), inWidth = pick(3, 11);
+  const padTop = pick(0, filterHeight - 1), padLeft = pick(0, filterWidth - 1);
+  const span = (size: number, f: number, d: number, s: number, pad: number) =>
+    Math.max(1, Math.floor((size + 2 * pad - (f - 1) * d - 1) / s) + 1);
+  return {
+    batchSize: pick(1, 3),
+    inHeight,
+    inWidth,
+    inChannels: pick(1, 20),
+    outHeight: span(inHeight, filterHeight, dilationHeight, strideHeight, padTop),
+    outWidth: span(inWidth, filterWidth, dilationWidth, strideWidth, padLeft),
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    padTop,
+    padLeft,
+  };
+}
+
+Deno.test({
+  name: "native im2col and col2im equal the JS versions exactly on random geometries",
+  ignore: native === null,
+  fn: () => {
+    const random = createRandom(5);
+    for (let trial = 0; trial < 40; trial++) {
+      const g = randomGeometry(random);
+      const xSize = g.batchSize * g.inHeight * g.inWidth * g.inChannels;
+      const colsSize = g.batchSize * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth *
+        g.inChannels;
+      // [x | cols (JS) | cols (native) | dx (JS) | dx (native)], garbage-filled outputs.
+      const heap = randomArray(random, 3 * xSize + 2 * colsSize + 7);
+      const x = 3, c1 = x + xSize, c2 = c1 + colsSize, d1 = c2 + colsSize, d2 = d1 + xSize;
+      im2col(g, heap, x, c1);
+      native!.im2col(g, heap, x, c2);
+      const label = JSON.stringify(g);
+      for (let i = 0; i < colsSize; i++) {
+        assert(heap[c1 + i] === heap[c2 + i], `im2col ${label} differs at ${i}`);
+      }
+      col2im(g, heap, c1, d1);
+      native!.col2im(g, heap, c1, d2);
+      for (let i = 0; i < xSize; i++) {
+        assert(heap[d1 + i] === heap[d2 + i], `col2im ${label} differs at ${i}`);
+      }
+    }
+  },
+});
+
+/** Runs `fn` on cpu and on blas (native); asserts equal outputs and that `kernels` ran natively. */
+async function compare(
+  label: string,
+  fn: () => tf.Tensor[],
+  kernels: string[],
+  tolerance = 2e-6,
+): Promise<void> {
+  const results: Float32Array[][] = [];
+  for (const backend of ["cpu", "blas"] as const) {
+    await initBackend({ backend });
+    const before = kernels.map((k) => nativeKernelCalls[k] ?? 0);
+    const ts = tf.tidy(fn);
+    results.push(ts.map((t) => new Float32Array(t.dataSync() as Float32Array)));
+    tf.dispose(ts);
+    if (backend === "blas") {
+      assert(nativeKernelsActive(), "the native kernels are not registered");
+      kernels.forEach((k, i) =>
+        assert((nativeKernelCalls[k] ?? 0) > before[i], `${label}: ${k} did not run natively`)
+      );
+    }
+  }
+  for (let i = 0; i < results[0].length; i++) {
+    const [ref, got] = [results[0][i], results[1][i]];
+    assert(ref.length === got.length, `${label}, output ${i}: lengths differ`);
+    let worst = 0, scale = 1e-12;
+    for (let j = 0; j < ref.length; j++) {
+      if (Number.isNaN(ref[j]) || Number.isNaN(got[j])) {
+        assert(Number.isNaN(ref[j]) && Number.isNaN(got[j]), `${label}, output ${i}: NaN at ${j}`);
+        continue;
+      }
+      scale = Math.max(scale, Math.abs(ref[j]));
+      worst = Math.max(worst, Math.abs(got[j] - ref[j]));
+    }
+    assert(worst / scale < tolerance, `${label}, output ${i}: relative error ${worst / scale}`);
+  }
+}
+
+Deno.test({
+  name: "native Add (bias broadcast both ways), Multiply, Relu, Step, Sum, Cast match cpu",
+  ignore,
+  fn: async () => {
+    const random = createRandom(8);
+    const xs = randomArray(random, 5 * 6 * 7 * 9);
+    const ys = randomArray(random, 5 * 6 * 7 * 9);
+    const bs = randomArray(random, 9);
+    xs[3] = NaN;
+    xs[4] = 0;
+    await compare("elementwise", () => {
+      const x = tf.tensor4d(xs, [5, 6, 7, 9]), y = tf.tensor4d(ys, [5, 6, 7, 9]);
+      const b = tf.tensor1d(bs), b4 = tf.tensor4d(bs, [1, 1, 1, 9]);
+      return [
+        tf.add(x, y),
+        tf.add(x, b),
+        tf.add(b4, x),
+        tf.mul(x, y),
+        tf.relu(x),
+        tf.step(x),
+        tf.step(x, 0.3),
+        tf.sum(x, [0, 1, 2]),
+        tf.cast(tf.step(y), "float32"),
+      ];
+    }, ["Add", "Multiply", "Relu", "Step", "Sum"]);
+    // ReLU's gradient (tfjs: Step -> Cast -> Multiply) is one fused kernel; NaN stays NaN.
+    await compare("relu gradient", () => {
+      const x = tf.tensor4d(xs, [5, 6, 7, 9]), y = tf.tensor4d(ys, [5, 6, 7, 9]);
+      return [tf.grad((v: tf.Tensor) => tf.relu(v).mul(y).sum())(x)];
+    }, [RELU_GRAD]);
+    // Cases the native kernels leave to the original ones: broadcasts of other axes, ints.
+    await compare("fallbacks", () => {
+      const x = tf.tensor4d(xs, [5, 6, 7, 9]);
+      const col = tf.tensor4d(ys.subarray(0, 7), [1, 1, 7, 1]);
+      const ints = tf.tensor1d([1, -2, 3], "int32");
+      return [
+        tf.add(x, col),
+        tf.mul(x, 2),
+        tf.sum(x, [1, 2]),
+        tf.cast(tf.relu(ints), "float32"),
+        tf.cast(tf.add(ints, ints), "float32"),
+      ];
+    }, []);
+  },
+});
+
+Deno.test({
+  name: "blocked conv kernels (conv2dTranspose, conv2d, filter gradient) and fused epilogues",
+  ignore,
+  fn: async () => {
+    const random = createRandom(13);
+    const blockedCalls = () =>
+      ["conv forward", "Conv2DBackpropFilter", "Conv2DBackpropInput"].map((k) =>
+        blasKernelCalls[`${k} (blocked)`] ?? 0
+      );
+    const before = blockedCalls();
+    const xs = randomArray(random, 5 * 14 * 14 * 64), ws = randomArray(random, 3 * 3 * 32 * 64);
+    const bs = randomArray(random, 32);
+    await compare(
+      "conv2dTranspose 5x14x14x64 -> 5x28x28x32",
+      () => {
+        const x = tf.tensor4d(xs, [5, 14, 14, 64]), w = tf.tensor4d(ws, [3, 3, 32, 64]);
+        const y = tf.conv2dTranspose(x, w, [5, 28, 28, 32], 2, "same");
+        const b = tf.tensor1d(bs);
+        const fused = (activation: "relu" | "sigmoid" | "elu") =>
+          tf.fused.conv2d({
+            x: y,
+            filter: w,
+            bias: tf.tensor1d(
+              randomArray(createRandom(1), 64),
+            ),
+            strides: 2,
+            pad: "same",
+            activation,
+          });
+        return [y, tf.relu(tf.add(y, b)), fused("relu"), fused("sigmoid"), fused("elu")];
+      },
+      ["Add", "Relu"],
+      2e-5,
+    ); // GEMM sums in another order: the OpenBLAS tests' tolerance
+    // Forward conv and filter gradient in blocks of one image (294,912 cols floats each).
+    const xb = randomArray(random, 3 * 64 * 64 * 8), wb = randomArray(random, 3 * 3 * 8 * 16);
+    const bb = randomArray(random, 16);
+    await compare(
+      "conv2d 3x64x64x8 -> 3x64x64x16 and gradients, in blocks",
+      () => {
+        const x = tf.tensor4d(xb, [3, 64, 64, 8]), w = tf.tensor4d(wb, [3, 3, 8, 16]);
+        const b = tf.tensor1d(bb);
+        const f = (a: tf.Tensor, v: tf.Tensor) =>
+          tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, v as tf.Tensor4D, 1, "same"), b)).square()
+            .sum();
+        const fused = tf.fused.conv2d({
+          x,
+          filter: w,
+          bias: b,
+          strides: 1,
+          pad: "same",
+          activation: "relu",
+        });
+        return [fused, ...tf.grads(f)([x, w])];
+      },
+      ["Add", "Relu", RELU_GRAD],
+      2e-5,
+    );
+    const after = blockedCalls();
+    assert(after.every((v, i) => v > before[i]), `blocked paths not all run: ${before} ${after}`);
+  },
+});
+
+Deno.test({
+  name: "without the native helpers (KMNIST_NATIVE=0, or no compiler) the JS paths run",
+  ignore: loadBlas() === null,
+  fn: async () => {
+    const saved = { native: Deno.env.get("KMNIST_NATIVE"), cc: Deno.env.get("KMNIST_CC") };
+    try {
+      Deno.env.set("KMNIST_NATIVE", "0");
+      resetNativeForTests();
+      assert((await loadNative()) === null, "KMNIST_NATIVE=0 still loaded the helpers");
+      assert(nativeLoadError().includes("KMNIST_NATIVE=0"), nativeLoadError());
+      Deno.env.delete("KMNIST_NATIVE");
+      Deno.env.set("KMNIST_CC", "/nonexistent/cc");
+      Deno.env.set("KMNIST_NATIVE_CACHE", await Deno.makeTempDir());
+      resetNativeForTests();
+      assert((await loadNative()) === null, "a missing compiler still loaded the helpers");
+      assert(nativeLoadError().includes("C compiler"), nativeLoadError());
+      const info = await initBackend({ backend: "blas" });
+      assert(info.blas && info.native === false && (info.nativeReason ?? "") !== "");
+      // A strided conv and its gradients on the JS im2col/col2im path, against cpu.
+      const random = createRandom(9);
+      const xs = randomArray(random, 2 * 9 * 9 * 3), ws = randomArray(random, 3 * 3 * 3 * 4);
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(xs, [2, 9, 9, 3]), w = tf.tensor4d(ws, [3, 3, 3, 4]);
+          const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 2, "same").square().sum();
+          const [gx, gw] = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor)([x, w]);
+          return [...gx.dataSync(), ...gw.dataSync()];
+        });
+      const before = nativeKernelCalls["Add"] ?? 0;
+      const fast = run();
+      assert((nativeKernelCalls["Add"] ?? 0) === before);
+      await initBackend({ backend: "cpu" });
+      const reference = run();
+      const scale = Math.max(...reference.map(Math.abs));
+      const worst = Math.max(...reference.map((v, i) => Math.abs(v - fast[i])));
+      assert(worst / scale < 2e-5, `JS path differs from cpu: ${worst / scale}`);
+    } finally {
+      for (const [k, v] of [["KMNIST_NATIVE", saved.native], ["KMNIST_CC", saved.cc]]) {
+        if (v === undefined) Deno.env.delete(k!);
+        else Deno.env.set(k!, v);
+      }
+      Deno.env.delete("KMNIST_NATIVE_CACHE");
+      resetNativeForTests();
+      await loadNative();
+      registerFastKernels();
+    }
+  },
+});
