@@ -22,6 +22,7 @@ import {
   resetNativeForTests,
 } from "../lib/kernels/mod.ts";
 
+const waitPolicyBefore = Deno.env.get("OMP_WAIT_POLICY");
 const native = await loadNative();
 const ignore = loadBlas() === null || native === null;
 
@@ -278,5 +279,17 @@ Deno.test({
       await loadNative();
       registerFastKernels();
     }
+  },
+});
+
+Deno.test({
+  name: "loading the native helpers leaves no OMP_WAIT_POLICY for child processes to inherit",
+  ignore: native === null || waitPolicyBefore !== undefined,
+  fn: async () => {
+    // A child that inherited PASSIVE would run its own OpenMP (e.g. PyTorch) at half speed.
+    assert(Deno.env.get("OMP_WAIT_POLICY") === undefined, "OMP_WAIT_POLICY leaked into the env");
+    const child = await new Deno.Command("sh", { args: ["-c", "echo ${OMP_WAIT_POLICY-unset}"] })
+      .output();
+    assert(new TextDecoder().decode(child.stdout).trim() === "unset");
   },
 });

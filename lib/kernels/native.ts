@@ -176,8 +176,6 @@ export async function loadNative(): Promise<Native | null> {
     const source = await Deno.readTextFile(nativeSource());
     const cc = Deno.env.get("KMNIST_CC") ?? "cc";
     // OpenMP (both cores for the big loops) when the compiler has it; else single-threaded.
-    // Passive waiting: idle OpenMP threads must not spin on the cores OpenBLAS and JS need.
-    if (Deno.env.get("OMP_WAIT_POLICY") === undefined) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
     const attempts = Deno.env.get("KMNIST_NATIVE_OPENMP") === "0"
       ? [FLAGS]
       : [[...FLAGS, "-fopenmp"], FLAGS];
@@ -212,7 +210,16 @@ export async function loadNative(): Promise<Native | null> {
       file = "";
     }
     if (file === "") throw new Error(failures.join("; "));
-    cached = makeNative(file, Deno.dlopen(file, SYMBOLS));
+    // Passive waiting: idle OpenMP threads must not spin on the cores OpenBLAS and JS need.
+    // libgomp reads it once, when dlopen loads it: it is unset again right after, so that child
+    // processes (e.g. the PyTorch reference in tools/bench.ts, which it halves) never inherit it.
+    const setWaitPolicy = Deno.env.get("OMP_WAIT_POLICY") === undefined;
+    if (setWaitPolicy) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
+    try {
+      cached = makeNative(file, Deno.dlopen(file, SYMBOLS));
+    } finally {
+      if (setWaitPolicy) Deno.env.delete("OMP_WAIT_POLICY");
+    }
   } catch (error) {
     loadError = `The native helpers are unavailable, the JS paths run instead (slower): ` +
       `${(error as Error).message}. Install a C compiler (Debian: gcc), allow --allow-run and ` +
