@@ -202,3 +202,36 @@ Deno.test({
     }, null);
   },
 });
+
+Deno.test({
+  name: "OpenBLAS uses a fixed thread count (all cores, or KMNIST_BLAS_THREADS), whatever the load",
+  ignore,
+  fn: async () => {
+    // sgemm's rounding depends on the thread count: a choice made by timing at start would make
+    // re-runs of the same seed differ. Keep one core busy while a fresh process loads OpenBLAS.
+    const spin = new Deno.Command("sh", { args: ["-c", "while :; do :; done"] }).spawn();
+    try {
+      const probe = async (env: Record<string, string>) => {
+        const code = `import { loadBlas } from "${new URL(
+          "../lib/kernels/mod.ts",
+          import.meta.url,
+        )}";
+          const b = loadBlas()!; console.log(JSON.stringify([b.threads, b.maxThreads]));`;
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["eval", "--ext=ts", code],
+          env,
+          stdout: "piped",
+          stderr: "inherit",
+        }).output();
+        return JSON.parse(new TextDecoder().decode(out.stdout)) as [number, number];
+      };
+      const [threads, maxThreads] = await probe({});
+      assert(threads === maxThreads, `threads ${threads}, expected all ${maxThreads} cores`);
+      const [one] = await probe({ KMNIST_BLAS_THREADS: "1" });
+      assert(one === 1, `KMNIST_BLAS_THREADS=1 gave ${one} threads`);
+    } finally {
+      spin.kill();
+      await spin.status;
+    }
+  },
+});

@@ -164,7 +164,7 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
     sgemm(s: SgemmArgs): void {
       // A memory-bound tiny inner dimension (100352x32x9: 1.1 ms on 1 thread, 1.4 ms on 2) and
       // tiny products gain nothing from a second thread. (Larger ones do on an idle machine:
-      // 128x512x784 0.67 vs 0.35 ms; on a busy one calibrateThreads picks 1 thread for all.)
+      // 128x512x784 0.67 vs 0.35 ms; on a busy one 1 thread can be faster: KMNIST_BLAS_THREADS=1.)
       use(s.k <= 16 || s.m * s.n * s.k <= SINGLE_THREAD_MACS ? 1 : blas.threads);
       const transA = s.transA ?? false;
       const transB = s.transB ?? false;
@@ -188,16 +188,19 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
       );
     },
   };
+  // All cores unless KMNIST_BLAS_THREADS says otherwise. Never chosen by timing at start: sgemm's
+  // rounding depends on the thread count, so a load-dependent choice would make re-runs of the
+  // same seed give (slightly) different numbers.
   const requested = Number(Deno.env.get("KMNIST_BLAS_THREADS") ?? "0");
   if (requested > 0) blas.setThreads(requested);
-  else if (maxThreads > 1) calibrateThreads(blas);
   return blas;
 }
 
 /**
  * Picks the faster of 1 thread and all cores for a typical training GEMM (6272x64x576) now.
  * On an idle machine that is all cores; when other processes keep the cores busy, OpenBLAS's
- * threads wait on each other and one thread is up to 2x faster. `KMNIST_BLAS_THREADS` overrides.
+ * threads wait on each other and one thread is up to 2x faster. Not called by {@link loadBlas}
+ * (results must not depend on the load); a diagnostic for choosing `KMNIST_BLAS_THREADS`.
  */
 export function calibrateThreads(blas: Blas): number {
   const m = 6272, n = 64, k = 576;
