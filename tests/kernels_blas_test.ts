@@ -8,27 +8,11 @@ import { ok as assert } from "node:assert";
 import { initBackend } from "../lib/backend.ts";
 import { createRandom } from "../lib/data/random.ts";
 import { blasKernelCalls, loadBlas, nativeKernelCalls } from "../lib/kernels/mod.ts";
+import { randomArray, relError } from "./helpers/numeric.ts";
 
 /** Tolerance: max |difference| / max |reference| (float32 sums in another order). */
 const TOLERANCE = 2e-5;
 const ignore = loadBlas() === null;
-
-function relError(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
-  let worst = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  }
-  return worst / scale;
-}
-
-function randomArray(random: () => number, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = random() * 2 - 1;
-  return a;
-}
 
 /** Runs `fn` (returning several tensors) on cpu and on blas; asserts every output agrees. */
 async function compare(

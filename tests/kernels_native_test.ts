@@ -21,16 +21,11 @@ import {
   RELU_GRAD,
   resetNativeForTests,
 } from "../lib/kernels/mod.ts";
+import { randomArray } from "./helpers/numeric.ts";
 
 const waitPolicyBefore = Deno.env.get("OMP_WAIT_POLICY");
 const native = await loadNative();
 const ignore = loadBlas() === null || native === null;
-
-function randomArray(random: () => number, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = random() * 2 - 1;
-  return a;
-}
 
 function randomGeometry(random: () => number): ConvGeometry {
   const pick = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));

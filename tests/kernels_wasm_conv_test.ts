@@ -12,6 +12,7 @@ function assertLess(a: number, b: number, msg: string): void {
 }
 import { initBackend } from "../lib/backend.ts";
 import { createRandom } from "../lib/data/random.ts";
+import { randomArray, relError } from "./helpers/numeric.ts";
 
 /** Tolerance: max |difference| / max |reference| (float32 sums in a different order). */
 const TOLERANCE = 1e-5;
@@ -30,23 +31,6 @@ async function compare(label: string, fn: () => tf.Tensor[]): Promise<void> {
   for (let i = 0; i < expected.length; i++) {
     assertLess(relError(actual[i], expected[i]), TOLERANCE, `${label}, output ${i}`);
   }
-}
-
-function relError(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
-  let worst = 0;
-  let scale = 1e-12;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  }
-  return worst / scale;
-}
-
-function randomArray(random: () => number, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = random() * 2 - 1;
-  return a;
 }
 
 Deno.test("wasm conv2d / conv2dTranspose gradients and forward match cpu on random shapes", async () => {

@@ -9,12 +9,7 @@ import {
   nativeAdamUpdates,
   setNativeAdam,
 } from "../lib/train/optimizer.ts";
-
-function randomArray(random: () => number, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = random() * 2 - 1;
-  return a;
-}
+import { randomArray } from "./helpers/numeric.ts";
 
 /** Trains a tiny two-layer regression for `steps` steps; returns the final weights. */
 function train(
