@@ -22,6 +22,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Blas, SgemmArgs } from "./blas.ts";
 import type { Native } from "./native.ts";
 import { col2im, type ConvGeometry, geometryOf, im2col } from "./im2col.ts";
+import { columnSumOf } from "./js_kernels.ts";
 import {
   filterGradInfo,
   isPointwise,
@@ -381,22 +382,13 @@ function onesOf(backend: WasmBackendLike, length: number): tf.TensorInfo {
  */
 export function makeBlasColumnSum(blas: Blas, fallback: () => Kernel): Kernel {
   return (args) => {
+    const sum = columnSumOf(args);
+    if (sum === null) return fallback()(args);
+    const { x, rows, cols } = sum;
     const backend = args.backend as WasmBackendLike;
-    const { x } = args.inputs as { x: tf.TensorInfo };
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const rank = x.shape.length;
-    if (x.dtype !== "float32" || rank < 2) return fallback()(args);
-    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-    if (axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return fallback()(args);
-    const cols = x.shape[rank - 1];
-    const rows = sizeOf(x.shape) / cols;
-    if (rows * cols === 0) return fallback()(args);
     count("Sum");
     const one = onesOf(backend, rows);
-    const out = backend.makeOutput(
-      keepDims ? [...new Array(rank - 1).fill(1), cols] : [cols],
-      "float32",
-    );
+    const out = backend.makeOutput(sum.outShape, "float32");
     phase();
     blas.sgemm({
       heap: backend.wasm.HEAPF32,

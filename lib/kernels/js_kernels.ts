@@ -11,26 +11,41 @@ import { type WasmBackendLike, wasmOffset } from "./wasm_conv.ts";
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 type Kernel = (args: KernelArgs) => tf.TensorInfo;
 
+/** A `Sum` over every axis but the last of a float32 tensor: a bias gradient's column sums. */
+export interface ColumnSum {
+  x: tf.TensorInfo;
+  rows: number;
+  cols: number;
+  /** The output's shape (`[cols]`, or `[1, ..., 1, cols]` with keepDims). */
+  outShape: number[];
+}
+
+/** The column sum that a `Sum` kernel call asks for, or null when it asks for another reduction. */
+export function columnSumOf(args: KernelArgs): ColumnSum | null {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+  const rank = x.shape.length;
+  if (x.dtype !== "float32" || rank < 2) return null;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+  if (axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return null;
+  const cols = x.shape[rank - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / cols;
+  if (rows * cols === 0) return null;
+  const outShape = keepDims ? [...new Array(rank - 1).fill(1), cols] : [cols];
+  return { x, rows, cols, outShape };
+}
+
 /**
  * `Sum` that handles the reduction over every axis but the last (bias gradients) as column sums
  * on wasm memory, and hands every other case to `fallback`.
  */
 export function makeColumnSum(fallback: () => Kernel): Kernel {
   return (args) => {
+    const sum = columnSumOf(args);
+    if (sum === null) return fallback()(args);
+    const { x, rows, cols } = sum;
     const backend = args.backend as WasmBackendLike;
-    const { x } = args.inputs as { x: tf.TensorInfo };
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const rank = x.shape.length;
-    if (x.dtype !== "float32" || rank < 2) return fallback()(args);
-    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-    if (axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return fallback()(args);
-    const cols = x.shape[rank - 1];
-    const rows = tf.util.sizeFromShape(x.shape) / cols;
-    if (rows * cols === 0) return fallback()(args);
-    const out = backend.makeOutput(
-      keepDims ? [...new Array(rank - 1).fill(1), cols] : [cols],
-      "float32",
-    );
+    const out = backend.makeOutput(sum.outShape, "float32");
     const heap = backend.wasm.HEAPF32;
     const src = wasmOffset(backend, x) >> 2;
     const dst = wasmOffset(backend, out) >> 2;

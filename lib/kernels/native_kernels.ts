@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { columnSumOf } from "./js_kernels.ts";
 import type { Native } from "./native.ts";
 import { type WasmBackendLike, wasmOffset } from "./wasm_conv.ts";
 
@@ -110,22 +111,18 @@ export function makeNativeKernels(
   };
 
   const sum: Kernel = (args) => {
+    const column = columnSumOf(args);
+    if (column === null || column.cols > 65536) return fallback("Sum")(args);
     const backend = args.backend as WasmBackendLike;
-    const { x } = args.inputs as { x: tf.TensorInfo };
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const rank = x.shape.length;
-    if (x.dtype !== "float32" || rank < 2) return fallback("Sum")(args);
-    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-    if (axes.length !== rank - 1 || axes.some((v, i) => v !== i)) return fallback("Sum")(args);
-    const cols = x.shape[rank - 1];
-    const rows = sizeOf(x.shape) / cols;
-    if (rows * cols === 0 || cols > 65536) return fallback("Sum")(args);
     count("Sum");
-    const out = backend.makeOutput(
-      keepDims ? [...new Array(rank - 1).fill(1), cols] : [cols],
-      "float32",
+    const out = backend.makeOutput(column.outShape, "float32");
+    native.columnSum(
+      backend.wasm.HEAPF32,
+      at(backend, column.x),
+      at(backend, out),
+      column.rows,
+      column.cols,
     );
-    native.columnSum(backend.wasm.HEAPF32, at(backend, x), at(backend, out), rows, cols);
     return out;
   };
 
