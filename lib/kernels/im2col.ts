@@ -42,21 +42,9 @@ export interface ConvGeometry {
 }
 
 /** Converts tfjs's `Conv2DInfo` to a {@link ConvGeometry}. */
-export function geometryOf(info: {
-  batchSize: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  dilationHeight: number;
-  dilationWidth: number;
-  padInfo: { top: number; left: number };
-}): ConvGeometry {
+export function geometryOf(
+  info: Omit<ConvGeometry, "padTop" | "padLeft"> & { padInfo: { top: number; left: number } },
+): ConvGeometry {
   return {
     batchSize: info.batchSize,
     inHeight: info.inHeight,

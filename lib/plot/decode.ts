@@ -203,8 +203,18 @@ export function manifold(options: ManifoldOptions): Figure<ManifoldLayout> {
   });
 }
 
+/** Image layout options shared by the strip and grid figures of decoded codes. */
+export interface DecodedGridOptions {
+  /** `[height, width]` of flat decoder outputs (default 28x28). */
+  imageShape?: readonly [number, number];
+  /** Side of each image (default 56). */
+  cellSize?: number;
+  /** PNG scale (default 2). */
+  scale?: number;
+}
+
 /** Options of {@link interpolationStrip}. */
-export interface InterpolationOptions {
+export interface InterpolationOptions extends DecodedGridOptions {
   /** Decoder of the model. */
   decode: DecodeFunction;
   /** Start code (length = latent dimension). */
@@ -219,12 +229,6 @@ export interface InterpolationOptions {
   title?: string;
   /** Row title (default none). */
   rowTitle?: string;
-  /** `[height, width]` of flat decoder outputs (default 28x28). */
-  imageShape?: readonly [number, number];
-  /** Side of each image (default 56). */
-  cellSize?: number;
-  /** PNG scale (default 2). */
-  scale?: number;
 }
 
 /**
@@ -280,7 +284,7 @@ export function interpolationStrip(options: InterpolationOptions): Figure<ImageG
 }
 
 /** Options of {@link priorSamples}. */
-export interface PriorSamplesOptions {
+export interface PriorSamplesOptions extends DecodedGridOptions {
   /** Decoder of the VAE. */
   decode: DecodeFunction;
   /** Dimension of the latent space. */
@@ -293,12 +297,6 @@ export interface PriorSamplesOptions {
   seed?: number;
   /** Figure title (default "Samples from the prior N(0, I)"). */
   title?: string;
-  /** `[height, width]` of flat decoder outputs (default 28x28). */
-  imageShape?: readonly [number, number];
-  /** Side of each image (default 56). */
-  cellSize?: number;
-  /** PNG scale (default 2). */
-  scale?: number;
 }
 
 /** Decodes `count` seeded draws z ~ N(0, I) and shows them as an image grid. */

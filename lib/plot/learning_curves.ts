@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { EpochRecord } from "../train/progress.ts";
 import type { SKRSContext2D } from "@napi-rs/canvas";
 import { type Box, drawAxes, drawFigureTitle, linearScale, logScale, type Scale } from "./axes.ts";
 import { Figure } from "./figure.ts";
@@ -291,23 +292,17 @@ function bestLegendPlace(
   return legendLayout(entries, best[0], best[1]);
 }
 
-/** One epoch of a training history (lib/train's `EpochRecord` fits). */
-export interface HistoryRecord {
-  /** 1-based epoch. */
-  epoch: number;
-  /** Mean training loss. */
-  trainLoss: number;
-  /** Validation loss. */
-  valLoss?: number;
-  /** VAE reconstruction term (train). */
-  trainReconstruction?: number;
-  /** VAE KL term (train). */
-  trainKl?: number;
-  /** VAE reconstruction term (validation). */
-  valReconstruction?: number;
-  /** VAE KL term (validation). */
-  valKl?: number;
-}
+/** The fields of one epoch of a lib/train history that the curves plot. */
+export type HistoryRecord = Pick<
+  EpochRecord,
+  | "epoch"
+  | "trainLoss"
+  | "valLoss"
+  | "trainReconstruction"
+  | "trainKl"
+  | "valReconstruction"
+  | "valKl"
+>;
 
 function historySeries(
   history: readonly HistoryRecord[],

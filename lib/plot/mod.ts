@@ -26,6 +26,7 @@ export {
   type ClassBarsOptions,
 } from "./class_bars.ts";
 export {
+  type DecodedGridOptions,
   type DecodeFunction,
   type InterpolationOptions,
   interpolationStrip,
