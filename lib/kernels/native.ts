@@ -160,8 +160,11 @@ function cpuModel(): string {
   }
 }
 
-/** Compiler flags (no FMA contraction: Adam must round as its JS version does). */
-const FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-shared", "-fPIC"];
+/**
+ * Compiler flags: no FMA contraction (Adam must round as its JS version does); no errno from sqrt
+ * (so that Adam's loop vectorises; sqrt stays IEEE correctly rounded).
+ */
+const FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-shared", "-fPIC"];
 
 /**
  * Compiles (once per source, compiler flags and CPU; cached) and loads the native helpers, or
@@ -176,9 +179,11 @@ export async function loadNative(): Promise<Native | null> {
     const source = await Deno.readTextFile(nativeSource());
     const cc = Deno.env.get("KMNIST_CC") ?? "cc";
     // OpenMP (both cores for the big loops) when the compiler has it; else single-threaded.
+    // GCC's cost model finds Adam's double-precision loop "not profitable" to vectorise; it is
+    // 2.4x faster vectorised, so its `omp simd` is forced where the compiler knows the flag.
     const attempts = Deno.env.get("KMNIST_NATIVE_OPENMP") === "0"
       ? [FLAGS]
-      : [[...FLAGS, "-fopenmp"], FLAGS];
+      : [[...FLAGS, "-fopenmp", "-fsimd-cost-model=unlimited"], [...FLAGS, "-fopenmp"], FLAGS];
     const folder = cacheFolder();
     let file = "";
     const failures: string[] = [];

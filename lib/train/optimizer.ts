@@ -5,9 +5,10 @@
  * tfjs's own Adam runs about a dozen kernels per variable and step (Multiply, Add, Square, Div,
  * Sqrt, ...), each a dispatch through the engine; for the small dense models that dominates a
  * training step. {@link FusedAdam} reads each gradient in place (a view of the wasm heap or the
- * cpu backend's array), keeps the moments in Float32Arrays, and writes each variable once.
- * (Not in place: tfjs's wasm kernels cache XNNPACK-packed weights per tensor, so a variable's
- * memory must not change under the same data id; `assign` gives it a new one.)
+ * cpu backend's array), keeps the moments in Float32Arrays, and writes each variable once, on
+ * the wasm backend straight into fresh heap memory (no JS array, no copy). (Not in place:
+ * tfjs's wasm kernels cache XNNPACK-packed weights per tensor, so a variable's memory must not
+ * change under the same data id; `assign` gives it a new one.)
  *
  * @module
  */
@@ -40,6 +41,34 @@ export function readView(t: tf.Tensor): Float32Array {
     if (values instanceof Float32Array && values.length === t.size) return values;
   }
   return Float32Array.from(t.dataSync());
+}
+
+/** Where a variable's update is written: memory the backend owns, with a view of it. */
+interface OutputBuffer {
+  dataId: tf.DataId;
+  view(): Float32Array;
+}
+
+/**
+ * Uninitialised float32 memory of the variable's shape on a backend that can view its own memory
+ * (wasm), or null (then the update goes through a JS array and `tf.tensor`).
+ */
+function allocateOutput(variable: tf.Variable): OutputBuffer | null {
+  const backend = tf.backend() as unknown as ViewBackend & {
+    write?(values: null, shape: number[], dtype: tf.DataType): tf.DataId;
+  };
+  if (
+    variable.dtype !== "float32" || typeof backend.typedArrayFromHeap !== "function" ||
+    typeof backend.write !== "function"
+  ) {
+    return null;
+  }
+  const shape = variable.shape;
+  const dataId = backend.write(null, shape, "float32");
+  return {
+    dataId,
+    view: () => backend.typedArrayFromHeap!({ dataId, shape, dtype: "float32" }),
+  };
 }
 
 /** A named tensor, as tf.Optimizer's getWeights / setWeights exchange them. */
@@ -139,9 +168,12 @@ export class FusedAdam extends tf.Optimizer {
         this.moments.set(name, state);
       }
       const { m, v } = state;
+      // The new weights go straight into backend memory (no JS array, no copy); allocated before
+      // the views are taken, since an allocation may grow (and so detach) the wasm heap.
+      const target = allocateOutput(variable);
       const g = readView(grad);
       const w = readView(variable);
-      const out = new Float32Array(size);
+      const out = target?.view() ?? new Float32Array(size);
       // The same loop in C when the native helpers are loaded (same rounding: see native.ts).
       const native = useNative && size >= NATIVE_MIN_SIZE ? nativeIfLoaded() : null;
       if (native !== null && g.length === size && w.length === size) {
@@ -157,7 +189,9 @@ export class FusedAdam extends tf.Optimizer {
           out[i] = w[i] - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBias2 + eps);
         }
       }
-      const updated = tf.tensor(out, variable.shape, "float32");
+      const updated = target !== null
+        ? tf.engine().makeTensorFromDataId(target.dataId, variable.shape, "float32")
+        : tf.tensor(out, variable.shape, "float32");
       variable.assign(updated);
       updated.dispose();
     }

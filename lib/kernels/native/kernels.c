@@ -240,17 +240,21 @@ void kmnist_bias_act(float *heap, int32_t c_at, int32_t m, int32_t n, int32_t bi
 
 /*
  * One Adam step over a variable, in double precision as lib/train/optimizer.ts's JS loop (with
- * -ffp-contract=off, the same result): m, v updated in place; out = the new weights.
+ * -ffp-contract=off, the same result): m, v updated in place; out = the new weights. Vectorised
+ * (sqrt needs -fno-math-errno for that; it stays correctly rounded) and, for big variables, split
+ * over the cores: each element is independent, so the split does not change a single bit.
  */
+#define ADAM_PARALLEL_MIN 65536
 void kmnist_adam(const float *restrict g, const float *restrict w, float *restrict m,
                  float *restrict v, float *restrict out, int32_t size, double b1, double b2,
                  double c1, double c2, double step_size, double inv_sqrt_bias2, double eps) {
+#pragma omp parallel for simd if (size >= ADAM_PARALLEL_MIN) schedule(static)
   for (int64_t i = 0; i < size; i++) {
     const double gi = g[i];
     const double mi = b1 * m[i] + c1 * gi;
     const double vi = b2 * v[i] + c2 * gi * gi;
     m[i] = (float)mi;
     v[i] = (float)vi;
-    out[i] = (float)(w[i] - (step_size * mi) / (sqrt(vi) * inv_sqrt_bias2 + eps));
+    out[i] = (float)(w[i] - (step_size * mi) / (__builtin_sqrt(vi) * inv_sqrt_bias2 + eps));
   }
 }
