@@ -166,67 +166,95 @@ Deno.test({
 });
 
 Deno.test({
-  name: "blocked conv kernels (conv2dTranspose, conv2d, filter gradient) and fused epilogues",
+  name: "blocked conv kernels (conv2dTranspose, conv2d, filter gradient) and fused epilogues, " +
+    "blocks on all cores (C) and one at a time (JS)",
   ignore,
   fn: async () => {
-    const random = createRandom(13);
-    const blockedCalls = () =>
-      ["conv forward", "Conv2DBackpropFilter", "Conv2DBackpropInput"].map((k) =>
-        blasKernelCalls[`${k} (blocked)`] ?? 0
-      );
-    const before = blockedCalls();
-    const xs = randomArray(random, 5 * 14 * 14 * 64), ws = randomArray(random, 3 * 3 * 32 * 64);
-    const bs = randomArray(random, 32);
-    await compare(
-      "conv2dTranspose 5x14x14x64 -> 5x28x28x32",
-      () => {
-        const x = tf.tensor4d(xs, [5, 14, 14, 64]), w = tf.tensor4d(ws, [3, 3, 32, 64]);
-        const y = tf.conv2dTranspose(x, w, [5, 28, 28, 32], 2, "same");
-        const b = tf.tensor1d(bs);
-        const fused = (activation: "relu" | "sigmoid" | "elu") =>
-          tf.fused.conv2d({
-            x: y,
-            filter: w,
-            bias: tf.tensor1d(
-              randomArray(createRandom(1), 64),
-            ),
-            strides: 2,
-            pad: "same",
-            activation,
-          });
-        return [y, tf.relu(tf.add(y, b)), fused("relu"), fused("sigmoid"), fused("elu")];
-      },
-      ["Add", "Relu"],
-      2e-5,
-    ); // GEMM sums in another order: the OpenBLAS tests' tolerance
-    // Forward conv and filter gradient in blocks of one image (294,912 cols floats each).
-    const xb = randomArray(random, 3 * 64 * 64 * 8), wb = randomArray(random, 3 * 3 * 8 * 16);
-    const bb = randomArray(random, 16);
-    await compare(
-      "conv2d 3x64x64x8 -> 3x64x64x16 and gradients, in blocks",
-      () => {
-        const x = tf.tensor4d(xb, [3, 64, 64, 8]), w = tf.tensor4d(wb, [3, 3, 8, 16]);
-        const b = tf.tensor1d(bb);
-        const f = (a: tf.Tensor, v: tf.Tensor) =>
-          tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, v as tf.Tensor4D, 1, "same"), b)).square()
-            .sum();
-        const fused = tf.fused.conv2d({
-          x,
-          filter: w,
-          bias: b,
-          strides: 1,
-          pad: "same",
-          activation: "relu",
-        });
-        return [fused, ...tf.grads(f)([x, w])];
-      },
-      ["Add", "Relu", RELU_GRAD],
-      2e-5,
-    );
-    const after = blockedCalls();
-    assert(after.every((v, i) => v > before[i]), `blocked paths not all run: ${before} ${after}`);
+    const saved = Deno.env.get("KMNIST_PARALLEL_BLOCKS");
+    try {
+      for (const [flag, suffix] of [["1", "blocks on all cores"], ["0", "blocked"]]) {
+        Deno.env.set("KMNIST_PARALLEL_BLOCKS", flag); // read when initBackend registers kernels
+        await blockedCases(suffix);
+      }
+    } finally {
+      if (saved === undefined) Deno.env.delete("KMNIST_PARALLEL_BLOCKS");
+      else Deno.env.set("KMNIST_PARALLEL_BLOCKS", saved);
+      await initBackend({ backend: "blas" });
+    }
   },
 });
+
+/** The blocked convolutions against cpu; asserts that the paths named `(suffix)` ran. */
+async function blockedCases(suffix: string): Promise<void> {
+  const random = createRandom(13);
+  const blockedCalls = () =>
+    ["conv forward", "Conv2DBackpropFilter", "Conv2DBackpropInput"].map((k) =>
+      blasKernelCalls[`${k} (${suffix})`] ?? 0
+    );
+  const before = blockedCalls();
+  // 5 images: the blocks do not divide the batch evenly between two cores.
+  const xs = randomArray(random, 5 * 14 * 14 * 64), ws = randomArray(random, 3 * 3 * 32 * 64);
+  const bs = randomArray(random, 32);
+  const transposed = () => {
+    const x = tf.tensor4d(xs, [5, 14, 14, 64]), w = tf.tensor4d(ws, [3, 3, 32, 64]);
+    const y = tf.conv2dTranspose(x, w, [5, 28, 28, 32], 2, "same");
+    const b = tf.tensor1d(bs);
+    const fused = (activation: "relu" | "sigmoid" | "elu") =>
+      tf.fused.conv2d({
+        x: y,
+        filter: w,
+        bias: tf.tensor1d(
+          randomArray(createRandom(1), 64),
+        ),
+        strides: 2,
+        pad: "same",
+        activation,
+      });
+    return [y, tf.relu(tf.add(y, b)), fused("relu"), fused("sigmoid"), fused("elu")];
+  };
+  // GEMM sums in another order: the OpenBLAS tests' tolerance.
+  await compare("conv2dTranspose 5x14x14x64 -> 5x28x28x32", transposed, ["Add", "Relu"], 2e-5);
+  // The same inputs give the same bits again (the blocks go to the cores in a fixed order).
+  const again = () => {
+    const ts = tf.tidy(transposed);
+    const values = ts.map((t) => Float32Array.from(t.dataSync()));
+    tf.dispose(ts);
+    return values;
+  };
+  const first = again(), second = again();
+  first.forEach((v, i) =>
+    assert(v.every((x, j) => Object.is(x, second[i][j])), `${suffix}: output ${i} not repeatable`)
+  );
+  // Forward conv and filter gradient in blocks (294,912 cols floats per image).
+  const xb = randomArray(random, 3 * 64 * 64 * 8), wb = randomArray(random, 3 * 3 * 8 * 16);
+  const bb = randomArray(random, 16);
+  await compare(
+    "conv2d 3x64x64x8 -> 3x64x64x16 and gradients, in blocks",
+    () => {
+      const x = tf.tensor4d(xb, [3, 64, 64, 8]), w = tf.tensor4d(wb, [3, 3, 8, 16]);
+      const b = tf.tensor1d(bb);
+      const f = (a: tf.Tensor, v: tf.Tensor) =>
+        tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, v as tf.Tensor4D, 1, "same"), b)).square()
+          .sum();
+      const fused = tf.fused.conv2d({
+        x,
+        filter: w,
+        bias: b,
+        strides: 1,
+        pad: "same",
+        activation: "relu",
+      });
+      return [fused, ...tf.grads(f)([x, w])];
+    },
+    ["Add", "Relu", RELU_GRAD],
+    2e-5,
+  );
+  const after = blockedCalls();
+  assert(
+    after.every((v, i) => v > before[i]),
+    `(${suffix}) paths not all run: ${before} ${after}`,
+  );
+}
 
 Deno.test({
   name: "without the native helpers (KMNIST_NATIVE=0, or no compiler) the JS paths run",

@@ -518,8 +518,20 @@ export function makeConvKernels(
   gemm: Gemm,
   fallback: (name: string) => Kernel,
   native: Native | null = null,
+  blockThreads = 0,
 ): Record<string, Kernel> {
   const blocked = native !== null && BLOCKED_CONV;
+  /**
+   * Images per block when the blocks run on `blockThreads` cores in C (native.ts's blocked
+   * convolutions), or 0 when they cannot: no native helpers or no bound OpenBLAS, filters over
+   * 64x64 (col2im's limit), pointwise convolutions, or a batch of one.
+   */
+  const parallelBlock = (g: ConvGeometry, floatsPerImage: number, limit: number): number => {
+    if (!blocked || blockThreads < 1 || isPointwise(g) || g.batchSize < 2) return 0;
+    if (g.filterHeight > 64 || g.filterWidth > 64) return 0;
+    const fit = Math.max(1, Math.floor(limit / floatsPerImage));
+    return Math.min(fit, Math.ceil(g.batchSize / blockThreads));
+  };
   const toCols = native === null ? im2col : native.im2col;
   const fromCols = native === null
     ? col2im
@@ -574,6 +586,29 @@ export function makeConvKernels(
     if (m * k * info.outChannels === 0) return null;
     const co = info.outChannels;
     const rowsPerImage = g.outHeight * g.outWidth;
+    const shared = parallelBlock(g, rowsPerImage * k, BLOCK_FLOATS);
+    if (shared > 0) {
+      count("conv forward (blocks on all cores)");
+      const out = backend.makeOutput(info.outShape, "float32");
+      const scratch = backend.makeOutput([blockThreads * shared * rowsPerImage * k], "float32");
+      phase();
+      native!.convForwardBlocks({
+        heap: backend.wasm.HEAPF32,
+        g,
+        outChannels: co,
+        perBlock: shared,
+        input: wasmOffset(backend, x) >> 2,
+        second: wasmOffset(backend, filter) >> 2,
+        out: wasmOffset(backend, out) >> 2,
+        scratch: wasmOffset(backend, scratch) >> 2,
+        bias: bias == null ? -1 : wasmOffset(backend, bias) >> 2,
+        activation: ACTIVATION_CODES[activation as Activation],
+        alpha: attrs.leakyreluAlpha ?? 0.2,
+      });
+      phase("conv blocks (im2col + gemm + epilogue)", () => `fwd ${m}x${co}x${k}`);
+      wasmDispose(backend, scratch);
+      return out;
+    }
     const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
     if (blocked && gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize) {
       // im2col + GEMM + epilogue in blocks of images, each block's cols and output in cache;
@@ -666,6 +701,25 @@ export function makeConvKernels(
     count("Conv2DBackpropInput");
     phase();
     const rowsPerImage = g.outHeight * g.outWidth;
+    const shared = parallelBlock(g, rowsPerImage * k, BLOCK_FLOATS);
+    if (shared > 0) {
+      count("Conv2DBackpropInput (blocks on all cores)");
+      const dx = backend.makeOutput(info.inShape, "float32");
+      const scratch = backend.makeOutput([blockThreads * shared * rowsPerImage * k], "float32");
+      native!.convInputGradBlocks({
+        heap: backend.wasm.HEAPF32,
+        g,
+        outChannels: info.outChannels,
+        perBlock: shared,
+        input: wasmOffset(backend, dy) >> 2,
+        second: wasmOffset(backend, filter) >> 2,
+        out: wasmOffset(backend, dx) >> 2,
+        scratch: wasmOffset(backend, scratch) >> 2,
+      });
+      phase("conv blocks (gemm + col2im)", () => `dx ${m}x${k}x${info.outChannels}`);
+      wasmDispose(backend, scratch);
+      return dx;
+    }
     const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
     if (gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize) {
       // In blocks of images, so that each block's dcols stays in cache between the GEMM that
@@ -730,6 +784,31 @@ export function makeConvKernels(
     count("Conv2DBackpropFilter");
     const co = info.outChannels;
     const rowsPerImage = g.outHeight * g.outWidth;
+    const shared = hasCols(backend, x, g)
+      ? 0
+      : parallelBlock(g, rowsPerImage * k, 4 * BLOCK_FLOATS);
+    if (shared > 0) {
+      count("Conv2DBackpropFilter (blocks on all cores)");
+      const dw = backend.makeOutput(info.filterShape, "float32");
+      const scratch = backend.makeOutput(
+        [blockThreads * (shared * rowsPerImage * k + k * co)],
+        "float32",
+      );
+      phase();
+      native!.convFilterGradBlocks({
+        heap: backend.wasm.HEAPF32,
+        g,
+        outChannels: co,
+        perBlock: shared,
+        input: wasmOffset(backend, x) >> 2,
+        second: wasmOffset(backend, dy) >> 2,
+        out: wasmOffset(backend, dw) >> 2,
+        scratch: wasmOffset(backend, scratch) >> 2,
+      });
+      phase("conv blocks (im2col + gemm)", () => `dw ${k}x${co}x${m}`);
+      wasmDispose(backend, scratch);
+      return dw;
+    }
     const perBlock = Math.max(1, Math.floor((4 * BLOCK_FLOATS) / (rowsPerImage * k)));
     if (
       blocked && gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize &&

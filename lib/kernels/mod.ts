@@ -33,7 +33,7 @@ import {
   makeWasmMatMul,
 } from "./conv_kernels.ts";
 import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
-import { nativeIfLoaded } from "./native.ts";
+import { type Native, nativeIfLoaded } from "./native.ts";
 import {
   installReluGradient,
   makeNativeKernels,
@@ -87,6 +87,7 @@ export const FAST_KERNEL_NAMES: readonly string[] = [
 const originals = new Map<string, tf.KernelConfig | undefined>();
 let current: KernelSet = "tfjs";
 let currentNative = false;
+let currentParallel = false;
 let registered: string[] = [];
 
 /** The kernel set registered now ("tfjs": tfjs's own wasm kernels only). */
@@ -115,7 +116,12 @@ function fallback(name: string): Kernel {
   return config.kernelFunc as unknown as Kernel;
 }
 
-function install(set: KernelSet, kernels: Record<string, Kernel>, native = false): void {
+function install(
+  set: KernelSet,
+  kernels: Record<string, Kernel>,
+  native = false,
+  parallel = false,
+): void {
   for (const name of [...WASM_KERNEL_NAMES, ...FAST_KERNEL_NAMES, "Transpose"]) original(name);
   for (const name of registered) {
     tf.unregisterKernel(name, "wasm");
@@ -136,6 +142,7 @@ function install(set: KernelSet, kernels: Record<string, Kernel>, native = false
   }
   current = set;
   currentNative = native;
+  currentParallel = parallel;
 }
 
 function jsKernels(): Record<string, Kernel> {
@@ -170,6 +177,11 @@ export interface FastKernelOptions {
    * paths.
    */
   native?: boolean;
+  /**
+   * Run the blocked convolutions' blocks on all cores from C (native.ts) rather than one block at
+   * a time from JS. Default: true unless `KMNIST_PARALLEL_BLOCKS=0`. Needs the native helpers.
+   */
+  parallelBlocks?: boolean;
 }
 
 /**
@@ -180,20 +192,40 @@ export function registerFastKernels(options: FastKernelOptions = {}): Blas | nul
   const blas = loadBlas();
   if (blas === null) return null;
   const native = options.native === false ? null : nativeIfLoaded();
-  if (current === "blas" && currentNative === (native !== null)) return blas;
+  const parallel = native !== null &&
+    (options.parallelBlocks ?? Deno.env.get("KMNIST_PARALLEL_BLOCKS") !== "0");
+  if (
+    current === "blas" && currentNative === (native !== null) && currentParallel === parallel
+  ) {
+    return blas;
+  }
   installReluGradient(() => currentNative && tf.getBackend() === "wasm");
   install(
     "blas",
     {
       ...makeMatMulKernels(blas, fallback, native),
-      ...makeConvKernels(makeBlasGemm(blas), fallback, native),
+      ...makeConvKernels(
+        makeBlasGemm(blas),
+        fallback,
+        native,
+        parallel ? blockThreadsFor(blas, native) : 0,
+      ),
       ...jsKernels(),
       Sum: makeBlasColumnSum(blas, () => fallback("Sum")),
       ...(native === null ? {} : makeNativeKernels(native, fallback)),
     },
     native !== null,
+    parallel,
   );
   return blas;
+}
+
+/**
+ * The cores the blocked convolutions share their blocks over (native.ts, bound to `blas`), or 0
+ * to run them block by block from JS (without the native helpers, or when binding fails).
+ */
+function blockThreadsFor(blas: Blas, native: Native | null): number {
+  return native === null ? 0 : native.bindBlas(blas.path);
 }
 
 /** Whether the registered OpenBLAS set uses the native helpers. */

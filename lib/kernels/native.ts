@@ -49,6 +49,19 @@ const SYMBOLS = {
     result: "void",
   },
   kmnist_column_sum: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
+  kmnist_bind_blas: { parameters: ["buffer"], result: "i32" },
+  kmnist_conv_forward_blocks: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "i32", "f32"],
+    result: "void",
+  },
+  kmnist_conv_input_grad_blocks: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32"],
+    result: "void",
+  },
+  kmnist_conv_filter_grad_blocks: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32"],
+    result: "void",
+  },
 } as const;
 
 /**
@@ -92,6 +105,51 @@ export interface Native {
   adam(args: AdamArgs): void;
   /** out[j] = Σ_r x[r, j] for x [rows, cols] (cols ≤ 65,536). */
   columnSum(heap: Float32Array, x: number, out: number, rows: number, cols: number): void;
+  /**
+   * Binds the blocked convolutions below to the OpenBLAS library at `path` (already loaded by
+   * blas.ts). Returns the threads they share the blocks over, or 0 when binding failed.
+   */
+  bindBlas(path: string): number;
+  /**
+   * Forward convolution in blocks of `perBlock` images spread over the cores: per block, im2col
+   * into the thread's scratch, single-threaded sgemm into `out`, then bias and activation (codes
+   * as {@link Native.biasAct}; `bias` < 0 for none). Needs {@link Native.bindBlas}; scratch holds
+   * threads x perBlock x OH*OW x K floats.
+   */
+  convForwardBlocks(
+    args: BlockedConvArgs & { bias: number; activation: number; alpha: number },
+  ): void;
+  /**
+   * Input gradient (conv2dTranspose's forward) in blocks over the cores: per block, dcols = dy ·
+   * Wᵀ into the thread's scratch, then col2im into `out`. Scratch as convForwardBlocks.
+   */
+  convInputGradBlocks(args: BlockedConvArgs): void;
+  /**
+   * Filter gradient in blocks over the cores: each thread sums im2col(x)ᵀ · dy over its own run of
+   * blocks, then the partials are added in thread order into `out`. Scratch holds threads x
+   * (perBlock x OH*OW x K + K x CO) floats.
+   */
+  convFilterGradBlocks(args: BlockedConvArgs): void;
+}
+
+/** Arguments of the blocked convolutions ({@link Native.convForwardBlocks} and the others). */
+export interface BlockedConvArgs {
+  /** The whole memory (a Float32Array at byte 0). */
+  heap: Float32Array;
+  /** Geometry of the convolution (as the forward conv sees it). */
+  g: ConvGeometry;
+  /** Output channels of the forward convolution. */
+  outChannels: number;
+  /** Images per block. */
+  perBlock: number;
+  /** Float positions: the forward input x (or dy for the input gradient). */
+  input: number;
+  /** The filter [FH, FW, C, CO] (forward, input gradient) or dy (filter gradient). */
+  second: number;
+  /** Where the result goes. */
+  out: number;
+  /** The scratch. */
+  scratch: number;
 }
 
 /** Arguments of {@link Native.adam}. */
@@ -310,6 +368,43 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
         a.stepSize,
         a.invSqrtBias2,
         a.eps,
+      ),
+    bindBlas: (path) => f.kmnist_bind_blas(new TextEncoder().encode(`${path}\0`)),
+    convForwardBlocks: (a) =>
+      f.kmnist_conv_forward_blocks(
+        mem(a.heap),
+        a.input,
+        a.second,
+        a.bias,
+        a.out,
+        a.scratch,
+        setGeometry(a.g),
+        a.outChannels,
+        a.perBlock,
+        a.activation,
+        a.alpha,
+      ),
+    convInputGradBlocks: (a) =>
+      f.kmnist_conv_input_grad_blocks(
+        mem(a.heap),
+        a.input,
+        a.second,
+        a.out,
+        a.scratch,
+        setGeometry(a.g),
+        a.outChannels,
+        a.perBlock,
+      ),
+    convFilterGradBlocks: (a) =>
+      f.kmnist_conv_filter_grad_blocks(
+        mem(a.heap),
+        a.input,
+        a.second,
+        a.out,
+        a.scratch,
+        setGeometry(a.g),
+        a.outChannels,
+        a.perBlock,
       ),
     columnSum: (heap, x, out, rows, cols) => {
       if (cols > 65536) throw new Error("native columnSum: at most 65,536 columns.");

@@ -258,3 +258,158 @@ void kmnist_adam(const float *restrict g, const float *restrict w, float *restri
     out[i] = (float)(w[i] - (step_size * mi) / (__builtin_sqrt(vi) * inv_sqrt_bias2 + eps));
   }
 }
+
+/*
+ * Convolutions in blocks of images, the blocks shared out over the cores (OpenMP), each thread
+ * running single-threaded OpenBLAS sgemm on its own block with its own scratch: every block's
+ * im2col matrix stays in that core's cache, im2col/col2im run on both cores, and there is no
+ * OpenBLAS thread hand-off per small GEMM. OpenBLAS is bound by kmnist_bind_blas (the library that
+ * lib/kernels/blas.ts loaded, found again with dlopen). The blocks go to the threads in a fixed
+ * static order, so for a given thread count the results are the same on every run.
+ */
+#include <dlfcn.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+typedef void (*sgemm_t)(int, int, int, int, int, int, float, const float *, int, const float *,
+                        int, float, float *, int);
+static sgemm_t blas_sgemm = 0;
+static void (*blas_set_threads)(int) = 0;
+static int (*blas_get_threads)(void) = 0;
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+
+/* Binds OpenBLAS at `path`; returns the threads the blocked kernels use (0 on failure). */
+int32_t kmnist_bind_blas(const char *path) {
+  void *lib = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+  if (lib == 0) lib = dlopen(path, RTLD_NOW);
+  if (lib == 0) return 0;
+  blas_sgemm = (sgemm_t)dlsym(lib, "cblas_sgemm");
+  blas_set_threads = (void (*)(int))dlsym(lib, "openblas_set_num_threads");
+  blas_get_threads = (int (*)(void))dlsym(lib, "openblas_get_num_threads");
+  if (blas_sgemm == 0 || blas_set_threads == 0 || blas_get_threads == 0) return 0;
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+static int thread_index(void) {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+/* The geometry of `nb` images of `g`. */
+static void block_geometry(const int32_t *g, int32_t nb, int32_t *out) {
+  for (int i = 0; i <= PL; i++) out[i] = g[i];
+  out[N] = nb;
+}
+
+/*
+ * Forward: out[n] = act(im2col(x[n]) · W + bias) for blocks of `per_block` images. Scratch: per
+ * thread, per_block * OH*OW * K floats (K = FH*FW*C).
+ */
+void kmnist_conv_forward_blocks(float *heap, int32_t x_at, int32_t w_at, int32_t bias_at,
+                                int32_t out_at, int32_t scratch_at, const int32_t *g, int32_t co,
+                                int32_t per_block, int32_t activation, float alpha) {
+  const int64_t rows = (int64_t)g[OH] * g[OW], k = (int64_t)g[FH] * g[FW] * g[C];
+  const int64_t pixels = (int64_t)g[H] * g[W] * g[C];
+  const int64_t blocks = (g[N] + per_block - 1) / per_block;
+  const int saved = blas_get_threads();
+  blas_set_threads(1);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < blocks; b++) {
+    const int64_t b0 = b * per_block;
+    const int32_t nb = (int32_t)(g[N] - b0 < per_block ? g[N] - b0 : per_block);
+    const int64_t s_at = scratch_at + (int64_t)thread_index() * per_block * rows * k;
+    int32_t gb[PL + 1];
+    block_geometry(g, nb, gb);
+    kmnist_im2col(heap, (int32_t)(x_at + b0 * pixels), (int32_t)s_at, gb);
+    float *c = heap + out_at + b0 * rows * co;
+    blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(nb * rows), co, (int)k, 1.0f, heap + s_at,
+               (int)k, heap + w_at, co, 0.0f, c, co);
+    if (activation != 0 || bias_at >= 0) {
+      kmnist_bias_act(heap, (int32_t)(c - heap), (int32_t)(nb * rows), co, bias_at, activation,
+                      alpha);
+    }
+  }
+  blas_set_threads(saved);
+}
+
+/*
+ * Input gradient (and conv2dTranspose): dx[n] = col2im(dy[n] · Wᵀ) for blocks of images.
+ * Scratch: per thread, per_block * OH*OW * K floats.
+ */
+void kmnist_conv_input_grad_blocks(float *heap, int32_t dy_at, int32_t w_at, int32_t dx_at,
+                                   int32_t scratch_at, const int32_t *g, int32_t co,
+                                   int32_t per_block) {
+  const int64_t rows = (int64_t)g[OH] * g[OW], k = (int64_t)g[FH] * g[FW] * g[C];
+  const int64_t pixels = (int64_t)g[H] * g[W] * g[C];
+  const int64_t blocks = (g[N] + per_block - 1) / per_block;
+  const int saved = blas_get_threads();
+  blas_set_threads(1);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < blocks; b++) {
+    const int64_t b0 = b * per_block;
+    const int32_t nb = (int32_t)(g[N] - b0 < per_block ? g[N] - b0 : per_block);
+    const int64_t s_at = scratch_at + (int64_t)thread_index() * per_block * rows * k;
+    int32_t gb[PL + 1];
+    block_geometry(g, nb, gb);
+    blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(nb * rows), (int)k, co, 1.0f,
+               heap + dy_at + b0 * rows * co, co, heap + w_at, co, 0.0f, heap + s_at, (int)k);
+    kmnist_col2im(heap, (int32_t)s_at, (int32_t)(dx_at + b0 * pixels), gb);
+  }
+  blas_set_threads(saved);
+}
+
+/*
+ * Filter gradient: dW = Σ over blocks of im2col(x_block)ᵀ · dy_block. Each thread sums its own
+ * contiguous run of blocks into its own partial dW; the partials are then added in thread order.
+ * Scratch: per thread, per_block * OH*OW * K + K * CO floats.
+ */
+void kmnist_conv_filter_grad_blocks(float *heap, int32_t x_at, int32_t dy_at, int32_t dw_at,
+                                    int32_t scratch_at, const int32_t *g, int32_t co,
+                                    int32_t per_block) {
+  const int64_t rows = (int64_t)g[OH] * g[OW], k = (int64_t)g[FH] * g[FW] * g[C];
+  const int64_t pixels = (int64_t)g[H] * g[W] * g[C];
+  const int64_t blocks = (g[N] + per_block - 1) / per_block;
+  const int64_t per_thread = per_block * rows * k + k * co;
+  int threads = 1;
+  const int saved = blas_get_threads();
+  blas_set_threads(1);
+#pragma omp parallel
+  {
+#ifdef _OPENMP
+#pragma omp single
+    threads = omp_get_num_threads();
+#endif
+    const int t = thread_index();
+    float *cols = heap + scratch_at + t * per_thread;
+    float *partial = cols + per_block * rows * k;
+    int first = 1;
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < blocks; b++) {
+      const int64_t b0 = b * per_block;
+      const int32_t nb = (int32_t)(g[N] - b0 < per_block ? g[N] - b0 : per_block);
+      int32_t gb[PL + 1];
+      block_geometry(g, nb, gb);
+      kmnist_im2col(heap, (int32_t)(x_at + b0 * pixels), (int32_t)(cols - heap), gb);
+      blas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, (int)k, co, (int)(nb * rows), 1.0f, cols, (int)k,
+                 heap + dy_at + b0 * rows * co, co, first ? 0.0f : 1.0f, partial, co);
+      first = 0;
+    }
+    if (first) zero_floats(partial, k * co);
+  }
+  blas_set_threads(saved);
+  float *dw = heap + dw_at;
+  const float *p0 = heap + scratch_at + per_block * rows * k;
+  memcpy(dw, p0, sizeof(float) * k * co);
+  for (int t = 1; t < threads; t++) {
+    const float *p = heap + scratch_at + t * per_thread + per_block * rows * k;
+    for (int64_t i = 0; i < k * co; i++) dw[i] += p[i];
+  }
+}
