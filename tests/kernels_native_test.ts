@@ -144,6 +144,12 @@ Deno.test({
         tf.cast(tf.step(y), "float32"),
       ];
     }, ["Add", "Multiply", "Relu", "Step", "Sum"]);
+    // A bias gradient as big as a conv layer's (524,288 floats), accumulated in double.
+    const big = randomArray(random, 8 * 64 * 64 * 16);
+    await compare("big column sum", () => {
+      const x = tf.tensor4d(big, [8, 64, 64, 16]);
+      return [tf.sum(x, [0, 1, 2]), tf.sum(tf.reshape(x, [-1, 16]), 0)];
+    }, ["Sum"]);
     // ReLU's gradient (tfjs: Step -> Cast -> Multiply) is one fused kernel; NaN stays NaN.
     await compare("relu gradient", () => {
       const x = tf.tensor4d(xs, [5, 6, 7, 9]), y = tf.tensor4d(ys, [5, 6, 7, 9]);
