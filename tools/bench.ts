@@ -4,7 +4,7 @@
  * PyTorch reference (../shared/reference) run side by side.
  *
  *   deno task bench [--json] [--reference] [--paths blas,wasm,cpu] [--models vanilla,conv]
- *                   [--steps N] [--profile] [--out FILE]
+ *                   [--steps N] [--repeats N] [--profile] [--out FILE]
  *
  * Training: batch 128 of seeded random images in [0,1] (as the PyTorch reference does), Adam 1e-3
  * through lib/train/optimizer.ts, a few untimed warm-up steps, then `--steps` timed steps (default
@@ -13,7 +13,9 @@
  * Inference: encode and reconstruct 10,000 images. Not a timed test: it prints what it measures.
  * `--profile` adds, per model and path, where a training step's time goes: ms per tfjs kernel
  * (tf.profile), the phases of the OpenBLAS kernels (im2col, gemm, col2im, epilogue), and the rest
- * (dispatch, gradient tape, optimizer).
+ * (dispatch, gradient tape, optimizer). `--repeats N` runs every side N times, interleaved (tfjs
+ * paths, then PyTorch, N times over), and reports each side's median run with all runs' images/s
+ * as `samples`: on a shared machine single runs vary by 10% or more.
  *
  * @module
  */
@@ -50,10 +52,10 @@ export function trainingFlopsPerImage(kind: AutoencoderKind): number {
 
 const BATCH = 128;
 const DEFAULT_STEPS: Record<AutoencoderKind, number> = {
-  vanilla: 200,
-  multilayer: 100,
-  conv: 30,
-  vae: 30,
+  vanilla: 600,
+  multilayer: 300,
+  conv: 40,
+  vae: 40,
 };
 /** The PyTorch reference's names for the models. */
 const TORCH_NAMES: Record<AutoencoderKind, string> = {
@@ -69,8 +71,10 @@ export interface BenchRow {
   model: AutoencoderKind;
   /** "blas", "wasm", "cpu" (tfjs) or "pytorch". */
   path: string;
-  /** Training images per second. */
+  /** Training images per second (the median over `--repeats` runs). */
   imagesPerSecond: number;
+  /** Training images per second of every run, in run order (with `--repeats` above 1). */
+  samples?: number[];
   /** Achieved training GFLOP/s (3 x forward MACs x 2 per image). */
   gflops: number;
   /** GFLOP/s divided by the sgemm rate measured in this run. */
@@ -212,6 +216,17 @@ async function benchTfjs(
   };
 }
 
+/**
+ * The run with the median images/s (the lower middle one for an even count), with every run's
+ * images/s as `samples` when there was more than one.
+ */
+export function medianRow(runs: BenchRow[]): BenchRow {
+  if (runs.length === 0) throw new Error("medianRow: no runs.");
+  const sorted = [...runs].sort((a, b) => a.imagesPerSecond - b.imagesPerSecond);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  return runs.length === 1 ? median : { ...median, samples: runs.map((r) => r.imagesPerSecond) };
+}
+
 /** Where the PyTorch reference lives: ../shared/reference relative to the project root. */
 export function referenceScript(): string {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -316,6 +331,7 @@ export async function main(argv: string[]): Promise<void> {
       models: { type: "string", default: "vanilla,multilayer,conv,vae" },
       steps: { type: "string" },
       profile: { type: "boolean", default: false },
+      repeats: { type: "string", default: "1" },
       out: { type: "string" },
     },
   });
@@ -365,28 +381,39 @@ export async function main(argv: string[]): Promise<void> {
   );
   const native = await loadNative();
   log(`native helpers: ${native?.path ?? nativeLoadError()}`);
+  const repeats = Number(values.repeats);
+  if (!Number.isInteger(repeats) || repeats < 1) {
+    throw new Error(`--repeats must be a whole number >= 1, got "${values.repeats}".`);
+  }
   const rows: BenchRow[] = [];
   const infos: Record<string, BackendInfo> = {};
   for (const model of models) {
-    for (const path of paths) {
-      const steps = values.steps ? Number(values.steps) : DEFAULT_STEPS[model];
-      const info = await initBackend({ backend: path });
-      infos[path] = info;
-      const row = await benchTfjs(model, path, steps, sgemm, values.profile);
-      if (info.name !== path) row.path = `${path}->${info.name}`;
-      rows.push(row);
-      log(
-        `${model} on ${row.path}: ${fmt(row.imagesPerSecond)} img/s, ${fmt(row.gflops, 1)} ` +
-          `GFLOP/s, encode 10k ${fmt(row.encodeSeconds, 2)} s`,
-      );
-      if (row.profile) log(profileText(row.profile));
+    // Each repeat runs every path and then PyTorch, so that all sides see the same load over
+    // time; the row reported is each side's median run.
+    const runs = new Map<string, BenchRow[]>();
+    const add = (row: BenchRow) => runs.set(row.path, [...(runs.get(row.path) ?? []), row]);
+    for (let r = 0; r < repeats; r++) {
+      for (const path of paths) {
+        const steps = values.steps ? Number(values.steps) : DEFAULT_STEPS[model];
+        const info = await initBackend({ backend: path });
+        infos[path] = info;
+        const row = await benchTfjs(model, path, steps, sgemm, values.profile && r === 0);
+        if (info.name !== path) row.path = `${path}->${info.name}`;
+        add(row);
+        log(
+          `${model} on ${row.path}: ${fmt(row.imagesPerSecond)} img/s, ${fmt(row.gflops, 1)} ` +
+            `GFLOP/s, encode 10k ${fmt(row.encodeSeconds, 2)} s`,
+        );
+        if (row.profile) log(profileText(row.profile));
+      }
+      if (values.reference) {
+        const images = model === "conv" || model === "vae" ? 12_800 : 60_000;
+        const row = await benchTorch(model, images, sgemm);
+        add(row);
+        log(`${model} on pytorch: ${fmt(row.imagesPerSecond)} img/s`);
+      }
     }
-    if (values.reference) {
-      const images = model === "conv" || model === "vae" ? 12_800 : 60_000;
-      const row = await benchTorch(model, images, sgemm);
-      rows.push(row);
-      log(`${model} on pytorch: ${fmt(row.imagesPerSecond)} img/s`);
-    }
+    for (const samples of runs.values()) rows.push(medianRow(samples));
   }
   const result = {
     date: new Date().toISOString(),
