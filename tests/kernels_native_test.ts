@@ -27,6 +27,22 @@ const waitPolicyBefore = Deno.env.get("OMP_WAIT_POLICY");
 const native = await loadNative();
 const ignore = loadBlas() === null || native === null;
 
+/** Whether a C compiler answers here (then the helpers must build: a compile error is a bug). */
+async function compilerPresent(): Promise<boolean> {
+  try {
+    const cc = Deno.env.get("KMNIST_CC") ?? "cc";
+    return (await new Deno.Command(cc, { args: ["--version"], stdout: "null", stderr: "null" })
+      .output()).success;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("with a C compiler present, the native helpers build and load (no silent JS fallback)", async () => {
+  if (!(await compilerPresent()) || Deno.env.get("KMNIST_NATIVE") === "0") return;
+  assert(native !== null, `the native helpers did not load: ${nativeLoadError()}`);
+});
+
 function randomGeometry(random: () => number): ConvGeometry {
   const pick = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const filterHeight = pick(1, 4), filterWidth = pick(1, 4);

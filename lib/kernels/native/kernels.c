@@ -243,6 +243,9 @@ void kmnist_bias_act(float *heap, int32_t c_at, int32_t m, int32_t n, int32_t bi
  * -ffp-contract=off, the same result): m, v updated in place; out = the new weights. Vectorised
  * (sqrt needs -fno-math-errno for that; it stays correctly rounded) and, for big variables, split
  * over the cores: each element is independent, so the split does not change a single bit.
+ * (A float32 version is 1.6x faster at first, but after ~800 steps the moments of weights whose
+ * gradient is 0 (dead ReLUs) decay into float32 subnormals, and subnormal arithmetic made the
+ * whole multilayer step 2x slower; in double the arithmetic stays normal.)
  */
 #define ADAM_PARALLEL_MIN 65536
 void kmnist_adam(const float *restrict g, const float *restrict w, float *restrict m,
