@@ -523,11 +523,12 @@ export function makeConvKernels(
   const blocked = native !== null && BLOCKED_CONV;
   /**
    * Images per block when the blocks run on `blockThreads` cores in C (native.ts's blocked
-   * convolutions), or 0 when they cannot: no native helpers or no bound OpenBLAS, filters over
-   * 64x64 (col2im's limit), pointwise convolutions, or a batch of one.
+   * convolutions), or 0 when they cannot or should not: no native helpers, no bound OpenBLAS or
+   * one core only (no OpenMP: the JS-driven blocks with two-threaded GEMMs are faster then),
+   * filters over 64x64 (col2im's limit), pointwise convolutions, or a batch of one.
    */
   const parallelBlock = (g: ConvGeometry, floatsPerImage: number, limit: number): number => {
-    if (!blocked || blockThreads < 1 || isPointwise(g) || g.batchSize < 2) return 0;
+    if (!blocked || blockThreads < 2 || isPointwise(g) || g.batchSize < 2) return 0;
     if (g.filterHeight > 64 || g.filterWidth > 64) return 0;
     const fit = Math.max(1, Math.floor(limit / floatsPerImage));
     return Math.min(fit, Math.ceil(g.batchSize / blockThreads));

@@ -278,6 +278,8 @@ void kmnist_adam(const float *restrict g, const float *restrict w, float *restri
 typedef void (*sgemm_t)(int, int, int, int, int, int, float, const float *, int, const float *,
                         int, float, float *, int);
 static sgemm_t blas_sgemm = 0;
+/* The threads the blocked kernels use: fixed when bound (their scratch is sized for it). */
+static int bound_threads = 1;
 static void (*blas_set_threads)(int) = 0;
 static int (*blas_get_threads)(void) = 0;
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
@@ -292,10 +294,9 @@ int32_t kmnist_bind_blas(const char *path) {
   blas_get_threads = (int (*)(void))dlsym(lib, "openblas_get_num_threads");
   if (blas_sgemm == 0 || blas_set_threads == 0 || blas_get_threads == 0) return 0;
 #ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
+  bound_threads = omp_get_max_threads();
 #endif
+  return bound_threads;
 }
 
 static int thread_index(void) {
@@ -324,7 +325,7 @@ void kmnist_conv_forward_blocks(float *heap, int32_t x_at, int32_t w_at, int32_t
   const int64_t blocks = (g[N] + per_block - 1) / per_block;
   const int saved = blas_get_threads();
   blas_set_threads(1);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(bound_threads) schedule(static)
   for (int64_t b = 0; b < blocks; b++) {
     const int64_t b0 = b * per_block;
     const int32_t nb = (int32_t)(g[N] - b0 < per_block ? g[N] - b0 : per_block);
@@ -355,7 +356,7 @@ void kmnist_conv_input_grad_blocks(float *heap, int32_t dy_at, int32_t w_at, int
   const int64_t blocks = (g[N] + per_block - 1) / per_block;
   const int saved = blas_get_threads();
   blas_set_threads(1);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(bound_threads) schedule(static)
   for (int64_t b = 0; b < blocks; b++) {
     const int64_t b0 = b * per_block;
     const int32_t nb = (int32_t)(g[N] - b0 < per_block ? g[N] - b0 : per_block);
@@ -384,7 +385,7 @@ void kmnist_conv_filter_grad_blocks(float *heap, int32_t x_at, int32_t dy_at, in
   int threads = 1;
   const int saved = blas_get_threads();
   blas_set_threads(1);
-#pragma omp parallel
+#pragma omp parallel num_threads(bound_threads)
   {
 #ifdef _OPENMP
 #pragma omp single
