@@ -338,3 +338,30 @@ Deno.test({
     assert(new TextDecoder().decode(child.stdout).trim() === "unset");
   },
 });
+
+Deno.test({
+  name: "with OMP_WAIT_POLICY=ACTIVE set by the user, a run exits cleanly and keeps the setting",
+  ignore: native === null,
+  fn: async () => {
+    // libgomp threads spinning at exit used to crash Deno (SIGSEGV): the helpers load passive.
+    const lib = (path: string) => new URL(path, import.meta.url).href;
+    const script = `
+      import * as tf from "@tensorflow/tfjs";
+      import { initBackend } from "${lib("../lib/backend.ts")}";
+      await initBackend({ backend: "blas" });
+      // A blocked conv (OpenMP threads) and a two-threaded OpenBLAS product, as in training.
+      const x = tf.randomUniform([16, 28, 28, 8]), w = tf.randomUniform([3, 3, 8, 16]);
+      tf.conv2d(x, w, 1, "same").dataSync();
+      tf.matMul(tf.randomUniform([512, 512]), tf.randomUniform([512, 512])).dataSync();
+      console.log(Deno.env.get("OMP_WAIT_POLICY"));`;
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", script],
+      env: { OMP_WAIT_POLICY: "ACTIVE" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(result.stderr);
+    assert(result.code === 0, `exit ${result.code}, signal ${result.signal}: ${stderr}`);
+    assert(new TextDecoder().decode(result.stdout).trim() === "ACTIVE", "the setting was lost");
+  },
+});

@@ -86,9 +86,9 @@ export function makeBlasGemm(blas: Blas): Gemm {
         m: d.m,
         n: d.n,
         k: d.k,
-        a: wasmOffset(backend, a) >> 2,
-        b: wasmOffset(backend, b) >> 2,
-        c: wasmOffset(backend, out) >> 2,
+        a: wasmOffset(backend, a) >>> 2,
+        b: wasmOffset(backend, b) >>> 2,
+        c: wasmOffset(backend, out) >>> 2,
         transA: d.transA,
         transB: d.transB,
       });
@@ -297,8 +297,8 @@ export function makeMatMulKernels(
     if (sizeOf(outer) !== batch) return null;
     const out = backend.makeOutput([...outer, m, n], "float32");
     const heap = backend.wasm.HEAPF32;
-    const ao = wasmOffset(backend, a) >> 2, bo = wasmOffset(backend, b) >> 2;
-    const co = wasmOffset(backend, out) >> 2;
+    const ao = wasmOffset(backend, a) >>> 2, bo = wasmOffset(backend, b) >>> 2;
+    const co = wasmOffset(backend, out) >>> 2;
     phase();
     for (let i = 0; i < batch; i++) {
       blas.sgemm({
@@ -346,10 +346,10 @@ export function makeMatMulKernels(
     count("_FusedMatMul");
     epilogue(
       backend.wasm.HEAPF32,
-      wasmOffset(backend, r.out) >> 2,
+      wasmOffset(backend, r.out) >>> 2,
       r.batch * r.m,
       r.n,
-      bias == null ? -1 : wasmOffset(backend, bias) >> 2,
+      bias == null ? -1 : wasmOffset(backend, bias) >>> 2,
       attrs.activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
       native,
@@ -369,7 +369,7 @@ function onesOf(backend: WasmBackendLike, length: number): tf.TensorInfo {
     if (ones !== null && ones.backend === backend) wasmDispose(backend, ones.info);
     const size = Math.max(length, 1 << 16);
     const info = backend.makeOutput([size], "float32");
-    const at = wasmOffset(backend, info) >> 2;
+    const at = wasmOffset(backend, info) >>> 2;
     backend.wasm.HEAPF32.fill(1, at, at + size);
     ones = { backend, info, length: size };
   }
@@ -395,9 +395,9 @@ export function makeBlasColumnSum(blas: Blas, fallback: () => Kernel): Kernel {
       m: 1,
       n: cols,
       k: rows,
-      a: wasmOffset(backend, one) >> 2,
-      b: wasmOffset(backend, x) >> 2,
-      c: wasmOffset(backend, out) >> 2,
+      a: wasmOffset(backend, one) >>> 2,
+      b: wasmOffset(backend, x) >>> 2,
+      c: wasmOffset(backend, out) >>> 2,
     });
     phase("gemm (sum)");
     return out;
@@ -553,7 +553,7 @@ export function makeConvKernels(
     if (kept !== null) return { cols: kept, owned: true };
     const cols = backend.makeOutput([m, k], "float32");
     phase();
-    toCols(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >> 2, wasmOffset(backend, cols) >> 2);
+    toCols(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >>> 2, wasmOffset(backend, cols) >>> 2);
     phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
     return { cols, owned: true };
   }
@@ -598,11 +598,11 @@ export function makeConvKernels(
         g,
         outChannels: co,
         perBlock: shared,
-        input: wasmOffset(backend, x) >> 2,
-        second: wasmOffset(backend, filter) >> 2,
-        out: wasmOffset(backend, out) >> 2,
-        scratch: wasmOffset(backend, scratch) >> 2,
-        bias: bias == null ? -1 : wasmOffset(backend, bias) >> 2,
+        input: wasmOffset(backend, x) >>> 2,
+        second: wasmOffset(backend, filter) >>> 2,
+        out: wasmOffset(backend, out) >>> 2,
+        scratch: wasmOffset(backend, scratch) >>> 2,
+        bias: bias == null ? -1 : wasmOffset(backend, bias) >>> 2,
         activation: ACTIVATION_CODES[activation as Activation],
         alpha: attrs.leakyreluAlpha ?? 0.2,
       });
@@ -618,9 +618,9 @@ export function makeConvKernels(
       const out = backend.makeOutput(info.outShape, "float32");
       const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
       const heap = backend.wasm.HEAPF32;
-      const xAt = wasmOffset(backend, x) >> 2, wAt = wasmOffset(backend, filter) >> 2;
-      const outAt = wasmOffset(backend, out) >> 2, sAt = wasmOffset(backend, scratch) >> 2;
-      const biasAt = bias == null ? -1 : wasmOffset(backend, bias) >> 2;
+      const xAt = wasmOffset(backend, x) >>> 2, wAt = wasmOffset(backend, filter) >>> 2;
+      const outAt = wasmOffset(backend, out) >>> 2, sAt = wasmOffset(backend, scratch) >>> 2;
+      const biasAt = bias == null ? -1 : wasmOffset(backend, bias) >>> 2;
       const pixels = g.inHeight * g.inWidth * g.inChannels;
       phase();
       for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
@@ -652,10 +652,10 @@ export function makeConvKernels(
     if (owned) keepCols(backend, x, g, cols);
     epilogue(
       backend.wasm.HEAPF32,
-      wasmOffset(backend, out2) >> 2,
+      wasmOffset(backend, out2) >>> 2,
       m,
       info.outChannels,
-      bias == null ? -1 : wasmOffset(backend, bias) >> 2,
+      bias == null ? -1 : wasmOffset(backend, bias) >>> 2,
       activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
       native,
@@ -712,10 +712,10 @@ export function makeConvKernels(
         g,
         outChannels: info.outChannels,
         perBlock: shared,
-        input: wasmOffset(backend, dy) >> 2,
-        second: wasmOffset(backend, filter) >> 2,
-        out: wasmOffset(backend, dx) >> 2,
-        scratch: wasmOffset(backend, scratch) >> 2,
+        input: wasmOffset(backend, dy) >>> 2,
+        second: wasmOffset(backend, filter) >>> 2,
+        out: wasmOffset(backend, dx) >>> 2,
+        scratch: wasmOffset(backend, scratch) >>> 2,
       });
       phase("conv blocks (gemm + col2im)", () => `dx ${m}x${k}x${info.outChannels}`);
       wasmDispose(backend, scratch);
@@ -730,8 +730,8 @@ export function makeConvKernels(
       const dx = backend.makeOutput(info.inShape, "float32");
       const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
       const heap = backend.wasm.HEAPF32;
-      const dyAt = wasmOffset(backend, dy) >> 2, wAt = wasmOffset(backend, filter) >> 2;
-      const dxAt = wasmOffset(backend, dx) >> 2, sAt = wasmOffset(backend, scratch) >> 2;
+      const dyAt = wasmOffset(backend, dy) >>> 2, wAt = wasmOffset(backend, filter) >>> 2;
+      const dxAt = wasmOffset(backend, dx) >>> 2, sAt = wasmOffset(backend, scratch) >>> 2;
       const pixels = g.inHeight * g.inWidth * g.inChannels;
       for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
         const nb = Math.min(perBlock, g.batchSize - b0);
@@ -764,8 +764,8 @@ export function makeConvKernels(
     fromCols(
       g,
       backend.wasm.HEAPF32,
-      wasmOffset(backend, dcols) >> 2,
-      wasmOffset(backend, dx) >> 2,
+      wasmOffset(backend, dcols) >>> 2,
+      wasmOffset(backend, dx) >>> 2,
     );
     wasmDispose(backend, dcols);
     phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
@@ -801,10 +801,10 @@ export function makeConvKernels(
         g,
         outChannels: co,
         perBlock: shared,
-        input: wasmOffset(backend, x) >> 2,
-        second: wasmOffset(backend, dy) >> 2,
-        out: wasmOffset(backend, dw) >> 2,
-        scratch: wasmOffset(backend, scratch) >> 2,
+        input: wasmOffset(backend, x) >>> 2,
+        second: wasmOffset(backend, dy) >>> 2,
+        out: wasmOffset(backend, dw) >>> 2,
+        scratch: wasmOffset(backend, scratch) >>> 2,
       });
       phase("conv blocks (im2col + gemm)", () => `dw ${k}x${co}x${m}`);
       wasmDispose(backend, scratch);
@@ -820,8 +820,8 @@ export function makeConvKernels(
       const dw = backend.makeOutput(info.filterShape, "float32");
       const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
       const heap = backend.wasm.HEAPF32;
-      const xAt = wasmOffset(backend, x) >> 2, dyAt = wasmOffset(backend, dy) >> 2;
-      const dwAt = wasmOffset(backend, dw) >> 2, sAt = wasmOffset(backend, scratch) >> 2;
+      const xAt = wasmOffset(backend, x) >>> 2, dyAt = wasmOffset(backend, dy) >>> 2;
+      const dwAt = wasmOffset(backend, dw) >>> 2, sAt = wasmOffset(backend, scratch) >>> 2;
       const pixels = g.inHeight * g.inWidth * g.inChannels;
       phase();
       for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {

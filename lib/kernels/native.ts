@@ -273,15 +273,18 @@ export async function loadNative(): Promise<Native | null> {
       file = "";
     }
     if (file === "") throw new Error(failures.join("; "));
-    // Passive waiting: idle OpenMP threads must not spin on the cores OpenBLAS and JS need.
-    // libgomp reads it once, when dlopen loads it: it is unset again right after, so that child
-    // processes (e.g. the PyTorch reference in tools/bench.ts, which it halves) never inherit it.
-    const setWaitPolicy = Deno.env.get("OMP_WAIT_POLICY") === undefined;
-    if (setWaitPolicy) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
+    // Passive waiting: idle OpenMP threads must not spin on the cores OpenBLAS and JS need (and
+    // with OMP_WAIT_POLICY=ACTIVE, Deno was measured to crash at exit with the threads spinning).
+    // libgomp reads it once, when dlopen loads it: the previous value is restored right after,
+    // so that child processes (e.g. the PyTorch reference in tools/bench.ts, which PASSIVE
+    // halves) never inherit it.
+    const previousWaitPolicy = Deno.env.get("OMP_WAIT_POLICY");
+    Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
     try {
       cached = makeNative(file, Deno.dlopen(file, SYMBOLS));
     } finally {
-      if (setWaitPolicy) Deno.env.delete("OMP_WAIT_POLICY");
+      if (previousWaitPolicy === undefined) Deno.env.delete("OMP_WAIT_POLICY");
+      else Deno.env.set("OMP_WAIT_POLICY", previousWaitPolicy);
     }
   } catch (error) {
     loadError = `The native helpers are unavailable, the JS paths run instead (slower): ` +

@@ -30,7 +30,7 @@ function sizeOf(shape: number[]): number {
 
 /** Offsets (in floats) of tensors, read after every allocation (memory may grow). */
 function at(backend: WasmBackendLike, t: tf.TensorInfo): number {
-  return wasmOffset(backend, t) >> 2;
+  return wasmOffset(backend, t) >>> 2;
 }
 
 /** Whether `small` is a vector over the last axis of `big` (shape [C] or [1, ..., 1, C]). */
