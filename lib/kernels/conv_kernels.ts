@@ -11,7 +11,12 @@
  * With the native helpers (native.ts: im2col, col2im and the epilogue in C) and OpenBLAS, large
  * convolutions run in blocks of images (forward: im2col + GEMM + epilogue; filter gradient:
  * im2col + accumulating GEMM; input gradient: GEMM + col2im) so that each block's im2col matrix
- * stays in cache ({@link BLOCK_FLOATS}; `KMNIST_BLOCKED_CONV=0` turns off the first two).
+ * stays in cache ({@link BLOCK_FLOATS}; `KMNIST_BLOCKED_CONV=0` turns off the first two). When
+ * the helpers have OpenMP and two or more cores, the blocks are shared out over the cores from C
+ * (native.ts's `conv*Blocks`: each thread runs im2col/col2im and a single-threaded sgemm on its
+ * own blocks; filter gradients sum per-thread partials in thread order), which beats one
+ * two-threaded GEMM per block (conv training 1.3x, reconstruct 1.6x); `KMNIST_PARALLEL_BLOCKS=0`
+ * keeps the blocks in JS, one at a time.
  * Otherwise (JS im2col) the im2col matrix of a forward convolution is kept (a few, freed when
  * their input is) so that the filter gradient of the same input reuses it. Cases not covered (NCHW, prelu,
  * odd bias shapes, broadcast batch ranks) go to the original wasm kernel.

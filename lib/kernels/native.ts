@@ -9,9 +9,10 @@
  * {@link loadNative} returns null and the kernels keep their JS paths; {@link nativeLoadError}
  * says why. `KMNIST_CC` names another compiler; `KMNIST_NATIVE_CACHE` another cache folder
  * (default `$XDG_CACHE_HOME/kmnist-autoencoders` or `~/.cache/kmnist-autoencoders`). Built with
- * `-fopenmp` when the compiler supports it (loops over >= 256 Ki floats then use every core,
- * OMP_WAIT_POLICY=PASSIVE unless set), else single-threaded; `KMNIST_NATIVE_OPENMP=0` forces the
- * latter.
+ * `-fopenmp` when the compiler supports it (loops over >= 256 Ki floats then use every core, and
+ * the blocked convolutions spread their blocks over the cores, each thread calling
+ * single-threaded OpenBLAS; OpenMP threads wait passively), else single-threaded;
+ * `KMNIST_NATIVE_OPENMP=0` forces the latter.
  *
  * @module
  */
