@@ -40,9 +40,13 @@ Deno.test({
       ]);
       const report = JSON.parse(await Deno.readTextFile(out)) as {
         sgemmGflops: number;
+        sgemmSamples: number[];
         rows: BenchRow[];
       };
       assert(report.sgemmGflops > 1, `sgemm rate ${report.sgemmGflops}`);
+      // The roof is measured before and after the model, and is the highest measurement.
+      assert(report.sgemmSamples.length === 2, `roof samples ${report.sgemmSamples}`);
+      assert(report.sgemmGflops === Math.max(...report.sgemmSamples), "roof is not the maximum");
       assert(report.rows.length === 1, `${report.rows.length} rows`);
       const [row] = report.rows;
       assert(row.model === "vanilla" && row.path === "blas", JSON.stringify(row));
