@@ -30,10 +30,10 @@ import { col2im, type ConvGeometry, geometryOf, im2col } from "./im2col.ts";
 import { columnSumOf } from "./js_kernels.ts";
 import {
   filterGradInfo,
+  floatOffset,
   isPointwise,
   type WasmBackendLike,
   wasmDispose,
-  wasmOffset,
 } from "./wasm_conv.ts";
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -91,9 +91,9 @@ export function makeBlasGemm(blas: Blas): Gemm {
         m: d.m,
         n: d.n,
         k: d.k,
-        a: wasmOffset(backend, a) >>> 2,
-        b: wasmOffset(backend, b) >>> 2,
-        c: wasmOffset(backend, out) >>> 2,
+        a: floatOffset(backend, a),
+        b: floatOffset(backend, b),
+        c: floatOffset(backend, out),
         transA: d.transA,
         transB: d.transB,
       });
@@ -302,8 +302,8 @@ export function makeMatMulKernels(
     if (sizeOf(outer) !== batch) return null;
     const out = backend.makeOutput([...outer, m, n], "float32");
     const heap = backend.wasm.HEAPF32;
-    const ao = wasmOffset(backend, a) >>> 2, bo = wasmOffset(backend, b) >>> 2;
-    const co = wasmOffset(backend, out) >>> 2;
+    const ao = floatOffset(backend, a), bo = floatOffset(backend, b);
+    const co = floatOffset(backend, out);
     phase();
     for (let i = 0; i < batch; i++) {
       blas.sgemm({
@@ -351,10 +351,10 @@ export function makeMatMulKernels(
     count("_FusedMatMul");
     epilogue(
       backend.wasm.HEAPF32,
-      wasmOffset(backend, r.out) >>> 2,
+      floatOffset(backend, r.out),
       r.batch * r.m,
       r.n,
-      bias == null ? -1 : wasmOffset(backend, bias) >>> 2,
+      bias == null ? -1 : floatOffset(backend, bias),
       attrs.activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
       native,
@@ -374,7 +374,7 @@ function onesOf(backend: WasmBackendLike, length: number): tf.TensorInfo {
     if (ones !== null && ones.backend === backend) wasmDispose(backend, ones.info);
     const size = Math.max(length, 1 << 16);
     const info = backend.makeOutput([size], "float32");
-    const at = wasmOffset(backend, info) >>> 2;
+    const at = floatOffset(backend, info);
     backend.wasm.HEAPF32.fill(1, at, at + size);
     ones = { backend, info, length: size };
   }
@@ -400,9 +400,9 @@ export function makeBlasColumnSum(blas: Blas, fallback: () => Kernel): Kernel {
       m: 1,
       n: cols,
       k: rows,
-      a: wasmOffset(backend, one) >>> 2,
-      b: wasmOffset(backend, x) >>> 2,
-      c: wasmOffset(backend, out) >>> 2,
+      a: floatOffset(backend, one),
+      b: floatOffset(backend, x),
+      c: floatOffset(backend, out),
     });
     phase("gemm (sum)");
     return out;
@@ -558,7 +558,7 @@ export function makeConvKernels(
     if (kept !== null) return { cols: kept, owned: true };
     const cols = backend.makeOutput([m, k], "float32");
     phase();
-    toCols(g, backend.wasm.HEAPF32, wasmOffset(backend, x) >>> 2, wasmOffset(backend, cols) >>> 2);
+    toCols(g, backend.wasm.HEAPF32, floatOffset(backend, x), floatOffset(backend, cols));
     phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
     return { cols, owned: true };
   }
@@ -603,11 +603,11 @@ export function makeConvKernels(
         g,
         outChannels: co,
         perBlock: shared,
-        input: wasmOffset(backend, x) >>> 2,
-        second: wasmOffset(backend, filter) >>> 2,
-        out: wasmOffset(backend, out) >>> 2,
-        scratch: wasmOffset(backend, scratch) >>> 2,
-        bias: bias == null ? -1 : wasmOffset(backend, bias) >>> 2,
+        input: floatOffset(backend, x),
+        second: floatOffset(backend, filter),
+        out: floatOffset(backend, out),
+        scratch: floatOffset(backend, scratch),
+        bias: bias == null ? -1 : floatOffset(backend, bias),
         activation: ACTIVATION_CODES[activation as Activation],
         alpha: attrs.leakyreluAlpha ?? 0.2,
       });
@@ -623,9 +623,9 @@ export function makeConvKernels(
       const out = backend.makeOutput(info.outShape, "float32");
       const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
       const heap = backend.wasm.HEAPF32;
-      const xAt = wasmOffset(backend, x) >>> 2, wAt = wasmOffset(backend, filter) >>> 2;
-      const outAt = wasmOffset(backend, out) >>> 2, sAt = wasmOffset(backend, scratch) >>> 2;
-      const biasAt = bias == null ? -1 : wasmOffset(backend, bias) >>> 2;
+      const xAt = floatOffset(backend, x), wAt = floatOffset(backend, filter);
+      const outAt = floatOffset(backend, out), sAt = floatOffset(backend, scratch);
+      const biasAt = bias == null ? -1 : floatOffset(backend, bias);
       const pixels = g.inHeight * g.inWidth * g.inChannels;
       phase();
       for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
@@ -657,10 +657,10 @@ export function makeConvKernels(
     if (owned) keepCols(backend, x, g, cols);
     epilogue(
       backend.wasm.HEAPF32,
-      wasmOffset(backend, out2) >>> 2,
+      floatOffset(backend, out2),
       m,
       info.outChannels,
-      bias == null ? -1 : wasmOffset(backend, bias) >>> 2,
+      bias == null ? -1 : floatOffset(backend, bias),
       activation as Activation,
       attrs.leakyreluAlpha ?? 0.2,
       native,
@@ -717,10 +717,10 @@ export function makeConvKernels(
         g,
         outChannels: info.outChannels,
         perBlock: shared,
-        input: wasmOffset(backend, dy) >>> 2,
-        second: wasmOffset(backend, filter) >>> 2,
-        out: wasmOffset(backend, dx) >>> 2,
-        scratch: wasmOffset(backend, scratch) >>> 2,
+        input: floatOffset(backend, dy),
+        second: floatOffset(backend, filter),
+        out: floatOffset(backend, dx),
+        scratch: floatOffset(backend, scratch),
       });
       phase("conv blocks (gemm + col2im)", () => `dx ${m}x${k}x${info.outChannels}`);
       wasmDispose(backend, scratch);
@@ -735,8 +735,8 @@ export function makeConvKernels(
       const dx = backend.makeOutput(info.inShape, "float32");
       const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
       const heap = backend.wasm.HEAPF32;
-      const dyAt = wasmOffset(backend, dy) >>> 2, wAt = wasmOffset(backend, filter) >>> 2;
-      const dxAt = wasmOffset(backend, dx) >>> 2, sAt = wasmOffset(backend, scratch) >>> 2;
+      const dyAt = floatOffset(backend, dy), wAt = floatOffset(backend, filter);
+      const dxAt = floatOffset(backend, dx), sAt = floatOffset(backend, scratch);
       const pixels = g.inHeight * g.inWidth * g.inChannels;
       for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
         const nb = Math.min(perBlock, g.batchSize - b0);
@@ -769,8 +769,8 @@ export function makeConvKernels(
     fromCols(
       g,
       backend.wasm.HEAPF32,
-      wasmOffset(backend, dcols) >>> 2,
-      wasmOffset(backend, dx) >>> 2,
+      floatOffset(backend, dcols),
+      floatOffset(backend, dx),
     );
     wasmDispose(backend, dcols);
     phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
@@ -806,10 +806,10 @@ export function makeConvKernels(
         g,
         outChannels: co,
         perBlock: shared,
-        input: wasmOffset(backend, x) >>> 2,
-        second: wasmOffset(backend, dy) >>> 2,
-        out: wasmOffset(backend, dw) >>> 2,
-        scratch: wasmOffset(backend, scratch) >>> 2,
+        input: floatOffset(backend, x),
+        second: floatOffset(backend, dy),
+        out: floatOffset(backend, dw),
+        scratch: floatOffset(backend, scratch),
       });
       phase("conv blocks (im2col + gemm)", () => `dw ${k}x${co}x${m}`);
       wasmDispose(backend, scratch);
@@ -825,8 +825,8 @@ export function makeConvKernels(
       const dw = backend.makeOutput(info.filterShape, "float32");
       const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
       const heap = backend.wasm.HEAPF32;
-      const xAt = wasmOffset(backend, x) >>> 2, dyAt = wasmOffset(backend, dy) >>> 2;
-      const dwAt = wasmOffset(backend, dw) >>> 2, sAt = wasmOffset(backend, scratch) >>> 2;
+      const xAt = floatOffset(backend, x), dyAt = floatOffset(backend, dy);
+      const dwAt = floatOffset(backend, dw), sAt = floatOffset(backend, scratch);
       const pixels = g.inHeight * g.inWidth * g.inChannels;
       phase();
       for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {

@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type WasmBackendLike, wasmOffset } from "./wasm_conv.ts";
+import { floatOffset, type WasmBackendLike } from "./wasm_conv.ts";
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 type Kernel = (args: KernelArgs) => tf.TensorInfo;
@@ -47,8 +47,8 @@ export function makeColumnSum(fallback: () => Kernel): Kernel {
     const backend = args.backend as WasmBackendLike;
     const out = backend.makeOutput(sum.outShape, "float32");
     const heap = backend.wasm.HEAPF32;
-    const src = wasmOffset(backend, x) >>> 2;
-    const dst = wasmOffset(backend, out) >>> 2;
+    const src = floatOffset(backend, x);
+    const dst = floatOffset(backend, out);
     const acc = new Float64Array(cols);
     for (let r = 0; r < rows; r++) {
       const base = src + r * cols;

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { columnSumOf } from "./js_kernels.ts";
 import type { Native } from "./native.ts";
-import { type WasmBackendLike, wasmOffset } from "./wasm_conv.ts";
+import { floatOffset, type WasmBackendLike } from "./wasm_conv.ts";
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 type Kernel = (args: KernelArgs) => tf.TensorInfo;
@@ -26,11 +26,6 @@ function sizeOf(shape: number[]): number {
   let s = 1;
   for (const d of shape) s *= d;
   return s;
-}
-
-/** Offsets (in floats) of tensors, read after every allocation (memory may grow). */
-function at(backend: WasmBackendLike, t: tf.TensorInfo): number {
-  return wasmOffset(backend, t) >>> 2;
 }
 
 /** Whether `small` is a vector over the last axis of `big` (shape [C] or [1, ..., 1, C]). */
@@ -59,9 +54,9 @@ export function makeNativeKernels(
     const out = backend.makeOutput(a.shape, "float32");
     native.add(
       backend.wasm.HEAPF32,
-      at(backend, a),
-      at(backend, b),
-      at(backend, out),
+      floatOffset(backend, a),
+      floatOffset(backend, b),
+      floatOffset(backend, out),
       size,
       same ? 0 : a.shape[a.shape.length - 1],
     );
@@ -81,9 +76,9 @@ export function makeNativeKernels(
     const out = backend.makeOutput(a.shape, "float32");
     native.mul(
       backend.wasm.HEAPF32,
-      at(backend, a),
-      at(backend, b),
-      at(backend, out),
+      floatOffset(backend, a),
+      floatOffset(backend, b),
+      floatOffset(backend, out),
       sizeOf(a.shape),
     );
     return out;
@@ -95,7 +90,12 @@ export function makeNativeKernels(
     if (x.dtype !== "float32" || sizeOf(x.shape) === 0) return fallback("Relu")(args);
     count("Relu");
     const out = backend.makeOutput(x.shape, "float32");
-    native.relu(backend.wasm.HEAPF32, at(backend, x), at(backend, out), sizeOf(x.shape));
+    native.relu(
+      backend.wasm.HEAPF32,
+      floatOffset(backend, x),
+      floatOffset(backend, out),
+      sizeOf(x.shape),
+    );
     return out;
   };
 
@@ -106,7 +106,13 @@ export function makeNativeKernels(
     count("Step");
     const alpha = (args.attrs as { alpha?: number } | undefined)?.alpha ?? 0;
     const out = backend.makeOutput(x.shape, "float32");
-    native.step(backend.wasm.HEAPF32, at(backend, x), at(backend, out), sizeOf(x.shape), alpha);
+    native.step(
+      backend.wasm.HEAPF32,
+      floatOffset(backend, x),
+      floatOffset(backend, out),
+      sizeOf(x.shape),
+      alpha,
+    );
     return out;
   };
 
@@ -118,8 +124,8 @@ export function makeNativeKernels(
     const out = backend.makeOutput(column.outShape, "float32");
     native.columnSum(
       backend.wasm.HEAPF32,
-      at(backend, column.x),
-      at(backend, out),
+      floatOffset(backend, column.x),
+      floatOffset(backend, out),
       column.rows,
       column.cols,
     );
@@ -133,9 +139,9 @@ export function makeNativeKernels(
     const out = backend.makeOutput(x.shape, "float32");
     native.reluGrad(
       backend.wasm.HEAPF32,
-      at(backend, dy),
-      at(backend, x),
-      at(backend, out),
+      floatOffset(backend, dy),
+      floatOffset(backend, x),
+      floatOffset(backend, out),
       sizeOf(x.shape),
     );
     return out;

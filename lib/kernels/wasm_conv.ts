@@ -43,6 +43,14 @@ export function wasmOffset(backend: WasmBackendLike, info: tf.TensorInfo): numbe
   return wasmData(backend, info).memoryOffset;
 }
 
+/**
+ * A tensor's position in the wasm heap in floats (its byte offset / 4, read unsigned: heaps over
+ * 2 GB must not give negative positions). Read it after every allocation: memory may grow.
+ */
+export function floatOffset(backend: WasmBackendLike, info: tf.TensorInfo): number {
+  return wasmOffset(backend, info) >>> 2;
+}
+
 /** Frees a tensor's wasm memory (for intermediates a kernel made itself). */
 export function wasmDispose(backend: WasmBackendLike, info: tf.TensorInfo): void {
   (backend as unknown as { disposeData(dataId: object): void }).disposeData(info.dataId);
