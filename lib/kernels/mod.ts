@@ -14,8 +14,9 @@
  *   on OpenBLAS sgemm through Deno's FFI, on wasm memory, with bias + activation fused. When the
  *   native helpers load (native.ts: a small C file compiled on first use with the system `cc`,
  *   cached outside the repository), im2col / col2im / the epilogue run in C, large convolutions
- *   run in cache-sized blocks of images spread over the cores, and bias `Add`, `Relu`, `Step`, `Multiply`, `Sum` and a
- *   fused ReLU gradient ({@link RELU_GRAD}, replacing Step -> Cast -> Multiply) are native too;
+ *   run in cache-sized blocks of images spread over the cores, and bias `Add`, `Relu`, `Step`,
+ *   `Multiply`, `Sum` and a fused ReLU gradient ({@link RELU_GRAD}, replacing Step -> Cast ->
+ *   Multiply) are native too;
  *   without a compiler the JS paths run (`initBackend` reports `native: false` and why).
  *
  * @module
