@@ -341,6 +341,18 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
     ]);
     return geometry as Int32Array<ArrayBuffer>;
   };
+  /** The C argument list shared by the input- and filter-gradient blocked convolutions. */
+  const blockedArgs = (a: BlockedConvArgs) =>
+    [
+      mem(a.heap),
+      a.input,
+      a.second,
+      a.out,
+      a.scratch,
+      setGeometry(a.g),
+      a.outChannels,
+      a.perBlock,
+    ] as const;
   return {
     path,
     im2col: (g, heap, xAt, colsAt) => f.kmnist_im2col(mem(heap), xAt, colsAt, setGeometry(g)),
@@ -388,28 +400,8 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
         a.activation,
         a.alpha,
       ),
-    convInputGradBlocks: (a) =>
-      f.kmnist_conv_input_grad_blocks(
-        mem(a.heap),
-        a.input,
-        a.second,
-        a.out,
-        a.scratch,
-        setGeometry(a.g),
-        a.outChannels,
-        a.perBlock,
-      ),
-    convFilterGradBlocks: (a) =>
-      f.kmnist_conv_filter_grad_blocks(
-        mem(a.heap),
-        a.input,
-        a.second,
-        a.out,
-        a.scratch,
-        setGeometry(a.g),
-        a.outChannels,
-        a.perBlock,
-      ),
+    convInputGradBlocks: (a) => f.kmnist_conv_input_grad_blocks(...blockedArgs(a)),
+    convFilterGradBlocks: (a) => f.kmnist_conv_filter_grad_blocks(...blockedArgs(a)),
     columnSum: (heap, x, out, rows, cols) => {
       if (cols > 65536) throw new Error("native columnSum: at most 65,536 columns.");
       f.kmnist_column_sum(mem(heap), x, out, rows, cols);

@@ -307,10 +307,24 @@ static int thread_index(void) {
 #endif
 }
 
-/* The geometry of `nb` images of `g`. */
-static void block_geometry(const int32_t *g, int32_t nb, int32_t *out) {
-  for (int i = 0; i <= PL; i++) out[i] = g[i];
-  out[N] = nb;
+/* Sizes shared by the blocked drivers: rows per image (OH*OW), K (FH*FW*C), floats per input
+ * image, and the number of blocks of `per_block` images. */
+typedef struct {
+  int64_t rows, k, pixels, blocks;
+} BlockPlan;
+
+static BlockPlan plan_blocks(const int32_t *g, int32_t per_block) {
+  const BlockPlan p = {(int64_t)g[OH] * g[OW], (int64_t)g[FH] * g[FW] * g[C],
+                       (int64_t)g[H] * g[W] * g[C], (g[N] + per_block - 1) / per_block};
+  return p;
+}
+
+/* Block `b`: writes its geometry (g with N = its image count) to `gb`; returns its first image. */
+static int64_t block_at(const int32_t *g, int32_t per_block, int64_t b, int32_t *gb) {
+  const int64_t b0 = b * per_block;
+  for (int i = 0; i <= PL; i++) gb[i] = g[i];
+  gb[N] = (int32_t)(g[N] - b0 < per_block ? g[N] - b0 : per_block);
+  return b0;
 }
 
 /*
@@ -320,19 +334,16 @@ static void block_geometry(const int32_t *g, int32_t nb, int32_t *out) {
 void kmnist_conv_forward_blocks(float *heap, int32_t x_at, int32_t w_at, int32_t bias_at,
                                 int32_t out_at, int32_t scratch_at, const int32_t *g, int32_t co,
                                 int32_t per_block, int32_t activation, float alpha) {
-  const int64_t rows = (int64_t)g[OH] * g[OW], k = (int64_t)g[FH] * g[FW] * g[C];
-  const int64_t pixels = (int64_t)g[H] * g[W] * g[C];
-  const int64_t blocks = (g[N] + per_block - 1) / per_block;
+  const BlockPlan p = plan_blocks(g, per_block);
+  const int64_t rows = p.rows, k = p.k;
   const int saved = blas_get_threads();
   blas_set_threads(1);
 #pragma omp parallel for num_threads(bound_threads) schedule(static)
-  for (int64_t b = 0; b < blocks; b++) {
-    const int64_t b0 = b * per_block;
-    const int32_t nb = (int32_t)(g[N] - b0 < per_block ? g[N] - b0 : per_block);
-    const int64_t s_at = scratch_at + (int64_t)thread_index() * per_block * rows * k;
+  for (int64_t b = 0; b < p.blocks; b++) {
     int32_t gb[PL + 1];
-    block_geometry(g, nb, gb);
-    kmnist_im2col(heap, (int32_t)(x_at + b0 * pixels), (int32_t)s_at, gb);
+    const int64_t b0 = block_at(g, per_block, b, gb), nb = gb[N];
+    const int64_t s_at = scratch_at + (int64_t)thread_index() * per_block * rows * k;
+    kmnist_im2col(heap, (int32_t)(x_at + b0 * p.pixels), (int32_t)s_at, gb);
     float *c = heap + out_at + b0 * rows * co;
     blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(nb * rows), co, (int)k, 1.0f, heap + s_at,
                (int)k, heap + w_at, co, 0.0f, c, co);
@@ -351,21 +362,18 @@ void kmnist_conv_forward_blocks(float *heap, int32_t x_at, int32_t w_at, int32_t
 void kmnist_conv_input_grad_blocks(float *heap, int32_t dy_at, int32_t w_at, int32_t dx_at,
                                    int32_t scratch_at, const int32_t *g, int32_t co,
                                    int32_t per_block) {
-  const int64_t rows = (int64_t)g[OH] * g[OW], k = (int64_t)g[FH] * g[FW] * g[C];
-  const int64_t pixels = (int64_t)g[H] * g[W] * g[C];
-  const int64_t blocks = (g[N] + per_block - 1) / per_block;
+  const BlockPlan p = plan_blocks(g, per_block);
+  const int64_t rows = p.rows, k = p.k;
   const int saved = blas_get_threads();
   blas_set_threads(1);
 #pragma omp parallel for num_threads(bound_threads) schedule(static)
-  for (int64_t b = 0; b < blocks; b++) {
-    const int64_t b0 = b * per_block;
-    const int32_t nb = (int32_t)(g[N] - b0 < per_block ? g[N] - b0 : per_block);
-    const int64_t s_at = scratch_at + (int64_t)thread_index() * per_block * rows * k;
+  for (int64_t b = 0; b < p.blocks; b++) {
     int32_t gb[PL + 1];
-    block_geometry(g, nb, gb);
+    const int64_t b0 = block_at(g, per_block, b, gb), nb = gb[N];
+    const int64_t s_at = scratch_at + (int64_t)thread_index() * per_block * rows * k;
     blas_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)(nb * rows), (int)k, co, 1.0f,
                heap + dy_at + b0 * rows * co, co, heap + w_at, co, 0.0f, heap + s_at, (int)k);
-    kmnist_col2im(heap, (int32_t)s_at, (int32_t)(dx_at + b0 * pixels), gb);
+    kmnist_col2im(heap, (int32_t)s_at, (int32_t)(dx_at + b0 * p.pixels), gb);
   }
   blas_set_threads(saved);
 }
@@ -378,9 +386,8 @@ void kmnist_conv_input_grad_blocks(float *heap, int32_t dy_at, int32_t w_at, int
 void kmnist_conv_filter_grad_blocks(float *heap, int32_t x_at, int32_t dy_at, int32_t dw_at,
                                     int32_t scratch_at, const int32_t *g, int32_t co,
                                     int32_t per_block) {
-  const int64_t rows = (int64_t)g[OH] * g[OW], k = (int64_t)g[FH] * g[FW] * g[C];
-  const int64_t pixels = (int64_t)g[H] * g[W] * g[C];
-  const int64_t blocks = (g[N] + per_block - 1) / per_block;
+  const BlockPlan p = plan_blocks(g, per_block);
+  const int64_t rows = p.rows, k = p.k;
   const int64_t per_thread = per_block * rows * k + k * co;
   int threads = 1;
   const int saved = blas_get_threads();
@@ -396,12 +403,10 @@ void kmnist_conv_filter_grad_blocks(float *heap, int32_t x_at, int32_t dy_at, in
     float *partial = cols + per_block * rows * k;
     int first = 1;
 #pragma omp for schedule(static)
-    for (int64_t b = 0; b < blocks; b++) {
-      const int64_t b0 = b * per_block;
-      const int32_t nb = (int32_t)(g[N] - b0 < per_block ? g[N] - b0 : per_block);
+    for (int64_t b = 0; b < p.blocks; b++) {
       int32_t gb[PL + 1];
-      block_geometry(g, nb, gb);
-      kmnist_im2col(heap, (int32_t)(x_at + b0 * pixels), (int32_t)(cols - heap), gb);
+      const int64_t b0 = block_at(g, per_block, b, gb), nb = gb[N];
+      kmnist_im2col(heap, (int32_t)(x_at + b0 * p.pixels), (int32_t)(cols - heap), gb);
       blas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, (int)k, co, (int)(nb * rows), 1.0f, cols, (int)k,
                  heap + dy_at + b0 * rows * co, co, first ? 0.0f : 1.0f, partial, co);
       first = 0;
@@ -410,10 +415,9 @@ void kmnist_conv_filter_grad_blocks(float *heap, int32_t x_at, int32_t dy_at, in
   }
   blas_set_threads(saved);
   float *dw = heap + dw_at;
-  const float *p0 = heap + scratch_at + per_block * rows * k;
-  memcpy(dw, p0, sizeof(float) * k * co);
+  memcpy(dw, heap + scratch_at + per_block * rows * k, sizeof(float) * k * co);
   for (int t = 1; t < threads; t++) {
-    const float *p = heap + scratch_at + t * per_thread + per_block * rows * k;
-    for (int64_t i = 0; i < k * co; i++) dw[i] += p[i];
+    const float *partial = heap + scratch_at + t * per_thread + per_block * rows * k;
+    for (int64_t i = 0; i < k * co; i++) dw[i] += partial[i];
   }
 }
