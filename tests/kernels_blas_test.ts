@@ -1,5 +1,5 @@
 /**
- * The OpenBLAS kernels (lib/kernels/blas_kernels.ts, on wasm memory) against tfjs's reference cpu
+ * The OpenBLAS kernels (lib/kernels/conv_kernels.ts, on wasm memory) against tfjs's reference cpu
  * kernels: random shapes, strides, paddings, dilations, transposes; forward values and gradients.
  * Skipped (ignored) when OpenBLAS is not installed.
  */
@@ -216,6 +216,38 @@ Deno.test({
     } finally {
       spin.kill();
       await spin.status;
+    }
+  },
+});
+
+Deno.test({
+  name: "OpenBLAS loads with a short worker spin (OPENBLAS_THREAD_TIMEOUT) that children do not " +
+    "inherit, and a user's own value is kept",
+  ignore,
+  fn: async () => {
+    const script = `
+      import { loadBlas } from "${new URL("../lib/kernels/blas.ts", import.meta.url).href}";
+      if (loadBlas() === null) throw new Error("no OpenBLAS");
+      console.log(Deno.env.get("OPENBLAS_THREAD_TIMEOUT") ?? "unset");`;
+    const run = async (env: Record<string, string>) => {
+      const command = new Deno.Command(Deno.execPath(), {
+        args: ["eval", script],
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      });
+      const result = await command.output();
+      const err = new TextDecoder().decode(result.stderr);
+      assert(result.success, `exit ${result.code}: ${err}`);
+      return new TextDecoder().decode(result.stdout).trim();
+    };
+    const saved = Deno.env.get("OPENBLAS_THREAD_TIMEOUT");
+    Deno.env.delete("OPENBLAS_THREAD_TIMEOUT");
+    try {
+      assert((await run({})) === "unset", "the timeout leaked into the environment");
+      assert((await run({ OPENBLAS_THREAD_TIMEOUT: "7" })) === "7", "the user's value was lost");
+    } finally {
+      if (saved !== undefined) Deno.env.set("OPENBLAS_THREAD_TIMEOUT", saved);
     }
   },
 });
