@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { withLoadEnv } from "./load_env.ts";
 
 /** Candidate paths of the pthread OpenBLAS, best first. */
 export const OPENBLAS_CANDIDATES: readonly string[] = [
@@ -122,7 +123,11 @@ export function loadBlas(): Blas | null {
       continue;
     }
     try {
-      const lib = withThreadTimeout(() => Deno.dlopen(path, SYMBOLS));
+      const load = () => Deno.dlopen(path, SYMBOLS);
+      // OPENBLAS_THREAD_TIMEOUT is read once, at load; a user's own value wins.
+      const lib = Deno.env.get("OPENBLAS_THREAD_TIMEOUT") !== undefined
+        ? load()
+        : withLoadEnv("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT, load);
       cached = makeBlas(path, lib);
       return cached;
     } catch (error) {
@@ -144,21 +149,6 @@ export function loadBlas(): Blas | null {
  * default and 2,730-2,830 with 2^20 (dense models unchanged within noise).
  */
 export const OPENBLAS_THREAD_TIMEOUT = "20";
-
-/**
- * Runs `load` (the dlopen of OpenBLAS, which reads OPENBLAS_THREAD_TIMEOUT once, at load) with
- * {@link OPENBLAS_THREAD_TIMEOUT} in the environment unless the user set one; the environment is
- * restored after, so child processes do not inherit it.
- */
-function withThreadTimeout<T>(load: () => T): T {
-  if (Deno.env.get("OPENBLAS_THREAD_TIMEOUT") !== undefined) return load();
-  Deno.env.set("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT);
-  try {
-    return load();
-  } finally {
-    Deno.env.delete("OPENBLAS_THREAD_TIMEOUT");
-  }
-}
 
 function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas {
   let lastBuffer: ArrayBufferLike | null = null;

@@ -18,6 +18,7 @@
  */
 import { join } from "node:path";
 import type { ConvGeometry } from "./im2col.ts";
+import { withLoadEnv } from "./load_env.ts";
 
 const SYMBOLS = {
   kmnist_im2col: { parameters: ["buffer", "i32", "i32", "buffer"], result: "void" },
@@ -275,18 +276,10 @@ export async function loadNative(): Promise<Native | null> {
     }
     if (file === "") throw new Error(failures.join("; "));
     // Passive waiting: idle OpenMP threads must not spin on the cores OpenBLAS and JS need (and
-    // with OMP_WAIT_POLICY=ACTIVE, Deno was measured to crash at exit with the threads spinning).
-    // libgomp reads it once, when dlopen loads it: the previous value is restored right after,
-    // so that child processes (e.g. the PyTorch reference in tools/bench.ts, which PASSIVE
-    // halves) never inherit it.
-    const previousWaitPolicy = Deno.env.get("OMP_WAIT_POLICY");
-    Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
-    try {
-      cached = makeNative(file, Deno.dlopen(file, SYMBOLS));
-    } finally {
-      if (previousWaitPolicy === undefined) Deno.env.delete("OMP_WAIT_POLICY");
-      else Deno.env.set("OMP_WAIT_POLICY", previousWaitPolicy);
-    }
+    // with OMP_WAIT_POLICY=ACTIVE, Deno was measured to crash at exit with the threads spinning),
+    // whatever the user set. Children never see it (PASSIVE halves the PyTorch reference).
+    const lib = withLoadEnv("OMP_WAIT_POLICY", "PASSIVE", () => Deno.dlopen(file, SYMBOLS));
+    cached = makeNative(file, lib);
   } catch (error) {
     loadError = `The native helpers are unavailable, the JS paths run instead (slower): ` +
       `${(error as Error).message}. Install a C compiler (Debian: gcc), allow --allow-run and ` +
