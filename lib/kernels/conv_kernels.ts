@@ -260,6 +260,20 @@ function epilogue(
   }
 }
 
+/**
+ * Runs `use` with `floats` floats of scratch wasm memory (given as their float position), freed
+ * afterwards even when `use` throws. Positions of other tensors must be read inside `use`: the
+ * allocation may grow, and so move, the heap.
+ */
+function withScratch<T>(backend: WasmBackendLike, floats: number, use: (at: number) => T): T {
+  const scratch = backend.makeOutput([floats], "float32");
+  try {
+    return use(floatOffset(backend, scratch));
+  } finally {
+    wasmDispose(backend, scratch);
+  }
+}
+
 function sizeOf(shape: number[]): number {
   let s = 1;
   for (const d of shape) s *= d;
@@ -596,23 +610,26 @@ export function makeConvKernels(
     if (shared > 0) {
       count("conv forward (blocks on all cores)");
       const out = backend.makeOutput(info.outShape, "float32");
-      const scratch = backend.makeOutput([blockThreads * shared * rowsPerImage * k], "float32");
       phase();
-      native!.convForwardBlocks({
-        heap: backend.wasm.HEAPF32,
-        g,
-        outChannels: co,
-        perBlock: shared,
-        input: floatOffset(backend, x),
-        second: floatOffset(backend, filter),
-        out: floatOffset(backend, out),
-        scratch: floatOffset(backend, scratch),
-        bias: bias == null ? -1 : floatOffset(backend, bias),
-        activation: ACTIVATION_CODES[activation as Activation],
-        alpha: attrs.leakyreluAlpha ?? 0.2,
-      });
+      withScratch(
+        backend,
+        blockThreads * shared * rowsPerImage * k,
+        (scratch) =>
+          native!.convForwardBlocks({
+            heap: backend.wasm.HEAPF32,
+            g,
+            outChannels: co,
+            perBlock: shared,
+            input: floatOffset(backend, x),
+            second: floatOffset(backend, filter),
+            out: floatOffset(backend, out),
+            scratch,
+            bias: bias == null ? -1 : floatOffset(backend, bias),
+            activation: ACTIVATION_CODES[activation as Activation],
+            alpha: attrs.leakyreluAlpha ?? 0.2,
+          }),
+      );
       phase("conv blocks (im2col + gemm + epilogue)", () => `fwd ${m}x${co}x${k}`);
-      wasmDispose(backend, scratch);
       return out;
     }
     const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
@@ -621,33 +638,34 @@ export function makeConvKernels(
       // the filter gradient recomputes its cols the same way (cheaper than keeping them).
       count("conv forward (blocked)");
       const out = backend.makeOutput(info.outShape, "float32");
-      const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
-      const heap = backend.wasm.HEAPF32;
-      const xAt = floatOffset(backend, x), wAt = floatOffset(backend, filter);
-      const outAt = floatOffset(backend, out), sAt = floatOffset(backend, scratch);
-      const biasAt = bias == null ? -1 : floatOffset(backend, bias);
-      const pixels = g.inHeight * g.inWidth * g.inChannels;
-      phase();
-      for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
-        const nb = Math.min(perBlock, g.batchSize - b0);
-        toCols({ ...g, batchSize: nb }, heap, xAt + b0 * pixels, sAt);
-        phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
-        const c = outAt + b0 * rowsPerImage * co;
-        gemm.at(heap, { m: nb * rowsPerImage, n: co, k, a: sAt, b: wAt, c });
-        phase("gemm", () => `fwd ${m}x${co}x${k} (blocks of ${perBlock})`);
-        epilogue(
-          heap,
-          c,
-          nb * rowsPerImage,
-          co,
-          biasAt,
-          activation as Activation,
-          attrs.leakyreluAlpha ?? 0.2,
-          native,
-        );
-        phase("epilogue");
-      }
-      wasmDispose(backend, scratch);
+      const gemmAt = gemm.at;
+      withScratch(backend, perBlock * rowsPerImage * k, (sAt) => {
+        const heap = backend.wasm.HEAPF32;
+        const xAt = floatOffset(backend, x), wAt = floatOffset(backend, filter);
+        const outAt = floatOffset(backend, out);
+        const biasAt = bias == null ? -1 : floatOffset(backend, bias);
+        const pixels = g.inHeight * g.inWidth * g.inChannels;
+        phase();
+        for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
+          const nb = Math.min(perBlock, g.batchSize - b0);
+          toCols({ ...g, batchSize: nb }, heap, xAt + b0 * pixels, sAt);
+          phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+          const c = outAt + b0 * rowsPerImage * co;
+          gemmAt(heap, { m: nb * rowsPerImage, n: co, k, a: sAt, b: wAt, c });
+          phase("gemm", () => `fwd ${m}x${co}x${k} (blocks of ${perBlock})`);
+          epilogue(
+            heap,
+            c,
+            nb * rowsPerImage,
+            co,
+            biasAt,
+            activation as Activation,
+            attrs.leakyreluAlpha ?? 0.2,
+            native,
+          );
+          phase("epilogue");
+        }
+      });
       return out;
     }
     const { cols, owned } = colsOf(backend, x, g, m, k);
@@ -711,19 +729,22 @@ export function makeConvKernels(
     if (shared > 0) {
       count("Conv2DBackpropInput (blocks on all cores)");
       const dx = backend.makeOutput(info.inShape, "float32");
-      const scratch = backend.makeOutput([blockThreads * shared * rowsPerImage * k], "float32");
-      native!.convInputGradBlocks({
-        heap: backend.wasm.HEAPF32,
-        g,
-        outChannels: info.outChannels,
-        perBlock: shared,
-        input: floatOffset(backend, dy),
-        second: floatOffset(backend, filter),
-        out: floatOffset(backend, dx),
-        scratch: floatOffset(backend, scratch),
-      });
+      withScratch(
+        backend,
+        blockThreads * shared * rowsPerImage * k,
+        (scratch) =>
+          native!.convInputGradBlocks({
+            heap: backend.wasm.HEAPF32,
+            g,
+            outChannels: info.outChannels,
+            perBlock: shared,
+            input: floatOffset(backend, dy),
+            second: floatOffset(backend, filter),
+            out: floatOffset(backend, dx),
+            scratch,
+          }),
+      );
       phase("conv blocks (gemm + col2im)", () => `dx ${m}x${k}x${info.outChannels}`);
-      wasmDispose(backend, scratch);
       return dx;
     }
     const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
@@ -733,27 +754,28 @@ export function makeConvKernels(
       count("Conv2DBackpropInput (blocked)");
       const co = info.outChannels;
       const dx = backend.makeOutput(info.inShape, "float32");
-      const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
-      const heap = backend.wasm.HEAPF32;
-      const dyAt = floatOffset(backend, dy), wAt = floatOffset(backend, filter);
-      const dxAt = floatOffset(backend, dx), sAt = floatOffset(backend, scratch);
-      const pixels = g.inHeight * g.inWidth * g.inChannels;
-      for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
-        const nb = Math.min(perBlock, g.batchSize - b0);
-        gemm.at(heap, {
-          m: nb * rowsPerImage,
-          n: k,
-          k: co,
-          a: dyAt + b0 * rowsPerImage * co,
-          b: wAt,
-          c: sAt,
-          transB: true,
-        });
-        phase("gemm", () => `dx ${m}x${k}x${co} (blocks of ${perBlock})`);
-        fromCols({ ...g, batchSize: nb }, heap, sAt, dxAt + b0 * pixels);
-        phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
-      }
-      wasmDispose(backend, scratch);
+      const gemmAt = gemm.at;
+      withScratch(backend, perBlock * rowsPerImage * k, (sAt) => {
+        const heap = backend.wasm.HEAPF32;
+        const dyAt = floatOffset(backend, dy), wAt = floatOffset(backend, filter);
+        const dxAt = floatOffset(backend, dx);
+        const pixels = g.inHeight * g.inWidth * g.inChannels;
+        for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
+          const nb = Math.min(perBlock, g.batchSize - b0);
+          gemmAt(heap, {
+            m: nb * rowsPerImage,
+            n: k,
+            k: co,
+            a: dyAt + b0 * rowsPerImage * co,
+            b: wAt,
+            c: sAt,
+            transB: true,
+          });
+          phase("gemm", () => `dx ${m}x${k}x${co} (blocks of ${perBlock})`);
+          fromCols({ ...g, batchSize: nb }, heap, sAt, dxAt + b0 * pixels);
+          phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+        }
+      });
       return dx;
     }
     // dcols[M, K] = dy[M, CO] · W[K, CO]ᵀ, then scattered back to image positions.
@@ -796,23 +818,23 @@ export function makeConvKernels(
     if (shared > 0) {
       count("Conv2DBackpropFilter (blocks on all cores)");
       const dw = backend.makeOutput(info.filterShape, "float32");
-      const scratch = backend.makeOutput(
-        [blockThreads * (shared * rowsPerImage * k + k * co)],
-        "float32",
-      );
       phase();
-      native!.convFilterGradBlocks({
-        heap: backend.wasm.HEAPF32,
-        g,
-        outChannels: co,
-        perBlock: shared,
-        input: floatOffset(backend, x),
-        second: floatOffset(backend, dy),
-        out: floatOffset(backend, dw),
-        scratch: floatOffset(backend, scratch),
-      });
+      withScratch(
+        backend,
+        blockThreads * (shared * rowsPerImage * k + k * co),
+        (scratch) =>
+          native!.convFilterGradBlocks({
+            heap: backend.wasm.HEAPF32,
+            g,
+            outChannels: co,
+            perBlock: shared,
+            input: floatOffset(backend, x),
+            second: floatOffset(backend, dy),
+            out: floatOffset(backend, dw),
+            scratch,
+          }),
+      );
       phase("conv blocks (im2col + gemm)", () => `dw ${k}x${co}x${m}`);
-      wasmDispose(backend, scratch);
       return dw;
     }
     const perBlock = Math.max(1, Math.floor((4 * BLOCK_FLOATS) / (rowsPerImage * k)));
@@ -823,29 +845,30 @@ export function makeConvKernels(
       // dW = Σ over blocks of images of cols_blockᵀ · dy_block, each block's cols in cache.
       count("Conv2DBackpropFilter (blocked)");
       const dw = backend.makeOutput(info.filterShape, "float32");
-      const scratch = backend.makeOutput([perBlock * rowsPerImage * k], "float32");
-      const heap = backend.wasm.HEAPF32;
-      const xAt = floatOffset(backend, x), dyAt = floatOffset(backend, dy);
-      const dwAt = floatOffset(backend, dw), sAt = floatOffset(backend, scratch);
-      const pixels = g.inHeight * g.inWidth * g.inChannels;
-      phase();
-      for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
-        const nb = Math.min(perBlock, g.batchSize - b0);
-        toCols({ ...g, batchSize: nb }, heap, xAt + b0 * pixels, sAt);
-        phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
-        gemm.at(heap, {
-          m: k,
-          n: co,
-          k: nb * rowsPerImage,
-          a: sAt,
-          b: dyAt + b0 * rowsPerImage * co,
-          c: dwAt,
-          transA: true,
-          beta: b0 === 0 ? 0 : 1,
-        });
-        phase("gemm", () => `dw ${k}x${co}x${m} (blocks of ${perBlock})`);
-      }
-      wasmDispose(backend, scratch);
+      const gemmAt = gemm.at;
+      withScratch(backend, perBlock * rowsPerImage * k, (sAt) => {
+        const heap = backend.wasm.HEAPF32;
+        const xAt = floatOffset(backend, x), dyAt = floatOffset(backend, dy);
+        const dwAt = floatOffset(backend, dw);
+        const pixels = g.inHeight * g.inWidth * g.inChannels;
+        phase();
+        for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
+          const nb = Math.min(perBlock, g.batchSize - b0);
+          toCols({ ...g, batchSize: nb }, heap, xAt + b0 * pixels, sAt);
+          phase("im2col", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+          gemmAt(heap, {
+            m: k,
+            n: co,
+            k: nb * rowsPerImage,
+            a: sAt,
+            b: dyAt + b0 * rowsPerImage * co,
+            c: dwAt,
+            transA: true,
+            beta: b0 === 0 ? 0 : 1,
+          });
+          phase("gemm", () => `dw ${k}x${co}x${m} (blocks of ${perBlock})`);
+        }
+      });
       return dw;
     }
     const { cols, owned } = colsOf(backend, x, g, m, k);
