@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
 import { initBackend } from "../lib/backend.ts";
 import { activeKernelSet, loadBlas } from "../lib/kernels/mod.ts";
+import { runSnippet } from "./helpers/process.ts";
 
 Deno.test("each backend choice reports what runs", async () => {
   const wasm = await initBackend({ backend: "wasm" });
@@ -17,23 +18,6 @@ Deno.test("each backend choice reports what runs", async () => {
     assert(activeKernelSet() === "blas");
   }
 });
-
-/** Runs a snippet in a fresh Deno with `env`; returns its stdout and stderr. */
-async function runSnippet(code: string, env: Record<string, string>) {
-  const root = new URL("../", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--quiet", code],
-    cwd: root,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    ok: out.success,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
 
 Deno.test("without OpenBLAS the default falls back to wasm, saying so once on stderr", async () => {
   const code = `

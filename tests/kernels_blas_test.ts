@@ -9,6 +9,7 @@ import { initBackend } from "../lib/backend.ts";
 import { createRandom } from "../lib/data/random.ts";
 import { blasKernelCalls, loadBlas, nativeKernelCalls } from "../lib/kernels/mod.ts";
 import { randomArray, relError } from "./helpers/numeric.ts";
+import { runSnippet } from "./helpers/process.ts";
 
 /** Tolerance: max |difference| / max |reference| (float32 sums in another order). */
 const TOLERANCE = 2e-5;
@@ -196,18 +197,13 @@ Deno.test({
     const spin = new Deno.Command("sh", { args: ["-c", "while :; do :; done"] }).spawn();
     try {
       const probe = async (env: Record<string, string>) => {
-        const code = `import { loadBlas } from "${new URL(
-          "../lib/kernels/mod.ts",
-          import.meta.url,
-        )}";
-          const b = loadBlas()!; console.log(JSON.stringify([b.threads, b.maxThreads]));`;
-        const out = await new Deno.Command(Deno.execPath(), {
-          args: ["eval", "--ext=ts", code],
+        const r = await runSnippet(
+          `import { loadBlas } from "./lib/kernels/mod.ts";
+          const b = loadBlas()!; console.log(JSON.stringify([b.threads, b.maxThreads]));`,
           env,
-          stdout: "piped",
-          stderr: "inherit",
-        }).output();
-        return JSON.parse(new TextDecoder().decode(out.stdout)) as [number, number];
+        );
+        assert(r.ok, r.stderr);
+        return JSON.parse(r.stdout) as [number, number];
       };
       const [threads, maxThreads] = await probe({});
       assert(threads === maxThreads, `threads ${threads}, expected all ${maxThreads} cores`);
@@ -225,21 +221,15 @@ Deno.test({
     "inherit, and a user's own value is kept",
   ignore,
   fn: async () => {
-    const script = `
-      import { loadBlas } from "${new URL("../lib/kernels/blas.ts", import.meta.url).href}";
-      if (loadBlas() === null) throw new Error("no OpenBLAS");
-      console.log(Deno.env.get("OPENBLAS_THREAD_TIMEOUT") ?? "unset");`;
     const run = async (env: Record<string, string>) => {
-      const command = new Deno.Command(Deno.execPath(), {
-        args: ["eval", script],
+      const r = await runSnippet(
+        `import { loadBlas } from "./lib/kernels/blas.ts";
+        if (loadBlas() === null) throw new Error("no OpenBLAS");
+        console.log(Deno.env.get("OPENBLAS_THREAD_TIMEOUT") ?? "unset");`,
         env,
-        stdout: "piped",
-        stderr: "piped",
-      });
-      const result = await command.output();
-      const err = new TextDecoder().decode(result.stderr);
-      assert(result.success, `exit ${result.code}: ${err}`);
-      return new TextDecoder().decode(result.stdout).trim();
+      );
+      assert(r.ok, `exit ${r.code}: ${r.stderr}`);
+      return r.stdout.trim();
     };
     const saved = Deno.env.get("OPENBLAS_THREAD_TIMEOUT");
     Deno.env.delete("OPENBLAS_THREAD_TIMEOUT");

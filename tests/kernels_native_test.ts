@@ -22,6 +22,7 @@ import {
   resetNativeForTests,
 } from "../lib/kernels/mod.ts";
 import { randomArray } from "./helpers/numeric.ts";
+import { runSnippet } from "./helpers/process.ts";
 
 const waitPolicyBefore = Deno.env.get("OMP_WAIT_POLICY");
 const native = await loadNative();
@@ -344,24 +345,18 @@ Deno.test({
   ignore: native === null,
   fn: async () => {
     // libgomp threads spinning at exit used to crash Deno (SIGSEGV): the helpers load passive.
-    const lib = (path: string) => new URL(path, import.meta.url).href;
-    const script = `
-      import * as tf from "@tensorflow/tfjs";
-      import { initBackend } from "${lib("../lib/backend.ts")}";
+    const result = await runSnippet(
+      `import * as tf from "@tensorflow/tfjs";
+      import { initBackend } from "./lib/backend.ts";
       await initBackend({ backend: "blas" });
       // A blocked conv (OpenMP threads) and a two-threaded OpenBLAS product, as in training.
       const x = tf.randomUniform([16, 28, 28, 8]), w = tf.randomUniform([3, 3, 8, 16]);
       tf.conv2d(x, w, 1, "same").dataSync();
       tf.matMul(tf.randomUniform([512, 512]), tf.randomUniform([512, 512])).dataSync();
-      console.log(Deno.env.get("OMP_WAIT_POLICY"));`;
-    const result = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", script],
-      env: { OMP_WAIT_POLICY: "ACTIVE" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(result.stderr);
-    assert(result.code === 0, `exit ${result.code}, signal ${result.signal}: ${stderr}`);
-    assert(new TextDecoder().decode(result.stdout).trim() === "ACTIVE", "the setting was lost");
+      console.log(Deno.env.get("OMP_WAIT_POLICY"));`,
+      { OMP_WAIT_POLICY: "ACTIVE" },
+    );
+    assert(result.ok, `exit ${result.code}, signal ${result.signal}: ${result.stderr}`);
+    assert(result.stdout.trim() === "ACTIVE", "the setting was lost");
   },
 });
