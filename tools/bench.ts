@@ -153,7 +153,6 @@ async function benchTfjs(
   kind: AutoencoderKind,
   path: BackendName,
   steps: number,
-  sgemm: number,
   profile = false,
 ): Promise<BenchRow> {
   await initBackend({ backend: path });
@@ -205,7 +204,7 @@ async function benchTfjs(
     path,
     imagesPerSecond,
     gflops,
-    fractionOfSgemm: gflops / sgemm,
+    fractionOfSgemm: NaN, // set by main() once the roof is known
     steps,
     meanLoss: lossSum / steps,
     encodeSeconds,
@@ -236,7 +235,6 @@ export function referenceScript(): string {
 async function benchTorch(
   kind: AutoencoderKind,
   images: number,
-  sgemm: number,
 ): Promise<BenchRow> {
   const script = referenceScript();
   const out = await Deno.makeTempFile({ suffix: ".json" });
@@ -272,7 +270,7 @@ async function benchTorch(
       path: "pytorch",
       imagesPerSecond,
       gflops,
-      fractionOfSgemm: gflops / sgemm,
+      fractionOfSgemm: NaN, // set by main() once the roof is known
       steps: Math.ceil(images / BATCH),
     };
   } finally {
@@ -375,7 +373,7 @@ export async function main(argv: string[]): Promise<void> {
     roofSamples.push(best);
     return best;
   };
-  let sgemm = measureRoof();
+  const firstRoof = measureRoof();
   const log = (s: string) => {
     if (!values.json) console.log(s);
   };
@@ -383,7 +381,7 @@ export async function main(argv: string[]): Promise<void> {
   log(`load average at the start: ${loadAtStart.map((v) => v.toFixed(2)).join(", ")} (2 cores)`);
   log(
     `sgemm (OpenBLAS via FFI, 1024^3, best of ${blas?.maxThreads ?? 0} and 1 threads: ` +
-      `${sgemmThreads}): ${fmt(sgemm, 1)} GFLOP/s` +
+      `${sgemmThreads}): ${fmt(firstRoof, 1)} GFLOP/s` +
       (blas
         ? ` [${blas.path}; training kernels use ${blas.threads} threads]`
         : " [OpenBLAS not found]"),
@@ -406,7 +404,7 @@ export async function main(argv: string[]): Promise<void> {
         const steps = values.steps ? Number(values.steps) : DEFAULT_STEPS[model];
         const info = await initBackend({ backend: path });
         infos[path] = info;
-        const row = await benchTfjs(model, path, steps, sgemm, values.profile && r === 0);
+        const row = await benchTfjs(model, path, steps, values.profile && r === 0);
         if (info.name !== path) row.path = `${path}->${info.name}`;
         add(row);
         log(
@@ -417,7 +415,7 @@ export async function main(argv: string[]): Promise<void> {
       }
       if (values.reference) {
         const images = model === "conv" || model === "vae" ? 12_800 : 60_000;
-        const row = await benchTorch(model, images, sgemm);
+        const row = await benchTorch(model, images);
         add(row);
         log(`${model} on pytorch: ${fmt(row.imagesPerSecond)} img/s`);
       }
@@ -425,7 +423,7 @@ export async function main(argv: string[]): Promise<void> {
     for (const samples of runs.values()) rows.push(medianRow(samples));
     measureRoof();
   }
-  sgemm = Math.max(...roofSamples);
+  const sgemm = roofSamples.length > 0 ? Math.max(...roofSamples) : NaN; // NaN: no OpenBLAS
   for (const row of rows) row.fractionOfSgemm = row.gflops / sgemm;
   log(
     `sgemm roof: ${fmt(sgemm, 1)} GFLOP/s, the highest of ${roofSamples.length} measurements ` +
