@@ -701,13 +701,39 @@ export function makeConvKernels(
     return r;
   };
 
-  const conv2dBackpropInput: Kernel = (args) => {
+  /**
+   * Conv2DBackpropInput, or with `fused` a conv2dTranspose layer's whole forward
+   * ({@link FUSED_CONV2D_TRANSPOSE}: + bias, then the activation); null to fall back.
+   */
+  function inputGrad(args: KernelArgs, fused: boolean): tf.TensorInfo | null {
     const backend = args.backend as WasmBackendLike;
-    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const { dy, filter, bias } = args.inputs as Record<string, tf.TensorInfo | undefined> & {
+      dy: tf.TensorInfo;
+      filter: tf.TensorInfo;
+    };
     const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
     if (attrs.dataFormat === "NCHW" || dy.dtype !== "float32" || filter.dtype !== "float32") {
-      return fallback("Conv2DBackpropInput")(args);
+      return null;
     }
+    const activation = (fused ? attrs.activation ?? "linear" : "linear") as Activation;
+    if (!FUSABLE.has(activation)) return null;
+    const biasAt = () => fused && bias != null ? floatOffset(backend, bias) : -1;
+    const alpha = attrs.leakyreluAlpha ?? 0.2;
+    const finish = (out: tf.TensorInfo, rows: number, channels: number) => {
+      if (activation !== "linear" || biasAt() >= 0) {
+        epilogue(
+          backend.wasm.HEAPF32,
+          floatOffset(backend, out),
+          rows,
+          channels,
+          biasAt(),
+          activation,
+          alpha,
+          native,
+        );
+        phase("epilogue");
+      }
+    };
     const info = tf.backend_util.computeConv2DInfo(
       attrs.inputShape as [number, number, number, number],
       filter.shape as [number, number, number, number],
@@ -721,8 +747,9 @@ export function makeConvKernels(
     const g: ConvGeometry = geometryOf(info);
     const m = g.batchSize * g.outHeight * g.outWidth;
     const k = g.filterHeight * g.filterWidth * g.inChannels;
-    if (m * k * info.outChannels === 0) return fallback("Conv2DBackpropInput")(args);
-    count("Conv2DBackpropInput");
+    if (m * k * info.outChannels === 0) return null;
+    if (fused && bias != null && sizeOf(bias.shape) !== g.inChannels) return null;
+    const pixels = g.batchSize * g.inHeight * g.inWidth;
     phase();
     const rowsPerImage = g.outHeight * g.outWidth;
     const shared = parallelBlock(g, rowsPerImage * k, BLOCK_FLOATS);
@@ -742,9 +769,15 @@ export function makeConvKernels(
             second: floatOffset(backend, filter),
             out: floatOffset(backend, dx),
             scratch,
+            bias: biasAt(),
+            activation: ACTIVATION_CODES[activation],
+            alpha,
           }),
       );
-      phase("conv blocks (gemm + col2im)", () => `dx ${m}x${k}x${info.outChannels}`);
+      phase(
+        fused ? "conv blocks (gemm + col2im + epilogue)" : "conv blocks (gemm + col2im)",
+        () => `dx ${m}x${k}x${info.outChannels}`,
+      );
       return dx;
     }
     const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
@@ -759,7 +792,7 @@ export function makeConvKernels(
         const heap = backend.wasm.HEAPF32;
         const dyAt = floatOffset(backend, dy), wAt = floatOffset(backend, filter);
         const dxAt = floatOffset(backend, dx);
-        const pixels = g.inHeight * g.inWidth * g.inChannels;
+        const perImage = g.inHeight * g.inWidth * g.inChannels;
         for (let b0 = 0; b0 < g.batchSize; b0 += perBlock) {
           const nb = Math.min(perBlock, g.batchSize - b0);
           gemmAt(heap, {
@@ -772,10 +805,11 @@ export function makeConvKernels(
             transB: true,
           });
           phase("gemm", () => `dx ${m}x${k}x${co} (blocks of ${perBlock})`);
-          fromCols({ ...g, batchSize: nb }, heap, sAt, dxAt + b0 * pixels);
+          fromCols({ ...g, batchSize: nb }, heap, sAt, dxAt + b0 * perImage);
           phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
         }
       });
+      finish(dx, pixels, g.inChannels);
       return dx;
     }
     // dcols[M, K] = dy[M, CO] · W[K, CO]ᵀ, then scattered back to image positions.
@@ -786,7 +820,10 @@ export function makeConvKernels(
       transB: true,
     });
     phase("gemm", () => `dx ${m}x${k}x${info.outChannels}`);
-    if (isPointwise(g)) return { dataId: dcols.dataId, shape: info.inShape, dtype: "float32" };
+    if (isPointwise(g)) {
+      finish(dcols, pixels, g.inChannels);
+      return { dataId: dcols.dataId, shape: info.inShape, dtype: "float32" };
+    }
     const dx = backend.makeOutput(info.inShape, "float32");
     fromCols(
       g,
@@ -796,7 +833,28 @@ export function makeConvKernels(
     );
     wasmDispose(backend, dcols);
     phase("col2im", () => `${g.inHeight}x${g.inWidth}x${g.inChannels} s${g.strideHeight}`);
+    finish(dx, pixels, g.inChannels);
     return dx;
+  }
+
+  const conv2dBackpropInput: Kernel = (args) => {
+    const r = inputGrad(args, false);
+    if (r === null) return fallback("Conv2DBackpropInput")(args);
+    count("Conv2DBackpropInput");
+    return r;
+  };
+
+  const fusedConv2dTranspose: Kernel = (args) => {
+    const r = inputGrad(args, true);
+    if (r !== null) {
+      count(FUSED_CONV2D_TRANSPOSE);
+      return r;
+    }
+    throw new Error(
+      `${FUSED_CONV2D_TRANSPOSE}: unsupported case (NCHW, a dtype other than float32, an ` +
+        `activation other than ${[...FUSABLE].join("/")}, or a bias that is not [channels]); ` +
+        `call tf.conv2dTranspose, then add the bias and apply the activation.`,
+    );
   };
 
   const conv2dBackpropFilter: Kernel = (args) => {
@@ -885,5 +943,13 @@ export function makeConvKernels(
     FusedConv2D: fusedConv2d,
     Conv2DBackpropInput: conv2dBackpropInput,
     Conv2DBackpropFilter: conv2dBackpropFilter,
+    [FUSED_CONV2D_TRANSPOSE]: fusedConv2dTranspose,
   };
 }
+
+/**
+ * Name of the fused conv2dTranspose-layer kernel: Conv2DBackpropInput's inputs (`dy`: the layer's
+ * input, `filter`) and attrs (`inputShape`: the layer's output shape) plus a `bias` [channels]
+ * input and `activation` / `leakyreluAlpha` attrs as FusedConv2D's; out = act(conv2dTranspose + bias).
+ */
+export const FUSED_CONV2D_TRANSPOSE = "KmnistFusedConv2DTranspose";

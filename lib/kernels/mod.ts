@@ -34,6 +34,7 @@ import {
   makeWasmMatMul,
 } from "./conv_kernels.ts";
 import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
+import { installFusedLayerGradients, setFusedLayerKernels } from "./fused_layers.ts";
 import { type Native, nativeIfLoaded } from "./native.ts";
 import {
   installReluGradient,
@@ -41,6 +42,8 @@ import {
   makeSameDtypeCast,
   RELU_GRAD,
 } from "./native_kernels.ts";
+import { BIAS_ACT_GRAD } from "./native_kernels.ts";
+import { FUSED_CONV2D_TRANSPOSE } from "./conv_kernels.ts";
 
 export { type Blas, blasLoadError, loadBlas, measureSgemm, type SgemmArgs } from "./blas.ts";
 export { blasKernelCalls, blasPhaseMs, clearColsCache } from "./conv_kernels.ts";
@@ -53,6 +56,14 @@ export {
   resetNativeForTests,
 } from "./native.ts";
 export { nativeKernelCalls, RELU_GRAD } from "./native_kernels.ts";
+export {
+  BIAS_ACT_GRAD,
+  FUSED_CONV2D_TRANSPOSE,
+  fusedLayerCalls,
+  fusedLayersActive,
+  fuseLayerCalls,
+  installFusedLayerGradients,
+} from "./fused_layers.ts";
 
 /** Which kernel set is registered on the wasm backend. */
 export type KernelSet = "tfjs" | "wasm" | "blas";
@@ -83,6 +94,8 @@ export const FAST_KERNEL_NAMES: readonly string[] = [
   "Relu",
   "Step",
   RELU_GRAD,
+  BIAS_ACT_GRAD,
+  FUSED_CONV2D_TRANSPOSE,
 ];
 
 const originals = new Map<string, tf.KernelConfig | undefined>();
@@ -144,6 +157,7 @@ function install(
   current = set;
   currentNative = native;
   currentParallel = parallel;
+  setFusedLayerKernels(set === "blas" && native);
 }
 
 function jsKernels(): Record<string, Kernel> {
@@ -201,6 +215,7 @@ export function registerFastKernels(options: FastKernelOptions = {}): Blas | nul
     return blas;
   }
   installReluGradient(() => currentNative && tf.getBackend() === "wasm");
+  installFusedLayerGradients();
   install(
     "blas",
     {

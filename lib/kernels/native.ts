@@ -57,8 +57,12 @@ const SYMBOLS = {
     result: "void",
   },
   kmnist_conv_input_grad_blocks: {
-    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32"],
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "i32", "i32", "f32"],
     result: "void",
+  },
+  kmnist_bias_act_grad: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "i32", "i32", "i32"],
+    result: "i32",
   },
   kmnist_conv_filter_grad_blocks: {
     parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32"],
@@ -101,6 +105,21 @@ export interface Native {
     alpha: number,
   ): void;
   /**
+   * The gradient of y = act(z + bias) in one pass, from dy and y (both [rows, cols]): dz = dy ·
+   * act'(y) into `dz` (activation 1 relu, 5 sigmoid) and db[j] = Σ_r dz[r, j] into `db`
+   * (accumulated in double, per-thread runs added in thread order).
+   */
+  biasActGrad(args: {
+    heap: Float32Array;
+    dy: number;
+    y: number;
+    dz: number;
+    db: number;
+    rows: number;
+    cols: number;
+    activation: number;
+  }): void;
+  /**
    * One Adam step (lib/train/optimizer.ts's loop, same rounding): updates `m`, `v` in place and
    * writes the new weights to `out`; any Float32Arrays (views of wasm memory included).
    */
@@ -123,9 +142,13 @@ export interface Native {
   ): void;
   /**
    * Input gradient (conv2dTranspose's forward) in blocks over the cores: per block, dcols = dy ·
-   * Wᵀ into the thread's scratch, then col2im into `out`. Scratch as convForwardBlocks.
+   * Wᵀ into the thread's scratch, col2im into `out`, then bias and activation as
+   * {@link Native.convForwardBlocks} (a conv2dTranspose layer; omit them for a plain gradient).
+   * Scratch as convForwardBlocks.
    */
-  convInputGradBlocks(args: BlockedConvArgs): void;
+  convInputGradBlocks(
+    args: BlockedConvArgs & { bias?: number; activation?: number; alpha?: number },
+  ): void;
   /**
    * Filter gradient in blocks over the cores: each thread sums im2col(x)ᵀ · dy over its own run of
    * blocks, then the partials are added in thread order into `out`. Scratch holds threads x
@@ -393,7 +416,26 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
         a.activation,
         a.alpha,
       ),
-    convInputGradBlocks: (a) => f.kmnist_conv_input_grad_blocks(...blockedArgs(a)),
+    convInputGradBlocks: (a) =>
+      f.kmnist_conv_input_grad_blocks(
+        ...blockedArgs(a),
+        a.bias ?? -1,
+        a.activation ?? 0,
+        a.alpha ?? 0.2,
+      ),
+    biasActGrad: (a) => {
+      const status = f.kmnist_bias_act_grad(
+        mem(a.heap),
+        a.dy,
+        a.y,
+        a.dz,
+        a.db,
+        a.rows,
+        a.cols,
+        a.activation,
+      );
+      if (status !== 0) throw new Error("native biasActGrad: out of memory for the partial sums.");
+    },
     convFilterGradBlocks: (a) => f.kmnist_conv_filter_grad_blocks(...blockedArgs(a)),
     columnSum: (heap, x, out, rows, cols) => {
       if (cols > 65536) throw new Error("native columnSum: at most 65,536 columns.");

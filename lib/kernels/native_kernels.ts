@@ -147,6 +147,38 @@ export function makeNativeKernels(
     return out;
   };
 
+  const biasActGrad = (args: KernelArgs): tf.TensorInfo[] => {
+    const backend = args.backend as WasmBackendLike;
+    const { dy, y } = args.inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
+    const { activation } = args.attrs as { activation: string };
+    const code = BIAS_ACT_GRAD_CODES[activation];
+    if (
+      code === undefined || dy.dtype !== "float32" || y.dtype !== "float32" ||
+      !tf.util.arraysEqual(dy.shape, y.shape) || y.shape.length === 0 || sizeOf(y.shape) === 0
+    ) {
+      throw new Error(
+        `${BIAS_ACT_GRAD}: needs float32 dy and y of one non-empty shape and an activation in ` +
+          `${Object.keys(BIAS_ACT_GRAD_CODES).join("/")} (got ${activation}, dy ` +
+          `[${dy.shape}] ${dy.dtype}, y [${y.shape}] ${y.dtype}); use the tf ops instead.`,
+      );
+    }
+    count(BIAS_ACT_GRAD);
+    const cols = y.shape[y.shape.length - 1];
+    const dz = backend.makeOutput(y.shape, "float32");
+    const db = backend.makeOutput([cols], "float32");
+    native.biasActGrad({
+      heap: backend.wasm.HEAPF32,
+      dy: floatOffset(backend, dy),
+      y: floatOffset(backend, y),
+      dz: floatOffset(backend, dz),
+      db: floatOffset(backend, db),
+      rows: sizeOf(y.shape) / cols,
+      cols,
+      activation: code,
+    });
+    return [dz, db];
+  };
+
   return {
     Add: add,
     Multiply: multiply,
@@ -154,8 +186,19 @@ export function makeNativeKernels(
     Step: step,
     Sum: sum,
     [RELU_GRAD]: reluGrad,
+    [BIAS_ACT_GRAD]: biasActGrad as unknown as Kernel,
   };
 }
+
+/**
+ * Name of the fused bias + activation gradient kernel: inputs `dy` and `y` (the layer's output,
+ * y = act(z + bias), the bias over the last axis), attr `activation` ("relu" or "sigmoid");
+ * outputs [dz = dy · act'(y), db = dz summed over every axis but the last], in one pass.
+ */
+export const BIAS_ACT_GRAD = "KmnistBiasActivationGrad";
+
+/** The activations of {@link BIAS_ACT_GRAD}, by their codes in native/kernels.c. */
+const BIAS_ACT_GRAD_CODES: Record<string, number> = { relu: 1, sigmoid: 5 };
 
 /** Name of the fused ReLU-gradient kernel (dy · step(x), float32, same shapes). */
 export const RELU_GRAD = "KmnistReluGrad";

@@ -1,0 +1,322 @@
+/**
+ * Fused layer calls (lib/kernels/fused_layers.ts): the gradients registered for `_FusedMatMul`,
+ * `FusedConv2D` and KmnistFusedConv2DTranspose equal tfjs's own unfused ops (on cpu with tfjs
+ * formulas, and on the OpenBLAS kernels with the one-pass KmnistBiasActivationGrad), the native
+ * sigmoid epilogue matches tfjs's sigmoid to float precision, and the models' Dense, Conv2D and
+ * Conv2DTranspose layers run fused, with the same loss and gradients as tfjs's own layer calls
+ * and no leaked tensors. The OpenBLAS cases are skipped when OpenBLAS or a C compiler is missing.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { ok as assert } from "node:assert";
+import { initBackend } from "../lib/backend.ts";
+import { createRandom } from "../lib/data/random.ts";
+import {
+  BIAS_ACT_GRAD,
+  FUSED_CONV2D_TRANSPOSE,
+  fusedLayerCalls,
+  fusedLayersActive,
+  installFusedLayerGradients,
+  loadBlas,
+  loadNative,
+  nativeKernelCalls,
+} from "../lib/kernels/mod.ts";
+import { type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
+import { randomArray } from "./helpers/numeric.ts";
+
+const ignore = loadBlas() === null || (await loadNative()) === null;
+
+type Activation = "linear" | "relu" | "sigmoid";
+const ACTIVATIONS: Activation[] = ["linear", "relu", "sigmoid"];
+
+/** tfjs's own ops for y = act(z + bias). */
+function unfused(z: tf.Tensor, bias: tf.Tensor, activation: Activation): tf.Tensor {
+  const s = tf.add(z, bias);
+  return activation === "relu" ? tf.relu(s) : activation === "sigmoid" ? tf.sigmoid(s) : s;
+}
+
+/** One layer case: its fused kernel call and tfjs's unfused equivalent, on (x, w, b). */
+interface LayerCase {
+  label: string;
+  shapes: [number[], number[], number[]];
+  fused(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor;
+  reference(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor;
+}
+
+function denseCases(activation: Activation): LayerCase[] {
+  return [[false, false], [false, true], [true, false], [true, true]].map(([ta, tb]) => ({
+    label: `_FusedMatMul ${activation} transposeA=${ta} transposeB=${tb}`,
+    shapes: [ta ? [7, 6] : [6, 7], tb ? [5, 7] : [7, 5], [5]],
+    fused: (x, w, b) =>
+      tf.engine().runKernel("_FusedMatMul", { a: x, b: w, bias: b }, {
+        transposeA: ta,
+        transposeB: tb,
+        activation,
+      }) as tf.Tensor,
+    reference: (x, w, b) => unfused(tf.matMul(x, w, ta, tb), b, activation),
+  }));
+}
+
+function convCases(activation: Activation): LayerCase[] {
+  return ([[1, "same"], [2, "same"], [2, "valid"]] as const).map(([stride, pad]) => ({
+    label: `FusedConv2D ${activation} stride ${stride} ${pad}`,
+    shapes: [[2, 9, 9, 3], [3, 3, 3, 4], [4]],
+    fused: (x, w, b) =>
+      tf.engine().runKernel("FusedConv2D", { x, filter: w, bias: b }, {
+        strides: [stride, stride],
+        pad,
+        dataFormat: "NHWC",
+        dilations: [1, 1],
+        activation,
+      }) as tf.Tensor,
+    reference: (x, w, b) =>
+      unfused(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad), b, activation),
+  }));
+}
+
+/** conv2dTranspose layers: [batch, in side, in channels, out channels, stride, padding]. */
+function transposeCases(activation: Activation): LayerCase[] {
+  const geometries: [number, number, number, number, number, "same" | "valid"][] = [
+    [2, 5, 3, 4, 2, "same"],
+    [2, 5, 3, 4, 1, "same"],
+    [2, 5, 3, 4, 2, "valid"],
+    // Large enough for the blocks spread over the cores (5 images: an uneven split).
+    [5, 14, 64, 32, 2, "same"],
+  ];
+  return geometries.map(([n, side, ci, co, stride, pad]) => {
+    const out = pad === "same" ? side * stride : side * stride + Math.max(3 - stride, 0);
+    return {
+      label: `${FUSED_CONV2D_TRANSPOSE} ${activation} ${n}x${side}x${side}x${ci} -> ` +
+        `${out}x${out}x${co} stride ${stride} ${pad}`,
+      shapes: [[n, side, side, ci], [3, 3, co, ci], [co]],
+      fused: (x, w, b) =>
+        tf.engine().runKernel(FUSED_CONV2D_TRANSPOSE, { dy: x, filter: w, bias: b }, {
+          inputShape: [n, out, out, co],
+          strides: [stride, stride],
+          pad,
+          dataFormat: "NHWC",
+          activation,
+        }) as tf.Tensor,
+      reference: (x, w, b) =>
+        unfused(
+          tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [n, out, out, co], stride, pad),
+          b,
+          activation,
+        ),
+    };
+  });
+}
+
+/** The output and the gradients w.r.t. x, w and b of sum(layer(x, w, b) · r), as arrays. */
+function valueAndGrads(
+  layer: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+  values: Float32Array[],
+  shapes: number[][],
+): Float32Array[] {
+  return tf.tidy(() => {
+    const [x, w, b] = shapes.map((s, i) => tf.tensor(values[i], s));
+    const y = layer(x, w, b);
+    const r = tf.tensor(values[3].subarray(0, y.size), y.shape);
+    const grads = tf.grads((p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) =>
+      tf.sum(tf.mul(layer(p, q, s), r))
+    )([x, w, b]);
+    return [y, ...grads].map((t) => Float32Array.from(t.dataSync()));
+  });
+}
+
+function inputsFor(shapes: number[][], seed: number): Float32Array[] {
+  const random = createRandom(seed);
+  const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  // The last array weighs the output (large enough for any output here).
+  return [...sizes.map((n) => randomArray(random, n)), randomArray(random, 1 << 17)];
+}
+
+function assertClose(label: string, got: Float32Array[], want: Float32Array[], tolerance: number) {
+  const names = ["output", "dx", "dw", "db"];
+  want.forEach((ref, i) => {
+    assert(ref.length === got[i].length, `${label}: ${names[i]} lengths differ`);
+    let worst = 0, scale = 1e-12;
+    for (let j = 0; j < ref.length; j++) {
+      scale = Math.max(scale, Math.abs(ref[j]));
+      worst = Math.max(worst, Math.abs(got[i][j] - ref[j]));
+    }
+    assert(worst / scale < tolerance, `${label}: ${names[i]} relative error ${worst / scale}`);
+  });
+}
+
+Deno.test("fused Dense / Conv2D kernels' registered gradients equal tfjs's unfused ops (cpu)", async () => {
+  await initBackend({ backend: "cpu" });
+  installFusedLayerGradients();
+  let seed = 100;
+  for (const activation of ACTIVATIONS) {
+    for (const c of [...denseCases(activation), ...convCases(activation)]) {
+      const values = inputsFor(c.shapes, seed++);
+      const want = valueAndGrads(c.reference, values, c.shapes);
+      const got = valueAndGrads(c.fused, values, c.shapes);
+      assertClose(c.label, got, want, 1e-5);
+    }
+  }
+});
+
+Deno.test({
+  name: "fused layer kernels and their gradients on OpenBLAS + native equal tfjs's ops on cpu, " +
+    "with the one-pass bias + activation gradient",
+  ignore,
+  fn: async () => {
+    let seed = 200;
+    for (const activation of ACTIVATIONS) {
+      const cases = [
+        ...denseCases(activation),
+        ...convCases(activation),
+        ...transposeCases(activation),
+      ];
+      for (const c of cases) {
+        const values = inputsFor(c.shapes, seed++);
+        await initBackend({ backend: "cpu" });
+        const want = valueAndGrads(c.reference, values, c.shapes);
+        await initBackend({ backend: "blas" });
+        const before = nativeKernelCalls[BIAS_ACT_GRAD] ?? 0;
+        const got = valueAndGrads(c.fused, values, c.shapes);
+        if (activation !== "linear") {
+          assert((nativeKernelCalls[BIAS_ACT_GRAD] ?? 0) > before, `${c.label}: not one pass`);
+        }
+        // GEMMs sum in another order: the OpenBLAS tests' tolerance.
+        assertClose(c.label, got, want, 2e-5);
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "the one-pass bias + activation gradient: NaN kept, big inputs split over the cores " +
+    "give the same bits on every run",
+  ignore,
+  fn: async () => {
+    const random = createRandom(7);
+    // 16 x 28 x 28 x 32 (the conv decoder's largest activation for 16 images): 401,408 floats,
+    // above the native helpers' parallel threshold.
+    const shape = [16, 28, 28, 32];
+    const dys = randomArray(random, 16 * 28 * 28 * 32);
+    const ys = randomArray(random, dys.length).map(Math.abs);
+    ys[5] = NaN;
+    ys[6] = 0;
+    const run = (activation: "relu" | "sigmoid") =>
+      tf.tidy(() => {
+        const dy = tf.tensor(dys, shape), y = tf.tensor(ys, shape);
+        const channels = shape[3];
+        if (tf.getBackend() === "cpu") {
+          const act = activation === "relu"
+            ? tf.cast(tf.step(y), "float32")
+            : tf.mul(y, tf.sub(1, y));
+          const dz = tf.mul(dy, act);
+          return [dz, tf.sum(tf.reshape(dz, [-1, channels]), 0)].map((t) =>
+            Float32Array.from(t.dataSync())
+          );
+        }
+        const out = tf.engine().runKernel(BIAS_ACT_GRAD, { dy, y }, { activation }) as tf.Tensor[];
+        return out.map((t) => Float32Array.from(t.dataSync()));
+      });
+    for (const activation of ["relu", "sigmoid"] as const) {
+      await initBackend({ backend: "cpu" });
+      const [dzRef, dbRef] = run(activation);
+      await initBackend({ backend: "blas" });
+      const [dz, db] = run(activation);
+      const [dz2, db2] = run(activation);
+      assert(Number.isNaN(dz[5]) && Number.isNaN(dzRef[5]), `${activation}: NaN not kept`);
+      for (let i = 0; i < dz.length; i++) {
+        if (i === 5) continue;
+        assert(Object.is(dz[i], dzRef[i]), `${activation}: dz differs at ${i}`);
+      }
+      // The bias gradient sums 12,544 rows: in double here, in float32 on cpu.
+      const finite = (a: Float32Array) => a.map((v) => Number.isNaN(v) ? 0 : v);
+      assertClose(`${activation} db`, [finite(db)], [finite(dbRef)], 1e-4);
+      assert(
+        dz.every((v, i) => Object.is(v, dz2[i])) && db.every((v, i) => Object.is(v, db2[i])),
+        `${activation}: not repeatable`,
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "the native sigmoid epilogue matches tfjs's sigmoid, extremes and NaN included",
+  ignore,
+  fn: async () => {
+    const xs = new Float32Array(4099);
+    for (let i = 0; i < xs.length; i++) xs[i] = -120 + (240 * i) / (xs.length - 1);
+    xs[17] = NaN;
+    xs[18] = 0;
+    xs[19] = -88.5;
+    xs[20] = -89;
+    const run = () =>
+      tf.tidy(() => {
+        // [1, 1] · [1, 4099]: the epilogue applies the sigmoid to xs itself, as one row (eight
+        // at a time, then a tail of three).
+        const x = tf.tensor2d(xs, [1, xs.length]);
+        const y = tf.fused.matMul({ a: tf.ones([1, 1]), b: x, activation: "sigmoid" as never });
+        return Float32Array.from(y.dataSync());
+      });
+    await initBackend({ backend: "cpu" });
+    const want = run();
+    await initBackend({ backend: "blas" });
+    const got = run();
+    for (let i = 0; i < xs.length; i++) {
+      if (Number.isNaN(want[i])) {
+        assert(Number.isNaN(got[i]), `sigmoid(${xs[i]}): want NaN, got ${got[i]}`);
+        continue;
+      }
+      // 1.5e-7 relative in normal range; below e^-87 the reference is subnormal or 0.
+      const ok = Math.abs(got[i] - want[i]) <= 2e-7 * want[i] + 1e-38;
+      assert(ok, `sigmoid(${xs[i]}): got ${got[i]}, want ${want[i]}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "models train on fused layer calls: same loss and gradients as tfjs's own layer " +
+    "calls, every Dense / Conv2D / Conv2DTranspose fused, no leaked tensors",
+  ignore,
+  fn: async () => {
+    await initBackend({ backend: "blas" });
+    const saved = Deno.env.get("KMNIST_FUSED_LAYERS");
+    const expected: Record<AutoencoderKind, Record<string, number>> = {
+      vanilla: { Dense: 2 },
+      multilayer: { Dense: 6 },
+      conv: { Dense: 2, Conv2D: 2, Conv2DTranspose: 3 },
+      vae: { Dense: 4, Conv2D: 2, Conv2DTranspose: 3 },
+    };
+    try {
+      for (const kind of Object.keys(expected) as AutoencoderKind[]) {
+        const model = buildModel({ kind, seed: 3 });
+        const x = tf.randomUniform([16, 28, 28, 1], 0, 1, "float32", 4) as tf.Tensor4D;
+        const step = () => {
+          const { value, grads } = tf.variableGrads(
+            () => model.lossTerms(x, { step: 1 }).loss as tf.Scalar,
+            model.trainableVariables as tf.Variable[],
+          );
+          const out = [value, ...Object.values(grads)].map((t) => Float32Array.from(t.dataSync()));
+          tf.dispose([value, ...Object.values(grads)]);
+          return out;
+        };
+        Deno.env.set("KMNIST_FUSED_LAYERS", "0");
+        assert(!fusedLayersActive());
+        const want = step();
+        Deno.env.delete("KMNIST_FUSED_LAYERS");
+        assert(fusedLayersActive(), "fused layers inactive on the blas backend");
+        const calls = { ...fusedLayerCalls };
+        const tensorsBefore = tf.memory().numTensors;
+        const got = step();
+        assert(tf.memory().numTensors === tensorsBefore, `${kind}: a fused step leaked tensors`);
+        for (const [layer, n] of Object.entries(expected[kind])) {
+          const ran = (fusedLayerCalls[layer] ?? 0) - (calls[layer] ?? 0);
+          assert(ran === n, `${kind}: ${layer} ran fused ${ran} times, want ${n}`);
+        }
+        want.forEach((w, i) => assertClose(`${kind} tensor ${i}`, [got[i]], [w], 1e-5));
+        x.dispose();
+        model.dispose();
+      }
+    } finally {
+      if (saved === undefined) Deno.env.delete("KMNIST_FUSED_LAYERS");
+      else Deno.env.set("KMNIST_FUSED_LAYERS", saved);
+    }
+  },
+});
