@@ -280,6 +280,60 @@ async function blockedCases(suffix: string): Promise<void> {
 }
 
 Deno.test({
+  name: "convolutions with one input channel run directly (no GEMM) and match cpu: forward with " +
+    "bias + activation, filter gradient, input gradient (a conv2dTranspose down to one channel)",
+  ignore,
+  fn: async () => {
+    const random = createRandom(21);
+    const direct = () =>
+      ["conv forward", "Conv2DBackpropFilter", "Conv2DBackpropInput"].map((k) =>
+        blasKernelCalls[`${k} (one input channel, direct)`] ?? 0
+      );
+    const before = direct();
+    // [batch, side, output channels, filter, stride, padding, dilation]: 32 channels (two
+    // vectors of 16), 20 (one vector and a remainder), 5 (remainder only).
+    const cases: [number, number, number, number, number, "same" | "valid", number][] = [
+      [3, 28, 32, 3, 1, "same", 1],
+      [3, 28, 32, 3, 2, "same", 1],
+      [2, 9, 20, 3, 2, "valid", 1],
+      [2, 9, 5, 2, 1, "same", 2],
+      [2, 8, 20, 5, 1, "same", 1],
+    ];
+    for (const [n, side, co, f, stride, pad, dilation] of cases) {
+      const xs = randomArray(random, n * side * side), ws = randomArray(random, f * f * co);
+      const bs = randomArray(random, co);
+      await compare(
+        `one-channel conv ${n}x${side}x${side}x1 -> ${co}, ${f}x${f} stride ${stride} ${pad} ` +
+          `dilation ${dilation}`,
+        () => {
+          const x = tf.tensor4d(xs, [n, side, side, 1]), w = tf.tensor4d(ws, [f, f, 1, co]);
+          const b = tf.tensor1d(bs);
+          const fused = tf.fused.conv2d({
+            x,
+            filter: w,
+            bias: b,
+            strides: stride,
+            pad,
+            dilations: dilation,
+            activation: "relu",
+          });
+          const grads = dilation === 1
+            ? tf.grads((a: tf.Tensor, v: tf.Tensor) =>
+              tf.conv2d(a as tf.Tensor4D, v as tf.Tensor4D, stride, pad).square().sum()
+            )([x, w])
+            : [];
+          return [fused, ...grads];
+        },
+        [],
+        2e-5,
+      );
+    }
+    const after = direct();
+    assert(after.every((v, i) => v > before[i]), `direct paths not all run: ${before} ${after}`);
+  },
+});
+
+Deno.test({
   name: "without the native helpers (KMNIST_NATIVE=0, or no compiler) the JS paths run",
   ignore: loadBlas() === null,
   fn: async () => {

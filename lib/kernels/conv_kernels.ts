@@ -516,6 +516,12 @@ function keepCols(
  */
 export const BLOCK_FLOATS = Number(Deno.env.get("KMNIST_COL2IM_BLOCK") ?? 131_072);
 
+/**
+ * Whether convolutions with one input channel run directly in C (with the native helpers;
+ * `KMNIST_DIRECT_CONV=0` sends them to im2col + GEMM).
+ */
+const DIRECT_ONE_CHANNEL = Deno.env.get("KMNIST_DIRECT_CONV") !== "0";
+
 /** Whether forward convolutions and filter gradients also run in blocks (with native im2col). */
 const BLOCKED_CONV = Deno.env.get("KMNIST_BLOCKED_CONV") !== "0";
 
@@ -552,6 +558,13 @@ export function makeConvKernels(
     const fit = Math.max(1, Math.floor(limit / floatsPerImage));
     return Math.min(fit, Math.ceil(g.batchSize / blockThreads));
   };
+  /**
+   * Whether a convolution runs directly in C (native.ts's conv1*): one input channel, where
+   * im2col + GEMM has an inner dimension (or an output width) of only FH*FW.
+   */
+  const direct = (g: ConvGeometry): boolean =>
+    native !== null && DIRECT_ONE_CHANNEL && g.inChannels === 1 && g.filterHeight <= 64 &&
+    g.filterWidth <= 64;
   const toCols = native === null ? im2col : native.im2col;
   const fromCols = native === null
     ? col2im
@@ -606,6 +619,24 @@ export function makeConvKernels(
     if (m * k * info.outChannels === 0) return null;
     const co = info.outChannels;
     const rowsPerImage = g.outHeight * g.outWidth;
+    if (direct(g)) {
+      count("conv forward (one input channel, direct)");
+      const out = backend.makeOutput(info.outShape, "float32");
+      phase();
+      native!.conv1Forward({
+        heap: backend.wasm.HEAPF32,
+        g,
+        outChannels: co,
+        input: floatOffset(backend, x),
+        second: floatOffset(backend, filter),
+        out: floatOffset(backend, out),
+        bias: bias == null ? -1 : floatOffset(backend, bias),
+        activation: ACTIVATION_CODES[activation as Activation],
+        alpha: attrs.leakyreluAlpha ?? 0.2,
+      });
+      phase("conv direct (one input channel)", () => `fwd ${m}x${co}x${k}`);
+      return out;
+    }
     const shared = parallelBlock(g, rowsPerImage * k, BLOCK_FLOATS);
     if (shared > 0) {
       count("conv forward (blocks on all cores)");
@@ -752,6 +783,23 @@ export function makeConvKernels(
     const pixels = g.batchSize * g.inHeight * g.inWidth;
     phase();
     const rowsPerImage = g.outHeight * g.outWidth;
+    if (direct(g)) {
+      count("Conv2DBackpropInput (one input channel, direct)");
+      const dx = backend.makeOutput(info.inShape, "float32");
+      native!.conv1InputGrad({
+        heap: backend.wasm.HEAPF32,
+        g,
+        outChannels: info.outChannels,
+        input: floatOffset(backend, dy),
+        second: floatOffset(backend, filter),
+        out: floatOffset(backend, dx),
+        bias: biasAt(),
+        activation: ACTIVATION_CODES[activation],
+        alpha,
+      });
+      phase("conv direct (one input channel)", () => `dx ${m}x${k}x${info.outChannels}`);
+      return dx;
+    }
     const shared = parallelBlock(g, rowsPerImage * k, BLOCK_FLOATS);
     if (shared > 0) {
       count("Conv2DBackpropInput (blocks on all cores)");
@@ -870,6 +918,21 @@ export function makeConvKernels(
     count("Conv2DBackpropFilter");
     const co = info.outChannels;
     const rowsPerImage = g.outHeight * g.outWidth;
+    if (direct(g)) {
+      count("Conv2DBackpropFilter (one input channel, direct)");
+      const dw = backend.makeOutput(info.filterShape, "float32");
+      phase();
+      native!.conv1FilterGrad({
+        heap: backend.wasm.HEAPF32,
+        g,
+        outChannels: co,
+        input: floatOffset(backend, x),
+        second: floatOffset(backend, dy),
+        out: floatOffset(backend, dw),
+      });
+      phase("conv direct (one input channel)", () => `dw ${k}x${co}x${m}`);
+      return dw;
+    }
     const shared = hasCols(backend, x, g)
       ? 0
       : parallelBlock(g, rowsPerImage * k, 4 * BLOCK_FLOATS);
@@ -938,14 +1001,121 @@ export function makeConvKernels(
     return { dataId: dw.dataId, shape: info.filterShape, dtype: "float32" };
   };
 
+  /**
+   * {@link CONV2D_TRANSPOSE_GRAD}: a conv2dTranspose layer's backward pass. In blocks on all
+   * cores (native.ts's convTransposeBackwardBlocks: dz, its im2col matrix and the bias sums
+   * per block, shared by both GEMMs); otherwise dz and the bias gradient in JS, then this set's
+   * Conv2D and Conv2DBackpropFilter.
+   */
+  const conv2dTransposeGrad = (args: KernelArgs): tf.TensorInfo[] => {
+    const backend = args.backend as WasmBackendLike;
+    const { dy, y, input, filter } = args.inputs as Record<string, tf.TensorInfo>;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const activation = attrs.activation ?? "linear";
+    const code = ({ linear: 0, relu: 1, sigmoid: 5 } as Record<string, number>)[activation];
+    if (
+      code === undefined || [dy, y, input, filter].some((t) => t.dtype !== "float32") ||
+      !tf.util.arraysEqual(dy.shape, y.shape) || y.shape.length !== 4
+    ) {
+      throw new Error(
+        `${CONV2D_TRANSPOSE_GRAD}: needs float32 NHWC tensors, dy shaped as y, and a linear, ` +
+          `relu or sigmoid activation (got ${activation}); use tfjs's ops instead.`,
+      );
+    }
+    const info = tf.backend_util.computeConv2DInfo(
+      y.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      "channelsLast",
+    );
+    const g = geometryOf(info);
+    const k = g.filterHeight * g.filterWidth * g.inChannels;
+    const rowsPerImage = g.outHeight * g.outWidth;
+    const pixels = g.inHeight * g.inWidth * g.inChannels;
+    const din = backend.makeOutput(input.shape, "float32");
+    const dw = backend.makeOutput(filter.shape, "float32");
+    const db = backend.makeOutput([g.inChannels], "float32");
+    const shared = parallelBlock(g, rowsPerImage * k + pixels, BLOCK_FLOATS);
+    if (shared > 0 && !isPointwise(g) && !direct(g)) {
+      count(`${CONV2D_TRANSPOSE_GRAD} (blocks on all cores)`);
+      phase();
+      withScratch(
+        backend,
+        blockThreads * (shared * (pixels + rowsPerImage * k) + k * info.outChannels),
+        (scratch) =>
+          native!.convTransposeBackwardBlocks({
+            heap: backend.wasm.HEAPF32,
+            g,
+            outChannels: info.outChannels,
+            perBlock: shared,
+            dy: floatOffset(backend, dy),
+            y: floatOffset(backend, y),
+            input: floatOffset(backend, input),
+            filter: floatOffset(backend, filter),
+            din: floatOffset(backend, din),
+            dw: floatOffset(backend, dw),
+            db: floatOffset(backend, db),
+            scratch,
+            activation: code,
+          }),
+      );
+      phase("conv blocks (dz + im2col + 2 gemm)", () => `dz/din/dw ${k}x${info.outChannels}`);
+      return [din, dw, db];
+    }
+    count(CONV2D_TRANSPOSE_GRAD);
+    wasmDispose(backend, din);
+    wasmDispose(backend, dw);
+    const dz = backend.makeOutput(y.shape, "float32");
+    const heap = backend.wasm.HEAPF32;
+    const channels = g.inChannels, size = sizeOf(y.shape);
+    const dyAt = floatOffset(backend, dy), yAt = floatOffset(backend, y);
+    const dzAt = floatOffset(backend, dz), dbAt = floatOffset(backend, db);
+    const sums = new Float64Array(channels);
+    for (let i = 0; i < size; i++) {
+      const v = heap[yAt + i];
+      const grad = code === 0 ? 1 : code === 5 ? v * (1 - v) : v > 0 ? 1 : Number.isNaN(v) ? v : 0;
+      const z = code === 0 ? heap[dyAt + i] : Math.fround(heap[dyAt + i] * Math.fround(grad));
+      heap[dzAt + i] = z;
+      sums[i % channels] += z;
+    }
+    for (let j = 0; j < channels; j++) heap[dbAt + j] = sums[j];
+    const geometry = { strides: attrs.strides, pad: attrs.pad, dataFormat: "NHWC" };
+    const dIn = conv2d({
+      inputs: { x: dz, filter },
+      backend,
+      attrs: { ...geometry, dilations: 1 } as unknown as tf.NamedAttrMap,
+    });
+    const dFilter = conv2dBackpropFilter({
+      inputs: { x: dz, dy: input },
+      backend,
+      attrs: { ...geometry, filterShape: filter.shape } as unknown as tf.NamedAttrMap,
+    });
+    wasmDispose(backend, dz);
+    return [dIn, dFilter, db];
+  };
+
   return {
     Conv2D: conv2d,
     FusedConv2D: fusedConv2d,
     Conv2DBackpropInput: conv2dBackpropInput,
     Conv2DBackpropFilter: conv2dBackpropFilter,
     [FUSED_CONV2D_TRANSPOSE]: fusedConv2dTranspose,
+    ...(native === null
+      ? {}
+      : { [CONV2D_TRANSPOSE_GRAD]: conv2dTransposeGrad as unknown as Kernel }),
   };
 }
+
+/**
+ * Name of the conv2dTranspose layer's backward kernel: inputs `dy`, `y` (the layer's output),
+ * `input` (the layer's input) and `filter`; attrs as {@link FUSED_CONV2D_TRANSPOSE}'s (strides,
+ * pad, activation linear / relu / sigmoid); outputs [input's gradient, filter's, bias's].
+ */
+export const CONV2D_TRANSPOSE_GRAD = "KmnistConv2DTransposeGrad";
 
 /**
  * Name of the fused conv2dTranspose-layer kernel: Conv2DBackpropInput's inputs (`dy`: the layer's

@@ -21,10 +21,10 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { FUSED_CONV2D_TRANSPOSE } from "./conv_kernels.ts";
+import { CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE } from "./conv_kernels.ts";
 import { BIAS_ACT_GRAD } from "./native_kernels.ts";
 
-export { BIAS_ACT_GRAD, FUSED_CONV2D_TRANSPOSE };
+export { BIAS_ACT_GRAD, CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE };
 
 /** The activations the fused layers handle (others run the layer's own call). */
 const FUSED_ACTIVATIONS = new Set(["linear", "relu", "sigmoid"]);
@@ -294,6 +294,15 @@ export function installFusedLayerGradients(): void {
     gradFunc: (dy, saved, attrs) => {
       const [input, filter, y] = saved;
       const a = attrs as Attrs;
+      if (tf.getKernel(CONV2D_TRANSPOSE_GRAD, tf.getBackend()) !== undefined) {
+        // One kernel for all three (a decoder layer needs both its input's and its filter's).
+        const [dInput, dFilter, dBias] = tf.engine().runKernel(
+          CONV2D_TRANSPOSE_GRAD,
+          { dy: dy as tf.Tensor, y, input, filter },
+          a as tf.NamedAttrMap,
+        ) as tf.Tensor[];
+        return { dy: () => dInput, filter: () => dFilter, bias: () => dBias };
+      }
       const [dz, db] = biasActivationGrad(dy as tf.Tensor, y, a.activation as string);
       const geometry = {
         strides: a.strides,

@@ -43,7 +43,7 @@ import {
   RELU_GRAD,
 } from "./native_kernels.ts";
 import { BIAS_ACT_GRAD } from "./native_kernels.ts";
-import { FUSED_CONV2D_TRANSPOSE } from "./conv_kernels.ts";
+import { CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE } from "./conv_kernels.ts";
 
 export { type Blas, blasLoadError, loadBlas, measureSgemm, type SgemmArgs } from "./blas.ts";
 export { blasKernelCalls, blasPhaseMs, clearColsCache } from "./conv_kernels.ts";
@@ -58,6 +58,7 @@ export {
 export { nativeKernelCalls, RELU_GRAD } from "./native_kernels.ts";
 export {
   BIAS_ACT_GRAD,
+  CONV2D_TRANSPOSE_GRAD,
   FUSED_CONV2D_TRANSPOSE,
   fusedLayerCalls,
   fusedLayersActive,
@@ -96,6 +97,7 @@ export const FAST_KERNEL_NAMES: readonly string[] = [
   RELU_GRAD,
   BIAS_ACT_GRAD,
   FUSED_CONV2D_TRANSPOSE,
+  CONV2D_TRANSPOSE_GRAD,
 ];
 
 const originals = new Map<string, tf.KernelConfig | undefined>();

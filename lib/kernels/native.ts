@@ -60,6 +60,36 @@ const SYMBOLS = {
     parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "i32", "i32", "f32"],
     result: "void",
   },
+  kmnist_conv1_forward: {
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "f32"],
+    result: "i32",
+  },
+  kmnist_conv1_filter_grad: {
+    parameters: ["buffer", "i32", "i32", "i32", "buffer", "i32"],
+    result: "i32",
+  },
+  kmnist_conv1_input_grad: {
+    parameters: ["buffer", "i32", "i32", "i32", "buffer", "i32", "i32", "i32", "f32"],
+    result: "void",
+  },
+  kmnist_conv_transpose_backward_blocks: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "buffer",
+      "i32",
+      "i32",
+      "i32",
+    ],
+    result: "i32",
+  },
   kmnist_bias_act_grad: {
     parameters: ["buffer", "i32", "i32", "i32", "i32", "i32", "i32", "i32"],
     result: "i32",
@@ -104,6 +134,40 @@ export interface Native {
     activation: number,
     alpha: number,
   ): void;
+  /**
+   * A conv2dTranspose layer's whole backward pass in blocks over the cores (kernels.c explains):
+   * from dy, the layer's output y and input `in`, and the filter, writes the input's gradient
+   * `din`, the filter's `dw` and the bias's `db`. `g` is the geometry of the convolution whose
+   * input gradient the layer's forward is; scratch holds threads x (perBlock x (H*W*C + OH*OW*K)
+   * + K*CO) floats.
+   */
+  convTransposeBackwardBlocks(args: {
+    heap: Float32Array;
+    g: ConvGeometry;
+    outChannels: number;
+    perBlock: number;
+    dy: number;
+    y: number;
+    input: number;
+    filter: number;
+    din: number;
+    dw: number;
+    db: number;
+    scratch: number;
+    activation: number;
+  }): void;
+  /**
+   * Convolutions whose input has one channel (`g.inChannels` 1), computed directly (no im2col,
+   * no GEMM), the images spread over the cores: the forward (`input` x, `second` the filter,
+   * then bias and activation as {@link Native.convForwardBlocks}), the filter gradient (`input`
+   * x, `second` dy) and the input gradient (`input` dy, `second` the filter; a conv2dTranspose to
+   * one channel, with its bias and activation). No scratch (`scratch` and `perBlock` unused).
+   */
+  conv1Forward(args: DirectConvArgs): void;
+  /** See {@link Native.conv1Forward}. */
+  conv1FilterGrad(args: DirectConvArgs): void;
+  /** See {@link Native.conv1Forward}. */
+  conv1InputGrad(args: DirectConvArgs): void;
   /**
    * The gradient of y = act(z + bias) in one pass, from dy and y (both [rows, cols]): dz = dy ·
    * act'(y) into `dz` (activation 1 relu, 5 sigmoid) and db[j] = Σ_r dz[r, j] into `db`
@@ -176,6 +240,16 @@ export interface BlockedConvArgs {
   /** The scratch. */
   scratch: number;
 }
+
+/** Arguments of the direct one-channel convolutions ({@link Native.conv1Forward}). */
+export type DirectConvArgs = Omit<BlockedConvArgs, "perBlock" | "scratch"> & {
+  /** Float position of the bias ([channels]), or < 0 for none (default none). */
+  bias?: number;
+  /** Activation code (as {@link Native.biasAct}; default 0, linear). */
+  activation?: number;
+  /** Leaky ReLU's slope (default 0.2). */
+  alpha?: number;
+};
 
 /** Arguments of {@link Native.adam}. */
 export interface AdamArgs {
@@ -423,6 +497,69 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
         a.activation ?? 0,
         a.alpha ?? 0.2,
       ),
+    conv1Forward: (a) => {
+      const status = f.kmnist_conv1_forward(
+        mem(a.heap),
+        a.input,
+        a.second,
+        a.bias ?? -1,
+        a.out,
+        setGeometry(a.g),
+        a.outChannels,
+        a.activation ?? 0,
+        a.alpha ?? 0.2,
+      );
+      if (status !== 0) throw new Error("native conv1Forward: out of memory for its scratch.");
+    },
+    conv1FilterGrad: (a) => {
+      const status = f.kmnist_conv1_filter_grad(
+        mem(a.heap),
+        a.input,
+        a.second,
+        a.out,
+        setGeometry(a.g),
+        a.outChannels,
+      );
+      if (status !== 0) {
+        throw new Error("native conv1FilterGrad: out of memory for the partial sums.");
+      }
+    },
+    conv1InputGrad: (a) => {
+      if (a.g.filterHeight > 64 || a.g.filterWidth > 64) {
+        throw new Error("native conv1InputGrad: filters larger than 64x64 are not supported.");
+      }
+      f.kmnist_conv1_input_grad(
+        mem(a.heap),
+        a.input,
+        a.second,
+        a.out,
+        setGeometry(a.g),
+        a.outChannels,
+        a.bias ?? -1,
+        a.activation ?? 0,
+        a.alpha ?? 0.2,
+      );
+    },
+    convTransposeBackwardBlocks: (a) => {
+      const status = f.kmnist_conv_transpose_backward_blocks(
+        mem(a.heap),
+        a.dy,
+        a.y,
+        a.input,
+        a.filter,
+        a.din,
+        a.dw,
+        a.db,
+        a.scratch,
+        setGeometry(a.g),
+        a.outChannels,
+        a.perBlock,
+        a.activation,
+      );
+      if (status !== 0) {
+        throw new Error("native convTransposeBackwardBlocks: out of memory for the bias sums.");
+      }
+    },
     biasActGrad: (a) => {
       const status = f.kmnist_bias_act_grad(
         mem(a.heap),

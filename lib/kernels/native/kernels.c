@@ -25,9 +25,14 @@ static inline void zero_floats(float *d, int64_t n) {
   else for (int64_t k = 0; k < n; k++) d[k] = 0.0f;
 }
 
+static void im2col_at(const float *restrict x, float *restrict cols_base, const int32_t *g);
+
 void kmnist_im2col(float *heap, int32_t x_at, int32_t cols_at, const int32_t *g) {
-  const float *restrict x = heap + x_at;
-  float *restrict cols_base = heap + cols_at;
+  im2col_at(heap + x_at, heap + cols_at, g);
+}
+
+/* im2col from x into cols_base (any memory). */
+static void im2col_at(const float *restrict x, float *restrict cols_base, const int32_t *g) {
   const int64_t h = g[H], w = g[W], c = g[C], fh = g[FH], fw = g[FW];
   const int64_t per_image = g[OH] * g[OW] * fh * fw * c;
 #pragma omp parallel for if (g[N] * per_image >= PARALLEL_MIN) schedule(static)
@@ -530,5 +535,457 @@ void kmnist_conv_filter_grad_blocks(float *heap, int32_t x_at, int32_t dy_at, in
   for (int t = 1; t < threads; t++) {
     const float *partial = heap + scratch_at + t * per_thread + per_block * rows * k;
     for (int64_t i = 0; i < k * co; i++) dw[i] += partial[i];
+  }
+}
+
+/*
+ * The whole backward pass of a conv2dTranspose layer y = act(conv2dTranspose(in, W) + bias), in
+ * blocks of images over the cores. The geometry g is the forward convolution's whose input grad
+ * the layer's forward is: input y (H x W x C), output `in` (OH x OW x CO), filter W [K, CO]. Per
+ * block: dz = dy · act'(y) (act 1 relu, 5 sigmoid; 0 linear: dz = dy, no copy) into the thread's
+ * scratch with the bias gradient's partial sums; cols = im2col(dz) once; din = cols · W (the
+ * layer input's gradient); dW partial += colsᵀ · in. Three passes over memory (the im2col matrix
+ * and dz stay in cache) instead of the separate kernels' seven. Partials are added in thread
+ * order. Scratch: per thread, per_block * (H*W*C + OH*OW*K) + K * CO floats. Returns 0, or -1
+ * when out of memory (nothing written).
+ */
+int32_t kmnist_conv_transpose_backward_blocks(float *heap, int32_t dy_at, int32_t y_at,
+                                              int32_t in_at, int32_t w_at, int32_t din_at,
+                                              int32_t dw_at, int32_t db_at, int32_t scratch_at,
+                                              const int32_t *g, int32_t co, int32_t per_block,
+                                              int32_t act) {
+  const BlockPlan p = plan_blocks(g, per_block);
+  const int64_t rows = p.rows, k = p.k, c = g[C];
+  const int64_t per_thread = per_block * (p.pixels + rows * k) + k * co;
+  double *db_partials = calloc((size_t)bound_threads * (c > 0 ? c : 1), sizeof(double));
+  if (db_partials == 0) return -1;
+  int threads = 1;
+  const int saved = blas_get_threads();
+  blas_set_threads(1);
+#pragma omp parallel num_threads(bound_threads)
+  {
+#ifdef _OPENMP
+#pragma omp single
+    threads = omp_get_num_threads();
+#endif
+    const int t = thread_index();
+    float *dz = heap + scratch_at + t * per_thread;
+    float *cols = dz + per_block * p.pixels;
+    float *partial = cols + per_block * rows * k;
+    double *db = db_partials + t * c;
+    int first = 1;
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < p.blocks; b++) {
+      int32_t gb[PL + 1];
+      const int64_t b0 = block_at(g, per_block, b, gb), nb = gb[N];
+      const float *dyb = heap + dy_at + b0 * p.pixels, *yb = heap + y_at + b0 * p.pixels;
+      const float *src = dyb;
+      for (int64_t r = 0; r < nb * g[H] * g[W]; r++) {
+        const float *dyr = dyb + r * c, *yr = yb + r * c;
+        float *dzr = dz + r * c;
+        if (act == 5) {
+          for (int64_t j = 0; j < c; j++) dzr[j] = dyr[j] * (yr[j] * (1.0f - yr[j]));
+        } else if (act == 1) {
+          for (int64_t j = 0; j < c; j++) {
+            const float v = yr[j];
+            dzr[j] = dyr[j] * (v > 0.0f ? 1.0f : (v != v ? v : 0.0f));
+          }
+        }
+        const float *sr = act == 0 ? dyr : dzr;
+        for (int64_t j = 0; j < c; j++) db[j] += sr[j];
+      }
+      if (act != 0) src = dz;
+      im2col_at(src, cols, gb);
+      blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, (int)(nb * rows), co, (int)k, 1.0f, cols, (int)k,
+                 heap + w_at, co, 0.0f, heap + din_at + b0 * rows * co, co);
+      blas_sgemm(ROW_MAJOR, TRANS, NO_TRANS, (int)k, co, (int)(nb * rows), 1.0f, cols, (int)k,
+                 heap + in_at + b0 * rows * co, co, first ? 0.0f : 1.0f, partial, co);
+      first = 0;
+    }
+    if (first) zero_floats(partial, k * co);
+  }
+  blas_set_threads(saved);
+  float *dw = heap + dw_at;
+  const int64_t partial_at = per_block * (p.pixels + rows * k);
+  memcpy(dw, heap + scratch_at + partial_at, sizeof(float) * k * co);
+  for (int t = 1; t < threads; t++) {
+    const float *partial = heap + scratch_at + t * per_thread + partial_at;
+    for (int64_t i = 0; i < k * co; i++) dw[i] += partial[i];
+  }
+  float *dbias = heap + db_at;
+  for (int64_t j = 0; j < c; j++) {
+    double sum = 0;
+    for (int t = 0; t < threads; t++) sum += db_partials[t * c + j];
+    dbias[j] = (float)sum;
+  }
+  free(db_partials);
+  return 0;
+}
+
+/*
+ * Convolutions whose input has one channel (C == 1: a first layer on grey images, and the
+ * gradients of a conv2dTranspose down to one channel), computed directly rather than as
+ * im2col + GEMM: the GEMM's inner dimension (FH*FW = 9) or output width (9) is too small for
+ * sgemm to run fast. Each output pixel's CO channels are one vectorised row. Images are shared out
+ * over the cores in a fixed static order (the same bits on every run for a given thread count).
+ */
+
+/* rows[p, :] += bias, then the activation (codes as kmnist_bias_act), for `pixels` rows of c. */
+static void bias_act_rows(float *heap, int64_t at, int64_t pixels, int64_t c, int32_t bias_at,
+                          int32_t act, float alpha) {
+  if (act == 0 && bias_at < 0) return;
+  if (c == 1) { /* one long row: kmnist_bias_act vectorises along it */
+    float *r = heap + at;
+    if (bias_at >= 0)
+      for (int64_t i = 0; i < pixels; i++) r[i] += heap[bias_at];
+    kmnist_bias_act(heap, (int32_t)at, 1, (int32_t)pixels, -1, act, alpha);
+    return;
+  }
+  kmnist_bias_act(heap, (int32_t)at, (int32_t)pixels, (int32_t)c, bias_at, act, alpha);
+}
+
+/*
+ * Sixteen floats as one vector (GCC vector extensions: one AVX-512 register, or two AVX ones).
+ * The direct kernels below run their channel loops sixteen channels at a time when the channel
+ * count is a multiple of 16, so that each tap is one broadcast and one fused multiply-add.
+ */
+typedef float v16 __attribute__((vector_size(64)));
+static inline v16 load16(const float *p) {
+  v16 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void store16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
+
+/* The sum of a vector's sixteen floats, as a tree (four dependent adds, not sixteen). */
+typedef int32_t vi16 __attribute__((vector_size(64)));
+static inline float sum16(v16 v) {
+  v += __builtin_shuffle(v, (vi16){8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7});
+  v += __builtin_shuffle(v, (vi16){4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3});
+  v += __builtin_shuffle(v, (vi16){2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1});
+  v += __builtin_shuffle(v, (vi16){1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0});
+  return v[0];
+}
+
+/*
+ * The direct convolutions may fuse multiplies and adds (FMA, as sgemm does), unlike the rest of
+ * this file, compiled with -ffp-contract=off so that Adam rounds as its JS version.
+ */
+#define CONTRACT __attribute__((optimize("fp-contract=fast")))
+
+/* Thread-private scratch of at least `floats` floats (grown when needed; freed at exit). */
+static float *thread_scratch(int64_t floats) {
+  static __thread float *buffer = 0;
+  static __thread int64_t size = 0;
+  if (floats > size) {
+    free(buffer);
+    buffer = malloc(sizeof(float) * floats);
+    size = buffer == 0 ? 0 : floats;
+  }
+  return buffer;
+}
+
+/*
+ * Image n of x (one channel) zero-padded into xp, so that tap (i, j) of output pixel (oy, ox)
+ * reads xp[(oy * SH + i * DH) * xpw + ox * SW + j * DW] with no bounds checks. Returns xpw (the
+ * padded width); *xph receives the padded height.
+ */
+static int64_t pad_image(const float *restrict xn, float *restrict xp, const int32_t *g,
+                         int64_t *xph) {
+  const int64_t h = g[H], wd = g[W];
+  const int64_t ph = (int64_t)(g[OH] - 1) * g[SH] + (int64_t)(g[FH] - 1) * g[DH] + 1;
+  const int64_t pw = (int64_t)(g[OW] - 1) * g[SW] + (int64_t)(g[FW] - 1) * g[DW] + 1;
+  for (int64_t r = 0; r < ph; r++) {
+    const int64_t iy = r - g[PT];
+    float *dst = xp + r * pw;
+    if (iy < 0 || iy >= h) {
+      zero_floats(dst, pw);
+      continue;
+    }
+    for (int64_t c = 0; c < pw; c++) {
+      const int64_t ix = c - g[PL];
+      dst[c] = ix < 0 || ix >= wd ? 0.0f : xn[iy * wd + ix];
+    }
+  }
+  *xph = ph;
+  return pw;
+}
+
+/* Offsets of the taps in a padded image (see pad_image); returns the tap count. */
+static int64_t tap_offsets(const int32_t *g, int64_t xpw, int64_t *off) {
+  int64_t t = 0;
+  for (int64_t i = 0; i < g[FH]; i++)
+    for (int64_t j = 0; j < g[FW]; j++) off[t++] = i * g[DH] * xpw + j * g[DW];
+  return t;
+}
+
+/* Floats of a padded image (see pad_image). */
+static int64_t padded_floats(const int32_t *g) {
+  return ((int64_t)(g[OH] - 1) * g[SH] + (int64_t)(g[FH] - 1) * g[DH] + 1) *
+         ((int64_t)(g[OW] - 1) * g[SW] + (int64_t)(g[FW] - 1) * g[DW] + 1);
+}
+
+/*
+ * One image of the C == 1 forward: on[p, c0..c0+15] = Σ_t W[t, c0..] · xp[base(p) + off[t]].
+ * `taps` is a constant where the caller is specialised (3x3), so that the filter vectors stay in
+ * registers.
+ */
+CONTRACT static inline void conv1_forward_image(const float *restrict xp, int64_t xpw,
+                                       const int64_t *restrict off, const int64_t taps,
+                                       const float *restrict w, float *restrict on,
+                                       const int32_t *g, int64_t co) {
+  const int64_t oh = g[OH], ow = g[OW], sh = g[SH], sw = g[SW];
+  for (int64_t c0 = 0; c0 + 16 <= co; c0 += 16) {
+    v16 wv[taps];
+    for (int64_t t = 0; t < taps; t++) wv[t] = load16(w + t * co + c0);
+    for (int64_t oy = 0; oy < oh; oy++) {
+      const float *row = xp + oy * sh * xpw;
+      float *out = on + oy * ow * co + c0;
+      for (int64_t ox = 0; ox < ow; ox++) {
+        const float *px = row + ox * sw;
+        v16 o = wv[0] * px[off[0]];
+        for (int64_t t = 1; t < taps; t++) o += wv[t] * px[off[t]];
+        store16(out + ox * co, o);
+      }
+    }
+  }
+  for (int64_t c = co - co % 16; c < co; c++) {
+    for (int64_t oy = 0; oy < oh; oy++) {
+      for (int64_t ox = 0; ox < ow; ox++) {
+        const float *px = xp + oy * sh * xpw + ox * sw;
+        float o = w[c] * px[off[0]];
+        for (int64_t t = 1; t < taps; t++) o += w[t * co + c] * px[off[t]];
+        on[(oy * ow + ox) * co + c] = o;
+      }
+    }
+  }
+}
+
+/*
+ * Forward, C == 1: out[n, oy, ox, :] = act(Σ_taps x[n, iy, ix] · W[tap, :] + bias), sixteen
+ * channels at a time from a zero-padded copy of each image. Returns 0, or -1 when out of memory.
+ */
+CONTRACT int32_t kmnist_conv1_forward(float *heap, int32_t x_at, int32_t w_at, int32_t bias_at,
+                             int32_t out_at, const int32_t *g, int32_t co, int32_t act,
+                             float alpha) {
+  const int64_t rows = (int64_t)g[OH] * g[OW], pixels = (int64_t)g[H] * g[W];
+  const int64_t taps = (int64_t)g[FH] * g[FW];
+  if (taps > 64 * 64) return -1;
+  int failed = 0;
+#pragma omp parallel for if (g[N] * rows * co >= PARALLEL_MIN) schedule(static)
+  for (int64_t n = 0; n < g[N]; n++) {
+    float *xp = thread_scratch(padded_floats(g));
+    if (xp == 0) {
+      failed = 1;
+      continue;
+    }
+    int64_t xph, off[64 * 64];
+    const int64_t xpw = pad_image(heap + x_at + n * pixels, xp, g, &xph);
+    tap_offsets(g, xpw, off);
+    float *on = heap + out_at + n * rows * co;
+    if (taps == 9)
+      conv1_forward_image(xp, xpw, off, 9, heap + w_at, on, g, co);
+    else
+      conv1_forward_image(xp, xpw, off, taps, heap + w_at, on, g, co);
+    bias_act_rows(heap, out_at + n * rows * co, rows, co, bias_at, act, alpha);
+  }
+  return failed ? -1 : 0;
+}
+
+/*
+ * One image of the C == 1 filter gradient: acc[t, c0..c0+15] = Σ_p xp[base(p) + off[t]] ·
+ * dy[p, c0..], one accumulator per tap (in registers where `taps` is a constant).
+ */
+CONTRACT static inline void conv1_filter_grad_image(const float *restrict xp, int64_t xpw,
+                                           const int64_t *restrict off, const int64_t taps,
+                                           const float *restrict dyn, float *restrict acc,
+                                           const int32_t *g, int64_t co) {
+  const int64_t oh = g[OH], ow = g[OW], sh = g[SH], sw = g[SW];
+  for (int64_t c0 = 0; c0 + 16 <= co; c0 += 16) {
+    v16 a[taps];
+    for (int64_t t = 0; t < taps; t++) a[t] = (v16){0};
+    for (int64_t oy = 0; oy < oh; oy++) {
+      const float *row = xp + oy * sh * xpw;
+      const float *d = dyn + oy * ow * co + c0;
+      for (int64_t ox = 0; ox < ow; ox++) {
+        const float *px = row + ox * sw;
+        const v16 dv = load16(d + ox * co);
+        for (int64_t t = 0; t < taps; t++) a[t] += dv * px[off[t]];
+      }
+    }
+    for (int64_t t = 0; t < taps; t++) store16(acc + t * co + c0, a[t]);
+  }
+  for (int64_t c = co - co % 16; c < co; c++) {
+    for (int64_t t = 0; t < taps; t++) {
+      float a = 0.0f;
+      for (int64_t oy = 0; oy < oh; oy++)
+        for (int64_t ox = 0; ox < ow; ox++)
+          a += dyn[(oy * ow + ox) * co + c] * xp[oy * sh * xpw + ox * sw + off[t]];
+      acc[t * co + c] = a;
+    }
+  }
+}
+
+/*
+ * Filter gradient, C == 1: dW[tap, :] = Σ_{n, p} x[n, p's input for tap] · dy[n, p, :], sixteen
+ * channels at a time from a zero-padded copy of each image. Each image is summed in float, then
+ * added to its thread's double partial; the partials are added in thread order. Returns 0, or
+ * -1 when out of memory (nothing written).
+ */
+CONTRACT int32_t kmnist_conv1_filter_grad(float *heap, int32_t x_at, int32_t dy_at, int32_t dw_at,
+                                 const int32_t *g, int32_t co) {
+  const int64_t rows = (int64_t)g[OH] * g[OW], pixels = (int64_t)g[H] * g[W];
+  const int64_t taps = (int64_t)g[FH] * g[FW], size = taps * co;
+  if (taps > 64 * 64) return -1;
+  int max_threads = 1;
+#ifdef _OPENMP
+  max_threads = omp_get_max_threads();
+#endif
+  double *partials = calloc((size_t)max_threads * size, sizeof(double));
+  if (partials == 0) return -1;
+  int used = 1, failed = 0;
+#pragma omp parallel if (g[N] * rows * co >= PARALLEL_MIN)
+  {
+    int t0 = 0;
+#ifdef _OPENMP
+    t0 = omp_get_thread_num();
+#pragma omp single
+    used = omp_get_num_threads();
+#endif
+    float *scratch = thread_scratch(padded_floats(g) + size);
+    double *restrict part = partials + t0 * size;
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < g[N]; n++) {
+      if (scratch == 0) {
+        failed = 1;
+        continue;
+      }
+      float *xp = scratch, *acc = scratch + padded_floats(g);
+      int64_t xph, off[64 * 64];
+      const int64_t xpw = pad_image(heap + x_at + n * pixels, xp, g, &xph);
+      tap_offsets(g, xpw, off);
+      const float *dyn = heap + dy_at + n * rows * co;
+      if (taps == 9)
+        conv1_filter_grad_image(xp, xpw, off, 9, dyn, acc, g, co);
+      else
+        conv1_filter_grad_image(xp, xpw, off, taps, dyn, acc, g, co);
+      for (int64_t k = 0; k < size; k++) part[k] += acc[k];
+    }
+  }
+  if (failed) {
+    free(partials);
+    return -1;
+  }
+  float *dw = heap + dw_at;
+  for (int64_t k = 0; k < size; k++) {
+    double s = 0;
+    for (int t = 0; t < used; t++) s += partials[t * size + k];
+    dw[k] = (float)s;
+  }
+  free(partials);
+  return 0;
+}
+
+/*
+ * Pixels [from, to) of one row of the C == 1 input gradient whose every tap is in range (stride
+ * 1): out[x] = Σ_t dy[base + x * co - doff[t], :] · W[t, :], co a multiple of 16, sixteen
+ * channels at a time. `taps` is a constant where the caller is specialised (3x3).
+ */
+static inline CONTRACT void conv1_input_grad_run(const float *restrict base,
+                                                 const int64_t *restrict doff,
+                                                 const int64_t taps, const float *restrict w,
+                                                 int64_t co, int64_t from, int64_t to,
+                                                 float *restrict out) {
+  int64_t x = from;
+  /* Four pixels at a time: four independent chains of adds, each filter vector loaded once. */
+  for (; x + 4 <= to; x += 4) {
+    const float *p = base + x * co;
+    v16 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    for (int64_t c = 0; c < co; c += 16) {
+      for (int64_t t = 0; t < taps; t++) {
+        const v16 wt = load16(w + t * co + c);
+        const float *q = p - doff[t] + c;
+        a0 += load16(q) * wt;
+        a1 += load16(q + co) * wt;
+        a2 += load16(q + 2 * co) * wt;
+        a3 += load16(q + 3 * co) * wt;
+      }
+    }
+    out[x] = sum16(a0);
+    out[x + 1] = sum16(a1);
+    out[x + 2] = sum16(a2);
+    out[x + 3] = sum16(a3);
+  }
+  for (; x < to; x++) {
+    const float *p = base + x * co;
+    v16 a = {0};
+    for (int64_t c = 0; c < co; c += 16)
+      for (int64_t t = 0; t < taps; t++) a += load16(p - doff[t] + c) * load16(w + t * co + c);
+    out[x] = sum16(a);
+  }
+}
+
+/*
+ * Input gradient, C == 1 (and a conv2dTranspose down to one channel, with its bias and
+ * activation): dx[n, iy, ix] = Σ over the (tap, output pixel) pairs that read (iy, ix) of
+ * dy[n, pixel, :] · W[tap, :], sixteen channels at a time into one vector summed at the end;
+ * then bias_act_rows.
+ */
+CONTRACT void kmnist_conv1_input_grad(float *heap, int32_t dy_at, int32_t w_at, int32_t dx_at,
+                             const int32_t *g, int32_t co, int32_t bias_at, int32_t act,
+                             float alpha) {
+  const float *restrict dy = heap + dy_at, *restrict w = heap + w_at;
+  const int64_t h = g[H], wd = g[W], oh = g[OH], ow = g[OW], fw = g[FW];
+  if (g[FH] > 64 || fw > 64) return; /* the caller checks this */
+  int64_t xcount[wd > 0 ? wd : 1];
+  int64_t xtap[(wd > 0 ? wd : 1) * fw], xout[(wd > 0 ? wd : 1) * fw];
+  for (int64_t ix = 0; ix < wd; ix++) {
+    xcount[ix] = readers(ix, ow, fw, g[SW], g[DW], g[PL], xtap + ix * fw, xout + ix * fw);
+  }
+  const int64_t vec = co - co % 16;
+  /* Stride 1, dilation 1: a pixel whose every tap is in range reads dy at (iy + PT - i,
+   * ix + PL - j) for tap (i, j), a fixed offset doff[tap] back from (iy + PT, ix + PL). */
+  const int unit = g[SH] == 1 && g[SW] == 1 && g[DH] == 1 && g[DW] == 1;
+  const int64_t taps = (int64_t)g[FH] * fw;
+  int64_t doff[64 * 64];
+  if (unit)
+    for (int64_t i = 0; i < g[FH]; i++)
+      for (int64_t j = 0; j < fw; j++) doff[i * fw + j] = (i * ow + j) * co;
+#pragma omp parallel for if (g[N] * oh * ow * co >= PARALLEL_MIN) schedule(static)
+  for (int64_t n = 0; n < g[N]; n++) {
+    int64_t ty[64], oy[64];
+    float *dxn = heap + dx_at + n * h * wd;
+    for (int64_t iy = 0; iy < h; iy++) {
+      const int ny = readers(iy, oh, g[FH], g[SH], g[DH], g[PT], ty, oy);
+      const int interior_row = unit && ny == g[FH];
+      for (int64_t ix = 0; ix < wd; ix++) {
+        v16 acc = {0};
+        float rest = 0.0f;
+        if (interior_row && xcount[ix] == fw && vec == co) {
+          /* A run of pixels whose every tap is in range: fixed offsets, no reader lists. */
+          int64_t end = ix + 1;
+          while (end < wd && xcount[end] == fw) end++;
+          const float *base = dy + ((n * oh + iy + g[PT]) * ow + g[PL]) * co;
+          if (taps == 9)
+            conv1_input_grad_run(base, doff, 9, w, co, ix, end, dxn + iy * wd);
+          else
+            conv1_input_grad_run(base, doff, taps, w, co, ix, end, dxn + iy * wd);
+          ix = end - 1;
+          continue;
+        }
+        for (int a = 0; a < ny; a++) {
+          const float *row = dy + (n * oh + oy[a]) * ow * co;
+          const float *wrow = w + ty[a] * fw * co;
+          for (int64_t b = 0; b < xcount[ix]; b++) {
+            const float *restrict d = row + xout[ix * fw + b] * co;
+            const float *restrict wt = wrow + xtap[ix * fw + b] * co;
+            for (int64_t c = 0; c < vec; c += 16) acc += load16(d + c) * load16(wt + c);
+            for (int64_t c = vec; c < co; c++) rest += d[c] * wt[c];
+          }
+        }
+        dxn[iy * wd + ix] = sum16(acc) + rest;
+      }
+    }
+    bias_act_rows(heap, dx_at + n * h * wd, h * wd, 1, bias_at, act, alpha);
   }
 }
