@@ -1004,8 +1004,9 @@ export function makeConvKernels(
   /**
    * {@link CONV2D_TRANSPOSE_GRAD}: a conv2dTranspose layer's backward pass. In blocks on all
    * cores (native.ts's convTransposeBackwardBlocks: dz, its im2col matrix and the bias sums
-   * per block, shared by both GEMMs); otherwise dz and the bias gradient in JS, then this set's
-   * Conv2D and Conv2DBackpropFilter.
+   * per block, shared by both GEMMs); otherwise (one image, or one output channel, whose
+   * convolutions run directly) dz and the bias gradient in one native pass (in JS for a linear
+   * activation), then this set's Conv2D and Conv2DBackpropFilter.
    */
   const conv2dTransposeGrad = (args: KernelArgs): tf.TensorInfo[] => {
     const backend = args.backend as WasmBackendLike;
@@ -1074,15 +1075,36 @@ export function makeConvKernels(
     const channels = g.inChannels, size = sizeOf(y.shape);
     const dyAt = floatOffset(backend, dy), yAt = floatOffset(backend, y);
     const dzAt = floatOffset(backend, dz), dbAt = floatOffset(backend, db);
-    const sums = new Float64Array(channels);
-    for (let i = 0; i < size; i++) {
-      const v = heap[yAt + i];
-      const grad = code === 0 ? 1 : code === 5 ? v * (1 - v) : v > 0 ? 1 : Number.isNaN(v) ? v : 0;
-      const z = code === 0 ? heap[dyAt + i] : Math.fround(heap[dyAt + i] * Math.fround(grad));
-      heap[dzAt + i] = z;
-      sums[i % channels] += z;
+    if (native !== null && code !== 0) {
+      native.biasActGrad({
+        heap,
+        dy: dyAt,
+        y: yAt,
+        dz: dzAt,
+        db: dbAt,
+        rows: size / channels,
+        cols: channels,
+        activation: code,
+      });
+    } else {
+      const sums = new Float64Array(channels);
+      for (let i = 0; i < size; i++) {
+        const v = heap[yAt + i];
+        const grad = code === 0
+          ? 1
+          : code === 5
+          ? v * (1 - v)
+          : v > 0
+          ? 1
+          : Number.isNaN(v)
+          ? v
+          : 0;
+        const z = code === 0 ? heap[dyAt + i] : Math.fround(heap[dyAt + i] * Math.fround(grad));
+        heap[dzAt + i] = z;
+        sums[i % channels] += z;
+      }
+      for (let j = 0; j < channels; j++) heap[dbAt + j] = sums[j];
     }
-    for (let j = 0; j < channels; j++) heap[dbAt + j] = sums[j];
     const geometry = { strides: attrs.strides, pad: attrs.pad, dataFormat: "NHWC" };
     const dIn = conv2d({
       inputs: { x: dz, filter },
