@@ -18,6 +18,7 @@ import {
   FUSED_CONV2D_TRANSPOSE,
   fusedLayerCalls,
   fusedLayersActive,
+  fuseLayerCalls,
   installFusedLayerGradients,
   loadBlas,
   loadNative,
@@ -331,5 +332,48 @@ Deno.test({
       if (saved === undefined) Deno.env.delete("KMNIST_FUSED_LAYERS");
       else Deno.env.set("KMNIST_FUSED_LAYERS", saved);
     }
+  },
+});
+
+Deno.test({
+  name: "fuseLayerCalls: idempotent; layers it cannot fuse (tanh, rank-3 Dense) and other " +
+    "backends keep their own call, with the same outputs",
+  ignore,
+  fn: async () => {
+    const input = tf.input({ shape: [4, 6] });
+    const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    const relu = tf.layers.dense({ units: 5, activation: "relu", kernelInitializer: "ones" });
+    const tanh = tf.layers.dense({ units: 3, activation: "tanh" });
+    const perStep = tf.layers.dense({ units: 2, activation: "relu" }); // on rank 3: not fused
+    const model = tf.model({
+      inputs: input,
+      outputs: [
+        tanh.apply(relu.apply(flat)) as tf.SymbolicTensor,
+        perStep.apply(input) as tf.SymbolicTensor,
+      ],
+    });
+    const x = tf.tensor3d(randomArray(createRandom(3), 2 * 4 * 6), [2, 4, 6]);
+    const predict = () => {
+      const out = model.predict(x) as tf.Tensor[];
+      const values = out.map((t) => Float32Array.from(t.dataSync()));
+      tf.dispose(out);
+      return values;
+    };
+    await initBackend({ backend: "blas" });
+    const own = predict();
+    fuseLayerCalls(model);
+    fuseLayerCalls(model); // a second call wraps nothing twice
+    const before = { ...fusedLayerCalls };
+    const fused = predict();
+    assert((fusedLayerCalls.Dense ?? 0) - (before.Dense ?? 0) === 1, "only the relu Dense fused");
+    own.forEach((o, i) => assertClose(`output ${i}`, [fused[i]], [o], 1e-6));
+    await initBackend({ backend: "cpu" });
+    const onCpu = { ...fusedLayerCalls };
+    const cpu = predict();
+    assert(fusedLayerCalls.Dense === onCpu.Dense, "fused on the cpu backend");
+    own.forEach((o, i) => assertClose(`cpu output ${i}`, [cpu[i]], [o], 1e-5));
+    await initBackend({ backend: "blas" });
+    x.dispose();
+    model.dispose();
   },
 });

@@ -16,7 +16,10 @@
  *   cached outside the repository), im2col / col2im / the epilogue run in C, large convolutions
  *   run in cache-sized blocks of images spread over the cores, and bias `Add`, `Relu`, `Step`,
  *   `Multiply`, `Sum` and a fused ReLU gradient ({@link RELU_GRAD}, replacing Step -> Cast ->
- *   Multiply) are native too;
+ *   Multiply) are native too; convolutions with one input channel run directly in C; and the
+ *   models' Dense / Conv2D / Conv2DTranspose layers train on one fused kernel per layer
+ *   (fused_layers.ts: {@link FUSED_CONV2D_TRANSPOSE}, the one-pass {@link BIAS_ACT_GRAD} and a
+ *   conv2dTranspose layer's whole backward, {@link CONV2D_TRANSPOSE_GRAD});
  *   without a compiler the JS paths run (`initBackend` reports `native: false` and why).
  *
  * @module
