@@ -291,6 +291,16 @@ void kmnist_bias_act(float *heap, int32_t c_at, int32_t m, int32_t n, int32_t bi
   }
 }
 
+/* out[k] = Σ_t partials[t][k] over `threads` per-thread partials of `size` doubles, in thread
+ * order (so a given thread count gives the same bits on every run). */
+static void sum_partials(const double *partials, int threads, int64_t size, float *out) {
+  for (int64_t k = 0; k < size; k++) {
+    double s = 0;
+    for (int t = 0; t < threads; t++) s += partials[(int64_t)t * size + k];
+    out[k] = (float)s;
+  }
+}
+
 /*
  * The gradient of out = act(z + bias) from dy and the output y, in one pass: dz = dy · act'(y)
  * (act 1 relu: y > 0, NaN kept as tfjs's step does; 5 sigmoid: y (1 - y)), written to dz_at, and
@@ -338,12 +348,7 @@ int32_t kmnist_bias_act_grad(float *heap, int32_t dy_at, int32_t y_at, int32_t d
       for (int64_t j = 0; j < cols; j++) a[j] += dzr[j];
     }
   }
-  float *db = heap + db_at;
-  for (int64_t j = 0; j < cols; j++) {
-    double s = 0;
-    for (int t = 0; t < used; t++) s += acc[(int64_t)t * cols + j];
-    db[j] = (float)s;
-  }
+  sum_partials(acc, used, cols, heap + db_at);
   free(acc);
   return 0;
 }
@@ -612,12 +617,7 @@ int32_t kmnist_conv_transpose_backward_blocks(float *heap, int32_t dy_at, int32_
     const float *partial = heap + scratch_at + t * per_thread + partial_at;
     for (int64_t i = 0; i < k * co; i++) dw[i] += partial[i];
   }
-  float *dbias = heap + db_at;
-  for (int64_t j = 0; j < c; j++) {
-    double sum = 0;
-    for (int t = 0; t < threads; t++) sum += db_partials[t * c + j];
-    dbias[j] = (float)sum;
-  }
+  sum_partials(db_partials, threads, c, heap + db_at);
   free(db_partials);
   return 0;
 }
@@ -673,7 +673,8 @@ static inline float sum16(v16 v) {
  */
 #define CONTRACT __attribute__((optimize("fp-contract=fast")))
 
-/* Thread-private scratch of at least `floats` floats (grown when needed; freed at exit). */
+/* Thread-private scratch of at least `floats` floats (grown when needed; kept for the thread's
+ * life). */
 static float *thread_scratch(int64_t floats) {
   static __thread float *buffer = 0;
   static __thread int64_t size = 0;
@@ -876,12 +877,7 @@ CONTRACT int32_t kmnist_conv1_filter_grad(float *heap, int32_t x_at, int32_t dy_
     free(partials);
     return -1;
   }
-  float *dw = heap + dw_at;
-  for (int64_t k = 0; k < size; k++) {
-    double s = 0;
-    for (int t = 0; t < used; t++) s += partials[t * size + k];
-    dw[k] = (float)s;
-  }
+  sum_partials(partials, used, size, heap + dw_at);
   free(partials);
   return 0;
 }
