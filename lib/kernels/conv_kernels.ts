@@ -724,19 +724,16 @@ export function makeConvKernels(
     return { dataId: out2.dataId, shape: info.outShape, dtype: "float32" };
   }
 
-  const conv2d: Kernel = (args) => {
-    const r = convForward(args, false);
-    if (r === null) return fallback("Conv2D")(args);
-    count("Conv2D");
-    return r;
-  };
-
-  const fusedConv2d: Kernel = (args) => {
-    const r = convForward(args, true);
-    if (r === null) return fallback("FusedConv2D")(args);
-    count("FusedConv2D");
-    return r;
-  };
+  /** Kernel `name` from `run`, falling back to the original kernel where `run` gives null. */
+  const orFallback =
+    (name: string, run: (args: KernelArgs) => tf.TensorInfo | null): Kernel => (args) => {
+      const r = run(args);
+      if (r === null) return fallback(name)(args);
+      count(name);
+      return r;
+    };
+  const conv2d = orFallback("Conv2D", (args) => convForward(args, false));
+  const fusedConv2d = orFallback("FusedConv2D", (args) => convForward(args, true));
 
   /**
    * Conv2DBackpropInput, or with `fused` a conv2dTranspose layer's whole forward
@@ -891,12 +888,7 @@ export function makeConvKernels(
     return dx;
   }
 
-  const conv2dBackpropInput: Kernel = (args) => {
-    const r = inputGrad(args, false);
-    if (r === null) return fallback("Conv2DBackpropInput")(args);
-    count("Conv2DBackpropInput");
-    return r;
-  };
+  const conv2dBackpropInput = orFallback("Conv2DBackpropInput", (args) => inputGrad(args, false));
 
   const fusedConv2dTranspose: Kernel = (args) => {
     const r = inputGrad(args, true);

@@ -397,6 +397,15 @@ export function resetNativeForTests(): void {
   loadError = "";
 }
 
+/** Throws when a native kernel returned a failure status (it could not allocate `what`). */
+function checkMemory(status: number, kernel: string, what: string): void {
+  if (status !== 0) {
+    throw new Error(
+      `native ${kernel}: out of memory for ${what}; free memory or use a smaller batch.`,
+    );
+  }
+}
+
 function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Native {
   const f = lib.symbols;
   let lastBuffer: ArrayBufferLike | null = null;
@@ -509,7 +518,7 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
         a.activation ?? 0,
         a.alpha ?? 0.2,
       );
-      if (status !== 0) throw new Error("native conv1Forward: out of memory for its scratch.");
+      checkMemory(status, "conv1Forward", "its scratch");
     },
     conv1FilterGrad: (a) => {
       const status = f.kmnist_conv1_filter_grad(
@@ -520,9 +529,7 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
         setGeometry(a.g),
         a.outChannels,
       );
-      if (status !== 0) {
-        throw new Error("native conv1FilterGrad: out of memory for the partial sums.");
-      }
+      checkMemory(status, "conv1FilterGrad", "the partial sums");
     },
     conv1InputGrad: (a) => {
       if (a.g.filterHeight > 64 || a.g.filterWidth > 64) {
@@ -556,9 +563,7 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
         a.perBlock,
         a.activation,
       );
-      if (status !== 0) {
-        throw new Error("native convTransposeBackwardBlocks: out of memory for the bias sums.");
-      }
+      checkMemory(status, "convTransposeBackwardBlocks", "the bias sums");
     },
     biasActGrad: (a) => {
       const status = f.kmnist_bias_act_grad(
@@ -571,7 +576,7 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
         a.cols,
         a.activation,
       );
-      if (status !== 0) throw new Error("native biasActGrad: out of memory for the partial sums.");
+      checkMemory(status, "biasActGrad", "the partial sums");
     },
     convFilterGradBlocks: (a) => f.kmnist_conv_filter_grad_blocks(...blockedArgs(a)),
     columnSum: (heap, x, out, rows, cols) => {

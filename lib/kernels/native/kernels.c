@@ -442,6 +442,16 @@ static int64_t block_at(const int32_t *g, int32_t per_block, int64_t b, int32_t 
   return b0;
 }
 
+/* out = Σ_t first[t * stride .. + size), the threads' float partials added in thread order. */
+static void add_in_thread_order(const float *first, int64_t stride, int threads, int64_t size,
+                                float *out) {
+  memcpy(out, first, sizeof(float) * size);
+  for (int t = 1; t < threads; t++) {
+    const float *partial = first + t * stride;
+    for (int64_t i = 0; i < size; i++) out[i] += partial[i];
+  }
+}
+
 /*
  * Forward: out[n] = act(im2col(x[n]) · W + bias) for blocks of `per_block` images. Scratch: per
  * thread, per_block * OH*OW * K floats (K = FH*FW*C).
@@ -535,12 +545,8 @@ void kmnist_conv_filter_grad_blocks(float *heap, int32_t x_at, int32_t dy_at, in
     if (first) zero_floats(partial, k * co);
   }
   blas_set_threads(saved);
-  float *dw = heap + dw_at;
-  memcpy(dw, heap + scratch_at + per_block * rows * k, sizeof(float) * k * co);
-  for (int t = 1; t < threads; t++) {
-    const float *partial = heap + scratch_at + t * per_thread + per_block * rows * k;
-    for (int64_t i = 0; i < k * co; i++) dw[i] += partial[i];
-  }
+  add_in_thread_order(heap + scratch_at + per_block * rows * k, per_thread, threads, k * co,
+                      heap + dw_at);
 }
 
 /*
@@ -610,13 +616,8 @@ int32_t kmnist_conv_transpose_backward_blocks(float *heap, int32_t dy_at, int32_
     if (first) zero_floats(partial, k * co);
   }
   blas_set_threads(saved);
-  float *dw = heap + dw_at;
-  const int64_t partial_at = per_block * (p.pixels + rows * k);
-  memcpy(dw, heap + scratch_at + partial_at, sizeof(float) * k * co);
-  for (int t = 1; t < threads; t++) {
-    const float *partial = heap + scratch_at + t * per_thread + partial_at;
-    for (int64_t i = 0; i < k * co; i++) dw[i] += partial[i];
-  }
+  add_in_thread_order(heap + scratch_at + per_block * (p.pixels + rows * k), per_thread, threads,
+                      k * co, heap + dw_at);
   sum_partials(db_partials, threads, c, heap + db_at);
   free(db_partials);
   return 0;
