@@ -542,6 +542,28 @@ interface ConvAttrs {
 }
 
 /**
+ * The geometry of the convolution whose input gradient a conv2dTranspose (or
+ * Conv2DBackpropInput) computes: input `shape` (the transposed convolution's output), `filter`,
+ * NHWC, no dilation.
+ */
+function transposedConvInfo(
+  shape: number[],
+  filter: tf.TensorInfo,
+  attrs: ConvAttrs,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+}
+
+/**
  * Builds Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter on `gemm`;
  * `fallback(name)` returns the original wasm kernel.
  */
@@ -768,16 +790,7 @@ export function makeConvKernels(
         phase("epilogue");
       }
     };
-    const info = tf.backend_util.computeConv2DInfo(
-      attrs.inputShape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      "channelsLast",
-    );
+    const info = transposedConvInfo(attrs.inputShape, filter, attrs);
     const g: ConvGeometry = geometryOf(info);
     const m = g.batchSize * g.outHeight * g.outWidth;
     const k = g.filterHeight * g.filterWidth * g.inChannels;
@@ -1021,26 +1034,17 @@ export function makeConvKernels(
           `relu or sigmoid activation (got ${activation}); use tfjs's ops instead.`,
       );
     }
-    const info = tf.backend_util.computeConv2DInfo(
-      y.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      "channelsLast",
-    );
+    const info = transposedConvInfo(y.shape, filter, attrs);
     const g = geometryOf(info);
     const k = g.filterHeight * g.filterWidth * g.inChannels;
     const rowsPerImage = g.outHeight * g.outWidth;
     const pixels = g.inHeight * g.inWidth * g.inChannels;
-    const din = backend.makeOutput(input.shape, "float32");
-    const dw = backend.makeOutput(filter.shape, "float32");
     const db = backend.makeOutput([g.inChannels], "float32");
     const shared = parallelBlock(g, rowsPerImage * k + pixels, BLOCK_FLOATS);
     if (shared > 0 && !isPointwise(g) && !direct(g)) {
       count(`${CONV2D_TRANSPOSE_GRAD} (blocks on all cores)`);
+      const din = backend.makeOutput(input.shape, "float32");
+      const dw = backend.makeOutput(filter.shape, "float32");
       phase();
       withScratch(
         backend,
@@ -1066,8 +1070,6 @@ export function makeConvKernels(
       return [din, dw, db];
     }
     count(CONV2D_TRANSPOSE_GRAD);
-    wasmDispose(backend, din);
-    wasmDispose(backend, dw);
     const dz = backend.makeOutput(y.shape, "float32");
     const heap = backend.wasm.HEAPF32;
     const channels = g.inChannels, size = sizeOf(y.shape);
