@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "@kmnist/tfjs-blas";
 import { type ImageSet, imagesToTensor, loadKmnist, takeSubset } from "../lib/data/mod.ts";
 import { type Autoencoder, type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
 import {

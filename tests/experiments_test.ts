@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "@kmnist/tfjs-blas";
 import { KMNIST_CLASSES } from "../lib/data/mod.ts";
 import { buildModel } from "../lib/models/mod.ts";
 import type { EvaluationReport } from "../lib/metrics/mod.ts";

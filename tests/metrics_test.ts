@@ -1,7 +1,7 @@
 /** Unit tests of every metric against hand-computed or independently computed values. */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "@kmnist/tfjs-blas";
 import { imagesToTensor, loadKmnist, takeSubset } from "../lib/data/mod.ts";
 import { buildModel, buildVariational } from "../lib/models/mod.ts";
 import {

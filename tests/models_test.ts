@@ -1,7 +1,7 @@
 /** Tests of the four autoencoders: sizes, shapes, seeding, chunked inference, losses, disposal. */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "@kmnist/tfjs-blas";
 import {
   AUTOENCODER_KINDS,
   binaryCrossEntropyPerImage,

@@ -257,7 +257,7 @@ Deno.test("the project-local kernelspec: Jupyter finds it under JUPYTER_PATH, an
   }).output();
   assert.ok(list.success, new TextDecoder().decode(list.stderr));
   const specs = JSON.parse(new TextDecoder().decode(list.stdout)).kernelspecs;
-  assert.equal(specs.deno.resource_dir, join(PROJECT_ROOT, "kernels", "deno"));
+  assert.equal(specs.deno.resource_dir, join(PROJECT_ROOT, "jupyter", "kernels", "deno"));
   assert.equal(specs.deno.spec.language, "typescript");
 
   const output = await Deno.makeTempFile({ suffix: ".ipynb" });

@@ -1,7 +1,7 @@
 /** A tfjs smoke test on every backend this project can select. */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "@kmnist/tfjs-blas";
 
 for (const backend of ["wasm", "cpu"] as const) {
   Deno.test(`tfjs computes a matmul and a gradient on the ${backend} backend`, async () => {

@@ -1,7 +1,7 @@
 /** Tests of the training loop on real KMNIST images: learning, reproducibility, leaks, failures. */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "@kmnist/tfjs-blas";
 import { type ImageSet, loadKmnist, takeSubset } from "../lib/data/mod.ts";
 import { buildModel } from "../lib/models/mod.ts";
 import {

@@ -23,7 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BackendInfo, type BackendName, initBackend } from "../lib/backend.ts";
+import { type BackendInfo, type BackendName, initBackend } from "@kmnist/tfjs-blas";
 import {
   blasKernelCalls,
   blasPhaseMs,
@@ -32,7 +32,7 @@ import {
   measureSgemm,
   nativeKernelCalls,
   nativeLoadError,
-} from "../lib/kernels/mod.ts";
+} from "../packages/tfjs_blas/kernel_sets.ts";
 import { type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
 import { createOptimizer } from "../lib/train/optimizer.ts";
 import { createRandom } from "../lib/data/random.ts";

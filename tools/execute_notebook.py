@@ -44,7 +44,7 @@ except ImportError as error:  # pragma: no cover - depends on the machine
     sys.exit(2)
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KERNELS_DIR = os.path.join(PROJECT_ROOT, "kernels")
+KERNELS_DIR = os.path.join(PROJECT_ROOT, "jupyter", "kernels")
 
 
 class CellFailure(Exception):
@@ -250,7 +250,7 @@ def parse_args(argv):
     )
     parser.add_argument("--kernel", help="kernelspec name (default: the notebook's, else deno)")
     parser.add_argument(
-        "--kernels-dir", default=KERNELS_DIR, help="folder of kernelspecs (default: kernels/)"
+        "--kernels-dir", default=KERNELS_DIR, help="folder of kernelspecs (default: jupyter/kernels/)"
     )
     parser.add_argument(
         "--env", action="append", default=[], metavar="KEY=VALUE", help="extra kernel env var"

@@ -1,16 +1,16 @@
 /**
- * Sets up the project-local Jupyter kernelspec `kernels/deno/` (the Deno 2.9.6 kernel) and checks it.
+ * Sets up the project-local Jupyter kernelspec `jupyter/kernels/deno/` (the Deno 2.9.6 kernel) and checks it.
  *
  *     npx -y deno@2.9.6 task kernel          # record deno's path, check the spec, run a smoke test
  *     npx -y deno@2.9.6 task kernel --no-smoke
  *
  * Nothing is installed globally: the kernelspec lives in the project, and Jupyter finds it through
- * `JUPYTER_PATH=<project root>` (Jupyter looks in `$JUPYTER_PATH/kernels/<name>/kernel.json`), e.g.
+ * `JUPYTER_PATH=<project root>/jupyter` (Jupyter looks in `$JUPYTER_PATH/kernels/<name>/kernel.json`), e.g.
  *
- *     JUPYTER_PATH=$PWD jupyter notebook notebooks/
+ *     JUPYTER_PATH=$PWD/jupyter jupyter notebook notebooks/
  *
- * The spec's argv runs `kernels/deno/start_kernel.sh`, which starts `deno jupyter --kernel` with the
- * deno binary recorded here in `kernels/deno/deno_path` (git-ignored: the binary running this
+ * The spec's argv runs `jupyter/kernels/deno/start_kernel.sh`, which starts `deno jupyter --kernel` with the
+ * deno binary recorded here in `jupyter/kernels/deno/deno_path` (git-ignored: the binary running this
  * script), else `$KMNIST_DENO`, a deno 2.9.6 on PATH, or `npx -y deno@2.9.6`. Jupyter starts the
  * kernel in the notebook's folder, so Deno finds deno.json (import map) and node_modules above it.
  *
@@ -41,7 +41,7 @@ export interface InstallKernelOptions {
 
 /** What {@link installKernel} set up. */
 export interface KernelInstallation {
-  /** Folder of the kernelspec (`<root>/kernels/deno`). */
+  /** Folder of the kernelspec (`<root>/jupyter/kernels/deno`). */
   kernelDirectory: string;
   /** Deno binary recorded for the kernel. */
   deno: string;
@@ -62,15 +62,15 @@ export async function writeTextAtomically(path: string, text: string): Promise<v
 }
 
 /**
- * Checks `kernels/deno/kernel.json` and records the deno binary the kernel should run in
- * `kernels/deno/deno_path`. Throws an error naming the problem when the spec is missing or
+ * Checks `jupyter/kernels/deno/kernel.json` and records the deno binary the kernel should run in
+ * `jupyter/kernels/deno/deno_path`. Throws an error naming the problem when the spec is missing or
  * malformed, or the deno binary is not executable.
  */
 export async function installKernel(
   options: InstallKernelOptions = {},
 ): Promise<KernelInstallation> {
   const root = options.root ?? PROJECT_ROOT;
-  const kernelDirectory = join(root, "kernels", KERNEL_NAME);
+  const kernelDirectory = join(root, "jupyter", "kernels", KERNEL_NAME);
   const specPath = join(kernelDirectory, "kernel.json");
   let spec: { argv?: unknown; language?: unknown };
   try {
@@ -78,7 +78,7 @@ export async function installKernel(
   } catch (error) {
     throw new Error(
       `install_kernel: cannot read the kernelspec ${specPath} (${error}); ` +
-        "restore kernels/deno/ from git",
+        "restore jupyter/kernels/deno/ from git",
     );
   }
   if (!Array.isArray(spec.argv) || !spec.argv.includes("{connection_file}")) {
@@ -92,7 +92,7 @@ export async function installKernel(
     throw new Error(`install_kernel: ${deno} is not an executable deno binary; pass another one`);
   }
   await writeTextAtomically(join(kernelDirectory, "deno_path"), `${deno}\n`);
-  return { kernelDirectory, deno, jupyterPath: root };
+  return { kernelDirectory, deno, jupyterPath: join(root, "jupyter") };
 }
 
 /** Result of {@link smokeTestKernel}. */

@@ -12,7 +12,7 @@ set -euo pipefail
 if [ "${KMNIST_SKIP_APT:-0}" = "1" ]; then exit 0; fi
 
 packages=(
-  libopenblas0-pthread # fast sgemm for the training kernels (lib/kernels/, through Deno.dlopen)
+  libopenblas0-pthread # fast sgemm for the training kernels (packages/tfjs_blas/, through Deno.dlopen)
   fonts-noto-cjk       # Japanese glyphs in figure labels
   fonts-dejavu-core    # Latin text in the PDF reports
   jupyter-notebook     # the notebook server, for running notebooks interactively

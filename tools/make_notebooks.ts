@@ -29,7 +29,7 @@ export interface NotebookText {
 const md = (text: string): CellText => ({ md: text.trim() });
 const code = (text: string): CellText => ({ code: text.trim() });
 
-const IMPORTS = `import { initBackend } from "../lib/backend.ts";
+const IMPORTS = `import { initBackend } from "@kmnist/tfjs-blas";
 import { buildModel } from "../lib/models/mod.ts";
 import { train } from "../lib/train/mod.ts";
 import { evaluate } from "../lib/metrics/mod.ts";
@@ -440,7 +440,7 @@ const COMPARISON: NotebookText = {
 This notebook reads what notebooks 1–4 saved (their \`metrics.json\` records and final checkpoints
 in the run folder) and puts the four models side by side on the same test images. Run notebooks
 1–4 first.`),
-    code(`import { initBackend } from "../lib/backend.ts";
+    code(`import { initBackend } from "@kmnist/tfjs-blas";
 import { loadModel } from "../lib/train/mod.ts";
 import { classBars, compareHistories, imageGrid, metricsTable } from "../lib/plot/mod.ts";
 import * as ex from "../lib/experiments.ts";

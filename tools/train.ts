@@ -17,7 +17,7 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../lib/backend.ts";
+import { initBackend } from "@kmnist/tfjs-blas";
 import { type ImageSet, loadKmnist, splitTrainValidation, takeSubset } from "../lib/data/mod.ts";
 import { evaluate } from "../lib/metrics/mod.ts";
 import { type Autoencoder, buildModel, parseKind } from "../lib/models/mod.ts";

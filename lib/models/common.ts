@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { fuseLayerCalls } from "../kernels/fused_layers.ts";
+import { fuseLayerCalls } from "../../packages/tfjs_blas/fused_layers.ts";
 
 /** The four model families of this project. */
 export type AutoencoderKind = "vanilla" | "multilayer" | "conv" | "vae";

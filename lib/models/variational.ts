@@ -7,7 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { fuseLayerCalls } from "../kernels/fused_layers.ts";
+import { fuseLayerCalls } from "../../packages/tfjs_blas/fused_layers.ts";
 import {
   type Autoencoder,
   binaryCrossEntropyPerImage,

@@ -13,7 +13,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { nativeIfLoaded } from "../kernels/native.ts";
+import { nativeIfLoaded } from "../../packages/tfjs_blas/native.ts";
 
 /** Options for {@link createOptimizer}. */
 export interface OptimizerOptions {
@@ -88,7 +88,7 @@ let useNative = true;
 export let nativeAdamUpdates = 0;
 
 /**
- * Whether {@link FusedAdam} may run its update loop in C (lib/kernels/native.ts, when loaded);
+ * Whether {@link FusedAdam} may run its update loop in C (packages/tfjs_blas/native.ts, when loaded);
  * default true. For tests and benchmarks of the JS loop.
  */
 export function setNativeAdam(enabled: boolean): void {

@@ -1,15 +1,15 @@
 /**
- * The OpenBLAS kernels (lib/kernels/conv_kernels.ts, on wasm memory) against tfjs's reference cpu
+ * The OpenBLAS kernels (packages/tfjs_blas/conv_kernels.ts, on wasm memory) against tfjs's reference cpu
  * kernels: random shapes, strides, paddings, dilations, transposes; forward values and gradients.
  * Skipped (ignored) when OpenBLAS is not installed.
  */
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
-import { initBackend } from "../lib/backend.ts";
-import { createRandom } from "../lib/data/random.ts";
-import { blasKernelCalls, loadBlas, nativeKernelCalls } from "../lib/kernels/mod.ts";
-import { randomArray, relError } from "./helpers/numeric.ts";
-import { runSnippet } from "./helpers/process.ts";
+import { initBackend } from "../mod.ts";
+import { createRandom } from "../../../lib/data/random.ts";
+import { blasKernelCalls, loadBlas, nativeKernelCalls } from "../kernel_sets.ts";
+import { randomArray, relError } from "../../../tests/helpers/numeric.ts";
+import { runSnippet } from "../../../tests/helpers/process.ts";
 
 /** Tolerance: max |difference| / max |reference| (float32 sums in another order). */
 const TOLERANCE = 2e-5;
@@ -198,7 +198,7 @@ Deno.test({
     try {
       const probe = async (env: Record<string, string>) => {
         const r = await runSnippet(
-          `import { loadBlas } from "./lib/kernels/mod.ts";
+          `import { loadBlas } from "./packages/tfjs_blas/kernel_sets.ts";
           const b = loadBlas()!; console.log(JSON.stringify([b.threads, b.maxThreads]));`,
           env,
         );
@@ -223,7 +223,7 @@ Deno.test({
   fn: async () => {
     const run = async (env: Record<string, string>) => {
       const r = await runSnippet(
-        `import { loadBlas } from "./lib/kernels/blas.ts";
+        `import { loadBlas } from "./packages/tfjs_blas/blas.ts";
         if (loadBlas() === null) throw new Error("no OpenBLAS");
         console.log(Deno.env.get("OPENBLAS_THREAD_TIMEOUT") ?? "unset");`,
         env,

@@ -34,7 +34,7 @@ let kernelsActive = false;
 /**
  * Says whether the fused kernels ({@link FUSED_CONV2D_TRANSPOSE}, {@link BIAS_ACT_GRAD} and the
  * OpenBLAS `_FusedMatMul` / `FusedConv2D`) are registered on the wasm backend now
- * (lib/kernels/mod.ts calls this when it installs a kernel set).
+ * (packages/tfjs_blas/kernel_sets.ts calls this when it installs a kernel set).
  */
 export function setFusedLayerKernels(active: boolean): void {
   kernelsActive = active;

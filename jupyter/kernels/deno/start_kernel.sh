@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Starts the Deno 2.9.6 Jupyter kernel for kmnist-autoencoders (argv of kernels/deno/kernel.json).
+# Starts the Deno 2.9.6 Jupyter kernel for kmnist-autoencoders (argv of jupyter/kernels/deno/kernel.json).
 #
-#   bash kernels/deno/start_kernel.sh CONNECTION_FILE
+#   bash jupyter/kernels/deno/start_kernel.sh CONNECTION_FILE
 #
 # Which deno runs, first found:
 #   1. $KMNIST_DENO (path to a deno 2.9.6 binary);
-#   2. the path recorded in kernels/deno/deno_path by `deno task kernel` (tools/install_kernel.ts);
+#   2. the path recorded in jupyter/kernels/deno/deno_path by `deno task kernel` (tools/install_kernel.ts);
 #   3. `deno` on PATH, when it is version 2.9.6;
 #   4. `npx -y deno@2.9.6` (slower to start: npx resolves the package each time).
 # The kernel runs in the directory Jupyter starts it in (the notebook's folder), so Deno finds the

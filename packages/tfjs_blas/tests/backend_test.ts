@@ -1,9 +1,9 @@
 /** initBackend(): the blas / wasm / cpu choices, the default, and the fallback without OpenBLAS. */
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
-import { initBackend } from "../lib/backend.ts";
-import { activeKernelSet, loadBlas } from "../lib/kernels/mod.ts";
-import { runSnippet } from "./helpers/process.ts";
+import { initBackend } from "../mod.ts";
+import { activeKernelSet, loadBlas } from "../kernel_sets.ts";
+import { runSnippet } from "../../../tests/helpers/process.ts";
 
 Deno.test("each backend choice reports what runs", async () => {
   const wasm = await initBackend({ backend: "wasm" });
@@ -21,7 +21,7 @@ Deno.test("each backend choice reports what runs", async () => {
 
 Deno.test("without OpenBLAS the default falls back to wasm, saying so once on stderr", async () => {
   const code = `
-    import { initBackend } from "./lib/backend.ts";
+    import { initBackend } from "./packages/tfjs_blas/mod.ts";
     import * as tf from "@tensorflow/tfjs";
     const a = await initBackend();
     const b = await initBackend();
@@ -41,7 +41,7 @@ Deno.test("without OpenBLAS the default falls back to wasm, saying so once on st
 
 Deno.test("KMNIST_BACKEND selects the backend when no option is given", async () => {
   const r = await runSnippet(
-    `import { initBackend } from "./lib/backend.ts"; console.log((await initBackend()).name);`,
+    `import { initBackend } from "./packages/tfjs_blas/mod.ts"; console.log((await initBackend()).name);`,
     { KMNIST_BACKEND: "cpu" },
   );
   assert(r.ok, r.stderr);
@@ -53,7 +53,7 @@ Deno.test({
   ignore: loadBlas() === null,
   fn: async () => {
     const code = `
-      import { initBackend } from "./lib/backend.ts";
+      import { initBackend } from "./packages/tfjs_blas/mod.ts";
       const info = await initBackend({ backend: "blas" });
       console.log(JSON.stringify({ native: info.native, reason: info.nativeReason ?? "" }));
     `;

@@ -1,6 +1,6 @@
 /*
- * Memory-bound helpers of lib/kernels/ (im2col, col2im, elementwise ops, column sums), compiled on
- * first use by lib/kernels/native.ts with the system C compiler (cc -O3 -march=native, and
+ * Memory-bound helpers of packages/tfjs_blas/ (im2col, col2im, elementwise ops, column sums), compiled on
+ * first use by packages/tfjs_blas/native.ts with the system C compiler (cc -O3 -march=native, and
  * -fopenmp when available: the pragmas below are ignored without it) and called
  * through Deno's FFI on the tfjs wasm backend's memory. Every pointer argument is the base of that
  * memory; every position is a float index into it. The JS versions in im2col.ts / js_kernels.ts
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Geometry, as lib/kernels/im2col.ts's ConvGeometry, in this order. */
+/* Geometry, as packages/tfjs_blas/im2col.ts's ConvGeometry, in this order. */
 enum { N, H, W, C, OH, OW, FH, FW, SH, SW, DH, DW, PT, PL };
 
 /* Loops over at least this many floats run on all cores (OpenMP, when compiled with -fopenmp). */
@@ -382,7 +382,7 @@ void kmnist_adam(const float *restrict g, const float *restrict w, float *restri
  * running single-threaded OpenBLAS sgemm on its own block with its own scratch: every block's
  * im2col matrix stays in that core's cache, im2col/col2im run on both cores, and there is no
  * OpenBLAS thread hand-off per small GEMM. OpenBLAS is bound by kmnist_bind_blas (the library that
- * lib/kernels/blas.ts loaded, found again with dlopen). The blocks go to the threads in a fixed
+ * packages/tfjs_blas/blas.ts loaded, found again with dlopen). The blocks go to the threads in a fixed
  * static order, so for a given thread count the results are the same on every run.
  */
 #include <dlfcn.h>

@@ -1,5 +1,5 @@
 /**
- * The memory-bound helpers of lib/kernels/native/kernels.c (im2col, col2im, bias add, multiply,
+ * The memory-bound helpers of packages/tfjs_blas/native/kernels.c (im2col, col2im, bias add, multiply,
  * relu, step, column sums), compiled on first use with the system C compiler
  * (`cc -O3 -march=native -shared -fPIC`) into a cache outside the repository and loaded with
  * Deno.dlopen. They run on the tfjs wasm backend's memory, at close to memory speed (the JS loops

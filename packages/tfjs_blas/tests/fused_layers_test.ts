@@ -1,5 +1,5 @@
 /**
- * Fused layer calls (lib/kernels/fused_layers.ts): the gradients registered for `_FusedMatMul`,
+ * Fused layer calls (packages/tfjs_blas/fused_layers.ts): the gradients registered for `_FusedMatMul`,
  * `FusedConv2D` and KmnistFusedConv2DTranspose equal tfjs's own unfused ops (on cpu with tfjs
  * formulas, and on the OpenBLAS kernels with the one-pass KmnistBiasActivationGrad, or the whole
  * conv2dTranspose backward in one KmnistConv2DTransposeGrad), the native
@@ -9,8 +9,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
-import { initBackend } from "../lib/backend.ts";
-import { createRandom } from "../lib/data/random.ts";
+import { initBackend } from "../mod.ts";
+import { createRandom } from "../../../lib/data/random.ts";
 import {
   BIAS_ACT_GRAD,
   blasKernelCalls,
@@ -23,9 +23,9 @@ import {
   loadBlas,
   loadNative,
   nativeKernelCalls,
-} from "../lib/kernels/mod.ts";
-import { type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
-import { randomArray } from "./helpers/numeric.ts";
+} from "../kernel_sets.ts";
+import { type AutoencoderKind, buildModel } from "../../../lib/models/mod.ts";
+import { randomArray } from "../../../tests/helpers/numeric.ts";
 
 const ignore = loadBlas() === null || (await loadNative()) === null;
 

@@ -4,9 +4,9 @@
  * Three choices:
  * - `blas` (the default when OpenBLAS is installed): the wasm backend with its heavy kernels (MatMul,
  *   fused MatMul, the convolutions and their gradients) replaced by OpenBLAS sgemm ones called
- *   through Deno's FFI on wasm memory (lib/kernels/), and, when a C compiler is present, im2col,
+ *   through Deno's FFI on wasm memory (packages/tfjs_blas/), and, when a C compiler is present, im2col,
  *   col2im and the elementwise kernels of a training step (bias Add, Relu, Step, Multiply, Sum)
- *   in C compiled on first use (lib/kernels/native.ts). `tf.getBackend()` still says `"wasm"`.
+ *   in C compiled on first use (packages/tfjs_blas/native.ts). `tf.getBackend()` still says `"wasm"`.
  * - `wasm`: tfjs's wasm backend (SIMD), plus the Conv2DBackpropFilter kernel it lacks; the fastest
  *   pure-tfjs backend here, and the fallback (with a one-time notice on stderr) without OpenBLAS.
  * - `cpu`: tfjs's reference JS kernels.
@@ -26,7 +26,7 @@ import {
   registerFastKernels,
   registerWasmGapKernels,
   unregisterFastKernels,
-} from "./kernels/mod.ts";
+} from "./kernel_sets.ts";
 
 /** Names of the backends this project can run on. */
 export type BackendName = "blas" | "wasm" | "cpu";
@@ -44,7 +44,7 @@ export interface BackendInfo {
   /** Threads OpenBLAS uses, when {@link blas} (see `KMNIST_BLAS_THREADS`). */
   blasThreads?: number;
   /**
-   * Whether the native helpers (lib/kernels/native.ts: im2col/col2im and elementwise kernels in
+   * Whether the native helpers (packages/tfjs_blas/native.ts: im2col/col2im and elementwise kernels in
    * C, compiled on first use) serve the `blas` path; when false on `blas`, {@link nativeReason}.
    */
   native?: boolean;
@@ -75,7 +75,7 @@ export function wasmDirectory(): string {
   const entry = import.meta.resolve("@tensorflow/tfjs-backend-wasm");
   if (entry.startsWith("file:")) return new URL("./", entry).href;
   // Deno resolves npm: specifiers to npm: URLs; the files live in the local node_modules folder.
-  return new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href;
+  return new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The native helpers (lib/kernels/native.ts, C compiled on first use): im2col / col2im equal the
+ * The native helpers (packages/tfjs_blas/native.ts, C compiled on first use): im2col / col2im equal the
  * JS versions bit for bit; the elementwise kernels (bias Add, Multiply, Relu, Step, Sum) and the
  * same-dtype Cast match tfjs's cpu kernels, and other cases fall back; the blocked GEMM + col2im
  * of conv2dTranspose and the native bias+activation epilogues match too; and without a compiler
@@ -7,9 +7,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
-import { initBackend } from "../lib/backend.ts";
-import { createRandom } from "../lib/data/random.ts";
-import { col2im, type ConvGeometry, im2col } from "../lib/kernels/im2col.ts";
+import { initBackend } from "../mod.ts";
+import { createRandom } from "../../../lib/data/random.ts";
+import { col2im, type ConvGeometry, im2col } from "../im2col.ts";
 import {
   blasKernelCalls,
   loadBlas,
@@ -20,9 +20,9 @@ import {
   registerFastKernels,
   RELU_GRAD,
   resetNativeForTests,
-} from "../lib/kernels/mod.ts";
-import { randomArray } from "./helpers/numeric.ts";
-import { runSnippet } from "./helpers/process.ts";
+} from "../kernel_sets.ts";
+import { randomArray } from "../../../tests/helpers/numeric.ts";
+import { runSnippet } from "../../../tests/helpers/process.ts";
 
 const waitPolicyBefore = Deno.env.get("OMP_WAIT_POLICY");
 const native = await loadNative();
@@ -401,7 +401,7 @@ Deno.test({
     // libgomp threads spinning at exit used to crash Deno (SIGSEGV): the helpers load passive.
     const result = await runSnippet(
       `import * as tf from "@tensorflow/tfjs";
-      import { initBackend } from "./lib/backend.ts";
+      import { initBackend } from "./packages/tfjs_blas/mod.ts";
       await initBackend({ backend: "blas" });
       // A blocked conv (OpenMP threads) and a two-threaded OpenBLAS product, as in training.
       const x = tf.randomUniform([16, 28, 28, 8]), w = tf.randomUniform([3, 3, 8, 16]);

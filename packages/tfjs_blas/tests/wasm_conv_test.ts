@@ -1,5 +1,5 @@
 /**
- * The pure wasm/JS kernel set (lib/kernels/mod.ts, "wasm": Conv2DBackpropFilter and
+ * The pure wasm/JS kernel set (packages/tfjs_blas/kernel_sets.ts, "wasm": Conv2DBackpropFilter and
  * Conv2DBackpropInput by im2col/col2im + XNNPACK matmul, column Sum, shared Identity) against
  * tfjs's reference cpu kernels, on random shapes, strides and paddings; and a conv model that
  * trains on the wasm backend.
@@ -10,9 +10,9 @@ import { ok as assert } from "node:assert";
 function assertLess(a: number, b: number, msg: string): void {
   assert(a < b, `${msg}: ${a} is not < ${b}`);
 }
-import { initBackend } from "../lib/backend.ts";
-import { createRandom } from "../lib/data/random.ts";
-import { randomArray, relError } from "./helpers/numeric.ts";
+import { initBackend } from "../mod.ts";
+import { createRandom } from "../../../lib/data/random.ts";
+import { randomArray, relError } from "../../../tests/helpers/numeric.ts";
 
 /** Tolerance: max |difference| / max |reference| (float32 sums in a different order). */
 const TOLERANCE = 1e-5;
