@@ -120,8 +120,8 @@ const MODELS: Record<ExperimentName, { title: string; kind: AutoencoderKind; lat
   {
     vanilla: { title: "Vanilla autoencoder", kind: "vanilla", latentDim: 32 },
     multilayer: { title: "Multilayer autoencoder", kind: "multilayer", latentDim: 32 },
-    convolutional: { title: "Convolutional autoencoder", kind: "conv", latentDim: 32 },
-    variational: { title: "Variational autoencoder", kind: "vae", latentDim: 2 },
+    convolutional: { title: "Convolutional autoencoder", kind: "convolutional", latentDim: 32 },
+    variational: { title: "Variational autoencoder", kind: "variational", latentDim: 2 },
   };
 
 /** Root of the run folders. */

@@ -35,8 +35,8 @@ Deno.test("a saved model loads back with identical weights and outputs", async (
   const dir = await Deno.makeTempDir({ prefix: "kmnist_ckpt_" });
   try {
     const before = tf.memory().numTensors;
-    for (const kind of ["multilayer", "vae"] as AutoencoderKind[]) {
-      const model = buildModel({ kind, seed: 11, latentDim: kind === "vae" ? 3 : 16 });
+    for (const kind of ["multilayer", "variational"] as AutoencoderKind[]) {
+      const model = buildModel({ kind, seed: 11, latentDim: kind === "variational" ? 3 : 16 });
       await train(model, { train: TRAIN, epochs: 1, batchSize: 64, progress: "none" });
       const target = path.join(dir, kind);
       await saveCheckpoint(target, { model });
@@ -109,7 +109,7 @@ Deno.test("resuming from a checkpoint gives the same history as an uninterrupted
   resumeMatches("vanilla"));
 
 Deno.test("resuming gives the same history for the VAE (sampling noise seeded by step)", () =>
-  resumeMatches("vae"));
+  resumeMatches("variational"));
 
 Deno.test("train() checkpoints every epoch atomically, leaving no temporary files", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kmnist_every_" });

@@ -29,7 +29,7 @@ Deno.test("experiment settings: full runs as specified, quick mode smaller and i
     assert.match(full.notebook, new RegExp(`^0\\d_${name}\\.ipynb$`));
   }
   assert.equal(ex.experimentSettings("variational", { quick: false }).latentDim, 2);
-  assert.equal(ex.experimentSettings("convolutional", { quick: false }).kind, "conv");
+  assert.equal(ex.experimentSettings("convolutional", { quick: false }).kind, "convolutional");
   assert.throws(
     () => ex.experimentSettings("dense" as ex.ExperimentName),
     /Unknown experiment "dense": use one of vanilla, multilayer/,

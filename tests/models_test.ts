@@ -16,7 +16,12 @@ import { meanSquaredError } from "../lib/models/common.ts";
 
 await initBackend();
 
-const EXPECTED_PARAMS = { vanilla: 50992, multilayer: 476720, conv: 278369, vae: 134165 };
+const EXPECTED_PARAMS = {
+  vanilla: 50992,
+  multilayer: 476720,
+  convolutional: 278369,
+  variational: 134165,
+};
 
 Deno.test("parameter counts match the reference architectures", () => {
   for (const kind of AUTOENCODER_KINDS) {
@@ -41,7 +46,7 @@ Deno.test("encode, decode and reconstruct have the right shapes and sigmoid outp
   const x = tf.randomUniform([5, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
   for (const kind of AUTOENCODER_KINDS) {
     const model = buildModel({ kind, seed: 2 });
-    const latent = kind === "vae" ? 2 : 32;
+    const latent = kind === "variational" ? 2 : 32;
     assert.equal(model.config.latentDim, latent);
     const code = model.encode(x);
     assert.deepEqual(code.shape, [5, latent], kind);
@@ -81,7 +86,7 @@ Deno.test("inference in chunks of 1000 gives the same values as small batches", 
 
 Deno.test("the seed decides every initial weight", () => {
   const weights = (seed: number) => {
-    const model = buildModel({ kind: "conv", seed });
+    const model = buildModel({ kind: "convolutional", seed });
     const values = model.model.getWeights().map((w) => Array.from(w.dataSync()));
     model.dispose();
     return values;
@@ -134,7 +139,7 @@ Deno.test("VAE: loss = reconstruction + KL, seeded by the step", () => {
 });
 
 Deno.test("summary lists the layers and the total", () => {
-  const text = buildModel({ kind: "conv" }).summary();
+  const text = buildModel({ kind: "convolutional" }).summary();
   for (const name of ["enc_conv1", "enc_conv2", "enc_code", "dec_dense", "dec_deconv3"]) {
     assert.ok(text.includes(name), name);
   }
@@ -142,8 +147,9 @@ Deno.test("summary lists the layers and the total", () => {
 });
 
 Deno.test("parseKind accepts aliases and rejects unknown kinds", () => {
-  assert.equal(parseKind("convolutional"), "conv");
-  assert.equal(parseKind("VAE"), "vae");
+  assert.equal(parseKind("convolutional"), "convolutional");
+  assert.throws(() => parseKind("conv"), /Unknown model kind "conv": use one of vanilla, multilayer, convolutional, variational/);
+  assert.equal(parseKind("variational"), "variational");
   assert.throws(() => parseKind("gan"), /Unknown model kind "gan": use one of vanilla/);
   assert.throws(
     () => buildModel({ kind: "vanilla", latentDim: 0 }),

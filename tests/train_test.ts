@@ -74,7 +74,7 @@ Deno.test("the same seed reproduces the history exactly; another seed does not",
 });
 
 Deno.test("training leaks no tensors (dense, conv and VAE)", async () => {
-  for (const kind of ["vanilla", "conv", "vae"] as const) {
+  for (const kind of ["vanilla", "convolutional", "variational"] as const) {
     const model = buildModel({ kind, seed: 0 });
     const before = tf.memory().numTensors;
     await train(model, {
@@ -92,7 +92,7 @@ Deno.test("training leaks no tensors (dense, conv and VAE)", async () => {
 
 Deno.test("conv and VAE train on the default backend; the VAE reports both loss terms", async () => {
   const small = takeSubset(TRAIN, range(0, 128));
-  const conv = buildModel({ kind: "conv", seed: 0 });
+  const conv = buildModel({ kind: "convolutional", seed: 0 });
   const convResult = await train(conv, {
     train: small,
     epochs: 2,
@@ -101,7 +101,7 @@ Deno.test("conv and VAE train on the default backend; the VAE reports both loss 
   });
   assert.ok(convResult.history[1].trainLoss < convResult.history[0].trainLoss);
   conv.dispose();
-  const vae = buildModel({ kind: "vae", seed: 0 });
+  const vae = buildModel({ kind: "variational", seed: 0 });
   const { history } = await train(vae, {
     train: small,
     validation: takeSubset(VALIDATION, range(0, 50)),
@@ -146,7 +146,7 @@ Deno.test("a NaN input stops training with an error naming the epoch and step", 
 });
 
 Deno.test("a learning rate of 1e30 stops training with a clear error", async () => {
-  const model = buildModel({ kind: "conv", seed: 0 });
+  const model = buildModel({ kind: "convolutional", seed: 0 });
   await assert.rejects(
     train(model, {
       train: takeSubset(TRAIN, range(0, 256)),

@@ -3,13 +3,13 @@
  * the machine's sgemm rate measured in the same run (OpenBLAS through FFI), and optionally the
  * PyTorch reference (../shared/reference) run side by side.
  *
- *   deno task bench [--json] [--reference] [--paths blas,wasm,cpu] [--models vanilla,conv]
+ *   deno task bench [--json] [--reference] [--paths blas,wasm,cpu] [--models vanilla,convolutional]
  *                   [--steps N] [--repeats N] [--profile] [--out FILE]
  *
  * Training: batch 128 of seeded random images in [0,1] (as the PyTorch reference does), Adam 1e-3
  * through lib/train/optimizer.ts, a few untimed warm-up steps, then `--steps` timed steps (default
  * per model) with the loss read back every step. GFLOP/s counts 3 x forward MACs x 2 per image
- * (forward MACs: vanilla 50,176; multilayer 475,136; conv 6,805,120; VAE 6,660,928).
+ * (forward MACs: vanilla 50,176; multilayer 475,136; convolutional 6,805,120; variational 6,660,928).
  * Inference: encode and reconstruct 10,000 images. Not a timed test: it prints what it measures.
  * `--profile` adds, per model and path, where a training step's time goes: ms per tfjs kernel
  * (tf.profile), the phases of the OpenBLAS kernels (im2col, gemm, col2im, epilogue), and the rest
@@ -41,8 +41,8 @@ import { createRandom } from "../lib/data/random.ts";
 export const FORWARD_MACS: Record<AutoencoderKind, number> = {
   vanilla: 50_176,
   multilayer: 475_136,
-  conv: 6_805_120,
-  vae: 6_660_928,
+  convolutional: 6_805_120,
+  variational: 6_660_928,
 };
 
 /** Training FLOPs per image, as the issue defines them: 3 x forward MACs x 2. */
@@ -54,15 +54,15 @@ const BATCH = 128;
 const DEFAULT_STEPS: Record<AutoencoderKind, number> = {
   vanilla: 600,
   multilayer: 300,
-  conv: 40,
-  vae: 40,
+  convolutional: 40,
+  variational: 40,
 };
 /** The PyTorch reference's names for the models. */
 const TORCH_NAMES: Record<AutoencoderKind, string> = {
   vanilla: "vanilla",
   multilayer: "deep",
-  conv: "conv",
-  vae: "vae",
+  convolutional: "conv",
+  variational: "vae",
 };
 
 /** One measured (model, path) pair. */
@@ -326,7 +326,7 @@ export async function main(argv: string[]): Promise<void> {
       json: { type: "boolean", default: false },
       reference: { type: "boolean", default: false },
       paths: { type: "string" },
-      models: { type: "string", default: "vanilla,multilayer,conv,vae" },
+      models: { type: "string", default: "vanilla,multilayer,convolutional,variational" },
       steps: { type: "string" },
       profile: { type: "boolean", default: false },
       repeats: { type: "string", default: "1" },
@@ -336,7 +336,7 @@ export async function main(argv: string[]): Promise<void> {
   const models = values.models.split(",").map((m) => m.trim()) as AutoencoderKind[];
   for (const m of models) {
     if (!(m in FORWARD_MACS)) {
-      throw new Error(`Unknown model "${m}": use vanilla, multilayer, conv, vae.`);
+      throw new Error(`Unknown model "${m}": use vanilla, multilayer, convolutional, variational.`);
     }
   }
   const blas = loadBlas();
@@ -414,7 +414,7 @@ export async function main(argv: string[]): Promise<void> {
         if (row.profile) log(profileText(row.profile));
       }
       if (values.reference) {
-        const images = model === "conv" || model === "vae" ? 12_800 : 60_000;
+        const images = model === "convolutional" || model === "variational" ? 12_800 : 60_000;
         const row = await benchTorch(model, images);
         add(row);
         log(`${model} on pytorch: ${fmt(row.imagesPerSecond)} img/s`);

@@ -7,14 +7,14 @@ import * as tf from "@tensorflow/tfjs";
 import { fuseLayerCalls } from "../../packages/tfjs_blas/fused_layers.ts";
 
 /** The four model families of this project. */
-export type AutoencoderKind = "vanilla" | "multilayer" | "conv" | "vae";
+export type AutoencoderKind = "vanilla" | "multilayer" | "convolutional" | "variational";
 
 /** Every kind, in the order the project presents them. */
 export const AUTOENCODER_KINDS: readonly AutoencoderKind[] = [
   "vanilla",
   "multilayer",
-  "conv",
-  "vae",
+  "convolutional",
+  "variational",
 ];
 
 /** Height and width of a KMNIST image. */

@@ -100,7 +100,7 @@ export function buildConvolutional(options: ConvolutionalOptions = {}): Autoenco
   const encoder = tf.model({ inputs: image, outputs: code, name: "conv_encoder" });
   const decoder = convDecoder(latentDim, init, "conv_decoder");
   return makeDeterministicAutoencoder({
-    config: { kind: "conv", latentDim, seed },
+    config: { kind: "convolutional", latentDim, seed },
     encoder,
     decoder,
   });

@@ -3,7 +3,7 @@
  *
  * ```ts
  * import { buildModel } from "../lib/models/mod.ts";
- * const model = buildModel({ kind: "conv", seed: 0 });
+ * const model = buildModel({ kind: "convolutional", seed: 0 });
  * console.log(model.summary(), model.countParams()); // 278,369 parameters
  * ```
  *
@@ -46,7 +46,7 @@ export {
 
 /** Options for {@link buildModel}. */
 export interface BuildModelOptions {
-  /** Which family: "vanilla", "multilayer", "conv" or "vae". */
+  /** Which family: "vanilla", "multilayer", "convolutional" or "variational". */
   kind: AutoencoderKind;
   /** Latent size (default 32; 2 for the VAE). */
   latentDim?: number;
@@ -56,21 +56,9 @@ export interface BuildModelOptions {
   hidden?: readonly number[];
 }
 
-/** Accepted spellings of each kind (the CLI and notebooks may say "convolutional"). */
-const ALIASES: Record<string, AutoencoderKind> = {
-  vanilla: "vanilla",
-  dense: "vanilla",
-  multilayer: "multilayer",
-  deep: "multilayer",
-  conv: "conv",
-  convolutional: "conv",
-  vae: "vae",
-  variational: "vae",
-};
-
-/** Parses a kind name (or alias such as "convolutional"), throwing on an unknown one. */
+/** Checks a model kind name, throwing an error that lists the kinds on an unknown one. */
 export function parseKind(name: string): AutoencoderKind {
-  const kind = ALIASES[name.toLowerCase()];
+  const kind = AUTOENCODER_KINDS.find((k) => k === name);
   if (kind === undefined) {
     throw new Error(
       `Unknown model kind "${name}": use one of ${AUTOENCODER_KINDS.join(", ")}.`,
@@ -88,9 +76,9 @@ export function buildModel(options: BuildModelOptions): Autoencoder {
       return buildVanilla({ latentDim, seed });
     case "multilayer":
       return buildMultilayer({ latentDim, seed, hidden: options.hidden });
-    case "conv":
+    case "convolutional":
       return buildConvolutional({ latentDim, seed });
-    case "vae":
+    case "variational":
       return buildVariational({ latentDim, seed });
   }
 }

@@ -41,8 +41,8 @@ export interface Posterior {
 
 /** The VAE: an {@link Autoencoder} that also exposes its posterior. */
 export interface VariationalAutoencoder extends Autoencoder {
-  /** Always "vae". */
-  readonly kind: "vae";
+  /** Always "variational". */
+  readonly kind: "variational";
   /** The posterior parameters of `images`, in chunks of <= 1000. */
   posterior(images: tf.Tensor4D): Posterior;
 }
@@ -57,14 +57,14 @@ export function vaeNoiseSeed(seed: number, step: number): number {
 
 /** Whether a model is the VAE. */
 export function isVariational(model: Autoencoder): model is VariationalAutoencoder {
-  return model.kind === "vae";
+  return model.kind === "variational";
 }
 
 /** The VAE (134,165 parameters at latent 2). */
 export function buildVariational(options: VariationalOptions = {}): VariationalAutoencoder {
   const { latentDim = 2, seed = 0 } = options;
   checkPositiveInteger("latentDim", latentDim);
-  const config = { kind: "vae" as const, latentDim, seed };
+  const config = { kind: "variational" as const, latentDim, seed };
   const init = new SeededInitializers(seed);
   const image = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "image" });
   const features = convEncoderTrunk(image, init);
@@ -109,7 +109,7 @@ export function buildVariational(options: VariationalOptions = {}): VariationalA
   }
 
   return {
-    kind: "vae",
+    kind: "variational",
     config,
     encoder,
     decoder,

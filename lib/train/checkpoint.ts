@@ -243,6 +243,15 @@ export interface LoadedCheckpoint {
 
 function checkConfig(value: unknown, file: string): AutoencoderConfig {
   const config = value as Partial<AutoencoderConfig> | undefined;
+  const renamed: Record<string, string> = { conv: "convolutional", vae: "variational" };
+  const oldKind = String(config?.kind);
+  if (config && Object.hasOwn(renamed, oldKind)) {
+    throw new Error(
+      `${file} names its model kind "${oldKind}", the name earlier versions of this project used ` +
+        `for "${renamed[oldKind]}": retrain it, or change "kind" in its ` +
+        `userDefinedMetadata.autoencoder to "${renamed[oldKind]}".`,
+    );
+  }
   if (
     !config || !AUTOENCODER_KINDS.includes(config.kind as AutoencoderConfig["kind"]) ||
     !Number.isInteger(config.latentDim) || typeof config.seed !== "number"

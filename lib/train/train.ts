@@ -199,7 +199,7 @@ export function evaluateLoss(
     kl += k * indices.length;
   });
   const n = set.count;
-  if (model.kind !== "vae") return { loss: loss / n };
+  if (model.kind !== "variational") return { loss: loss / n };
   return { loss: loss / n, reconstruction: reconstruction / n, kl: kl / n };
 }
 
@@ -343,7 +343,7 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
         seconds: 0,
         imagesPerSecond: seen / Math.max(epochTrainSeconds, 1e-9),
       };
-      if (model.kind === "vae") {
+      if (model.kind === "variational") {
         record.trainReconstruction = sumRec / seen;
         record.trainKl = sumKl / seen;
       }

@@ -295,8 +295,8 @@ Deno.test({
     const expected: Record<AutoencoderKind, Record<string, number>> = {
       vanilla: { Dense: 2 },
       multilayer: { Dense: 6 },
-      conv: { Dense: 2, Conv2D: 2, Conv2DTranspose: 3 },
-      vae: { Dense: 4, Conv2D: 2, Conv2DTranspose: 3 },
+      convolutional: { Dense: 2, Conv2D: 2, Conv2DTranspose: 3 },
+      variational: { Dense: 4, Conv2D: 2, Conv2DTranspose: 3 },
     };
     try {
       for (const kind of Object.keys(expected) as AutoencoderKind[]) {

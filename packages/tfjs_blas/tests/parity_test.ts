@@ -22,7 +22,7 @@ async function trainAndTest(
   const indices = Array.from({ length: STEPS * BATCH }, (_, i) => i);
   const train = imagesToTensor(data.train, indices);
   const test = imagesToTensor(data.test, Array.from({ length: 48 }, (_, i) => i));
-  const model = buildModel({ kind: "conv", seed: 3 });
+  const model = buildModel({ kind: "convolutional", seed: 3 });
   const optimizer = createOptimizer({ learningRate: 1e-3 });
   let first = NaN;
   for (let s = 0; s < STEPS; s++) {
