@@ -1,5 +1,5 @@
 /**
- * lib/experiments.ts: full and quick settings, run folders, data subsets on the real KMNIST files,
+ * lib/experiments/mod.ts: full and quick settings, run folders, data subsets on the real KMNIST files,
  * class examples, records and the comparison helpers, and the denoising study on real models.
  */
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ import { KMNIST_CLASSES } from "../lib/data/mod.ts";
 import { buildModel } from "../lib/models/mod.ts";
 import type { EvaluationReport } from "../lib/metrics/mod.ts";
 import type { TrainResult } from "../lib/train/mod.ts";
-import * as ex from "../lib/experiments.ts";
+import * as ex from "../lib/experiments/mod.ts";
 
 Deno.test("experiment settings: full runs as specified, quick mode smaller and in its own folder", () => {
   for (const name of ex.EXPERIMENT_NAMES) {

@@ -148,7 +148,10 @@ Deno.test("summary lists the layers and the total", () => {
 
 Deno.test("parseKind accepts aliases and rejects unknown kinds", () => {
   assert.equal(parseKind("convolutional"), "convolutional");
-  assert.throws(() => parseKind("conv"), /Unknown model kind "conv": use one of vanilla, multilayer, convolutional, variational/);
+  assert.throws(
+    () => parseKind("conv"),
+    /Unknown model kind "conv": use one of vanilla, multilayer, convolutional, variational/,
+  );
   assert.equal(parseKind("variational"), "variational");
   assert.throws(() => parseKind("gan"), /Unknown model kind "gan": use one of vanilla/);
   assert.throws(

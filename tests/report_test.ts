@@ -45,7 +45,7 @@ Deno.test("report: fixture notebook to HTML with inline PNG, PDF with a rendered
   const out = await Deno.makeTempDir({ prefix: "report_test_" });
   const runs = await Deno.makeTempDir({ prefix: "report_test_runs_" });
   try {
-    // A run's saved metrics, in lib/experiments.ts's layout, to be shown in the index.
+    // A run's saved metrics, in lib/experiments/mod.ts's layout, to be shown in the index.
     await Deno.writeTextFile(
       join(runs, "metrics.json"),
       JSON.stringify({

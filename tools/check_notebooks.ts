@@ -15,9 +15,9 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../lib/io/mod.ts";
 
 /** Project root (the folder holding deno.json). */
-const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Folders checked when no path is given, relative to the project root. */
 export const DEFAULT_NOTEBOOK_FOLDERS: readonly string[] = [

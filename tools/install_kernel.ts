@@ -19,11 +19,10 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PROJECT_ROOT, writeTextAtomic } from "../lib/io/mod.ts";
 
 /** Project root (the folder holding deno.json). */
-export const PROJECT_ROOT: string = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Name of the project's kernelspec (as in the notebooks' `metadata.kernelspec.name`). */
 export const KERNEL_NAME = "deno";
@@ -47,18 +46,6 @@ export interface KernelInstallation {
   deno: string;
   /** Value of `JUPYTER_PATH` under which Jupyter finds the kernelspec. */
   jupyterPath: string;
-}
-
-/** Writes `text` to `path` through a temp file and a rename. */
-export async function writeTextAtomically(path: string, text: string): Promise<void> {
-  const temp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    await Deno.writeTextFile(temp, text);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
 }
 
 /**
@@ -91,7 +78,7 @@ export async function installKernel(
   if (!info?.isFile || ((info.mode ?? 0o111) & 0o111) === 0) {
     throw new Error(`install_kernel: ${deno} is not an executable deno binary; pass another one`);
   }
-  await writeTextAtomically(join(kernelDirectory, "deno_path"), `${deno}\n`);
+  await writeTextAtomic(join(kernelDirectory, "deno_path"), `${deno}\n`);
   return { kernelDirectory, deno, jupyterPath: join(root, "jupyter") };
 }
 

@@ -11,16 +11,16 @@
  * committed notebooks are never touched), `jupyter nbconvert --to html` exports `NAME.html` (images
  * inline), headless chromium prints it to `NAME.pdf`, and the PDF is checked (pdfinfo: pages > 0).
  * Last, `index.html` links the reports with headline metrics read from the runs' metrics.json
- * files (see lib/experiments.ts), when present. Notebooks run in file-name order (05_comparison
+ * files (see lib/experiments/mod.ts), when present. Notebooks run in file-name order (05_comparison
  * reads what 01-04 saved). Stops at the first failing notebook, naming it and the cell.
  *
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { copyFileAtomic, PROJECT_ROOT } from "../lib/io/mod.ts";
 
 /** Project root (the folder holding deno.json). */
-export const PROJECT_ROOT: string = join(dirname(fileURLToPath(import.meta.url)), "..");
+export { PROJECT_ROOT };
 
 /** The Python interpreter with Debian's jupyter_client and nbformat. */
 export const PYTHON = "/usr/bin/python3";
@@ -162,7 +162,7 @@ export async function exportHtml(notebook: string, html: string): Promise<void> 
       notebook,
     ], `HTML export of ${notebook}`);
     await Deno.mkdir(dirname(html), { recursive: true });
-    await copyAtomically(join(temp, "notebook.html"), html);
+    await copyFileAtomic(join(temp, "notebook.html"), html);
   } finally {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
   }
@@ -182,17 +182,6 @@ export function printableHtml(html: string): string {
   return text.includes("</head>")
     ? text.replace("</head>", `${PRINT_CSS}\n</head>`)
     : PRINT_CSS + text;
-}
-
-async function copyAtomically(from: string, to: string): Promise<void> {
-  const temp = join(dirname(to), `.${basename(to)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
-  await Deno.copyFile(from, temp);
-  try {
-    await Deno.rename(temp, to);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
 }
 
 /**
@@ -222,7 +211,7 @@ export async function printPdf(html: string, pdf: string): Promise<void> {
       `file://${page}`,
     ], `PDF printing of ${html}`);
     await Deno.mkdir(dirname(pdf), { recursive: true });
-    await copyAtomically(out, pdf);
+    await copyFileAtomic(out, pdf);
   } finally {
     await Deno.remove(profile, { recursive: true }).catch(() => {});
   }
@@ -297,7 +286,7 @@ function firstNumber(value: unknown, paths: string[][]): number | undefined {
 }
 
 /**
- * Reads headline metrics from a metrics JSON file (the format of lib/experiments.ts: training
+ * Reads headline metrics from a metrics JSON file (the format of lib/experiments/mod.ts: training
  * figures beside an `evaluation` report of lib/metrics; flat keys are accepted too). Returns
  * undefined when the file does not exist.
  */
@@ -368,7 +357,7 @@ export function indexHtml(entries: IndexEntry[], options: { quick: boolean }): s
   }).join("\n");
   const mode = options.quick
     ? "Quick mode (KMNIST_QUICK=1: a few thousand images, one epoch): a smoke test, not results."
-    : "Full runs (settings in lib/experiments.ts).";
+    : "Full runs (settings in lib/experiments/mod.ts).";
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>kmnist-autoencoders reports</title>
 <style>
@@ -480,7 +469,7 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
           `(the partly executed notebook is in ${relative(Deno.cwd(), kept)})`,
       );
     }
-    if (!quick) await copyAtomically(runOutput, executed).then(() => Deno.remove(runOutput));
+    if (!quick) await copyFileAtomic(runOutput, executed).then(() => Deno.remove(runOutput));
     const html = join(outDirectory, `${name}.html`);
     const pdf = join(outDirectory, `${name}.pdf`);
     await exportHtml(executed, html);

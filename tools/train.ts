@@ -27,8 +27,8 @@ import {
   loadModel,
   train,
   type TrainingState,
-  writeJsonAtomic,
 } from "../lib/train/mod.ts";
+import { writeJsonAtomic } from "../lib/io/mod.ts";
 
 const USAGE = "usage: deno task train --model vanilla|multilayer|conv|vae [--epochs 10] " +
   "[--latent N] [--out DIR] [--train-images N] [--validation 5000] [--seed 0] [--batch-size 128] " +

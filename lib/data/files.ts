@@ -4,6 +4,7 @@
  * @module
  */
 import * as path from "node:path";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 
 /** Base URL of the official KMNIST release (CODH, ROIS-DS Center for Open Data in the Humanities). */
 export const KMNIST_BASE_URL = "http://codh.rois.ac.jp/kmnist/dataset/kmnist/";
@@ -78,26 +79,6 @@ export async function verifyFile(
       `${where}: SHA-256 checksum mismatch (got ${actual}, expected ${file.sha256}); the file is ` +
         `corrupt or not the official ${file.name}. ${fix}`,
     );
-  }
-}
-
-/**
- * Writes bytes to `target` atomically: to a temporary file in the same folder, then renamed.
- * A reader never sees a half-written file, and a failure leaves no temporary file behind.
- */
-export async function writeFileAtomic(target: string, bytes: Uint8Array): Promise<void> {
-  const directory = path.dirname(target);
-  await Deno.mkdir(directory, { recursive: true });
-  const temporary = await Deno.makeTempFile({
-    dir: directory,
-    prefix: `.${path.basename(target)}.`,
-  });
-  try {
-    await Deno.writeFile(temporary, bytes);
-    await Deno.rename(temporary, target);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
   }
 }
 

@@ -12,7 +12,6 @@
  * @module
  */
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { KMNIST_CLASSES, type KmnistClass, parseClassMap } from "./classes.ts";
 import {
   downloadFile,
@@ -23,6 +22,7 @@ import {
   verifyFile,
 } from "./files.ts";
 import { gunzip, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx } from "./idx.ts";
+import { PROJECT_ROOT } from "../io/project_root.ts";
 
 /** Side of a KMNIST image in pixels. */
 export const IMAGE_SIZE = 28;
@@ -64,7 +64,6 @@ export interface LoadKmnistOptions extends DownloadOptions {
 }
 
 /** The project's root folder (the one holding deno.json). */
-export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The default download cache, `data/kmnist/` under the project root. */
 export const DEFAULT_CACHE_DIRECTORY = path.join(PROJECT_ROOT, "data", "kmnist");

@@ -18,7 +18,6 @@ export {
   type KmnistFile,
   sha256Hex,
   verifyFile,
-  writeFileAtomic,
 } from "./files.ts";
 export { gunzip, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray, parseIdx } from "./idx.ts";
 export {
@@ -31,7 +30,6 @@ export {
   loadKmnist,
   type LoadKmnistOptions,
   parseSet,
-  PROJECT_ROOT,
 } from "./kmnist.ts";
 export { batchIndices, type BatchOptions, createRandom, shuffledIndices } from "./random.ts";
 export {

@@ -5,8 +5,9 @@
  * @module
  */
 import { createCanvas, type SKRSContext2D, SvgExportFlag } from "@napi-rs/canvas";
-import { dirname, extname, resolve } from "node:path";
+import { extname, resolve } from "node:path";
 import { ensureFonts } from "./fonts.ts";
+import { writeFileAtomicSync } from "../io/atomic_write.ts";
 
 /** `Symbol.for("Jupyter.display")`: the method Deno's Jupyter kernel calls to show an object. */
 export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
@@ -59,25 +60,6 @@ function base64(bytes: Uint8Array): string {
     binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
   }
   return btoa(binary);
-}
-
-/**
- * Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename. Creates
- * the folder when missing.
- */
-export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
-  const target = resolve(path);
-  Deno.mkdirSync(dirname(target), { recursive: true });
-  const temp = `${target}.${Deno.pid}.${Date.now()}.tmp`;
-  try {
-    Deno.writeFileSync(temp, bytes);
-    Deno.renameSync(temp, target);
-  } catch (error) {
-    try {
-      Deno.removeSync(temp);
-    } catch { /* nothing to clean */ }
-    throw error;
-  }
 }
 
 /**

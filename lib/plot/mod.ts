@@ -42,7 +42,6 @@ export {
   type FigureOptions,
   JUPYTER_DISPLAY,
   type MimeBundle,
-  writeFileAtomicSync,
 } from "./figure.ts";
 export { CJK_FONT_FAMILY, ensureFonts, FONT_STACK, glyphBitmap } from "./fonts.ts";
 export {

@@ -15,7 +15,7 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { writeFileAtomic } from "../data/mod.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../io/atomic_write.ts";
 import {
   type Autoencoder,
   AUTOENCODER_KINDS,
@@ -32,13 +32,6 @@ export const CHECKPOINT_FILES = {
   optimizer: "optimizer.bin",
   state: "training_state.json",
 } as const;
-
-const TEXT = new TextEncoder();
-
-/** Writes a JSON value atomically, pretty-printed. */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, TEXT.encode(JSON.stringify(value, null, 2) + "\n"));
-}
 
 function joinWeightData(data: tf.io.WeightData): Uint8Array {
   return new Uint8Array(tf.io.CompositeArrayBuffer.join(data));

@@ -46,6 +46,5 @@ export {
   type LoadedCheckpoint,
   loadModel,
   saveCheckpoint,
-  writeJsonAtomic,
 } from "./checkpoint.ts";
 export { createOptimizer, type OptimizerOptions } from "./optimizer.ts";

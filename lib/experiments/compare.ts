@@ -1,0 +1,115 @@
+/**
+ * Comparing experiments: the comparison table's rows and columns, and the sentences of the notebooks' conclusions (numbers from the records, nothing assumed).
+ *
+ * @module
+ */
+import type { ExperimentRecord } from "./records.ts";
+
+/** One row of the comparison tables (plain numbers; undefined where not measured). */
+export interface ComparisonRow {
+  /** Model name. */
+  name: string;
+  /** Values by column key. */
+  values: Record<string, number | undefined>;
+}
+
+/** Columns of the comparison tables: key, label, decimals, and which direction is better. */
+export const COMPARISON_COLUMNS: readonly {
+  key: string;
+  label: string;
+  decimals: number;
+  better?: "lower" | "higher";
+}[] = [
+  { key: "parameters", label: "params", decimals: 0 },
+  { key: "secondsPerEpoch", label: "s / epoch", decimals: 1, better: "lower" },
+  { key: "mse", label: "test MSE", decimals: 4, better: "lower" },
+  { key: "bce", label: "BCE (nats/px)", decimals: 4, better: "lower" },
+  { key: "psnr", label: "PSNR (dB)", decimals: 2, better: "higher" },
+  { key: "ssim", label: "SSIM", decimals: 3, better: "higher" },
+  { key: "knnAccuracy", label: "k-NN acc. (%)", decimals: 1, better: "higher" },
+  { key: "negativeElbo", label: "−ELBO (nats)", decimals: 1, better: "lower" },
+];
+
+/** The columns of {@link COMPARISON_COLUMNS} that have a value in at least one of `rows`. */
+export function columnsWithValues(rows: readonly ComparisonRow[]): typeof COMPARISON_COLUMNS {
+  return COMPARISON_COLUMNS.filter((c) => rows.some((r) => r.values[c.key] !== undefined));
+}
+
+/** A record as a comparison row (k-NN accuracy in percent). */
+export function comparisonRow(record: ExperimentRecord): ComparisonRow {
+  const e = record.evaluation;
+  return {
+    name: record.title.replace(/ autoencoder$/, ""),
+    values: {
+      parameters: e.parameters,
+      secondsPerEpoch: record.training.secondsPerEpoch,
+      mse: e.mse,
+      bce: e.bce,
+      psnr: e.psnr,
+      ssim: e.ssim,
+      knnAccuracy: e.knn ? e.knn.accuracy * 100 : undefined,
+      negativeElbo: e.vae?.negativeElbo,
+    },
+  };
+}
+
+/**
+ * Sentences comparing a record with earlier ones (test MSE, SSIM, k-NN accuracy, parameters,
+ * time per epoch), for a notebook's conclusion. Numbers come from the records, nothing is assumed.
+ */
+export function compareWithPrevious(
+  current: ExperimentRecord,
+  previous: readonly ExperimentRecord[],
+): string {
+  const c = current.evaluation;
+  const pct = (a: number, b: number) => `${a < b ? "" : "+"}${((a / b - 1) * 100).toFixed(0)}%`;
+  const lines = [
+    `${current.title}: test MSE ${c.mse.toFixed(4)}, SSIM ${c.ssim.toFixed(3)}, PSNR ${
+      c.psnr.toFixed(2)
+    } dB` + (c.knn ? `, k-NN accuracy of the codes ${(c.knn.accuracy * 100).toFixed(1)}%` : "") +
+    `, ${c.parameters.toLocaleString("en-US")} parameters, ` +
+    `${current.training.secondsPerEpoch.toFixed(1)} s/epoch.`,
+  ];
+  if (previous.length === 0) {
+    lines.push("No earlier experiment has been run yet (run the notebooks in order to compare).");
+  }
+  for (const p of previous) {
+    const e = p.evaluation;
+    lines.push(
+      `vs ${p.title}: MSE ${e.mse.toFixed(4)} (${pct(c.mse, e.mse)}), SSIM ${e.ssim.toFixed(3)} ` +
+        `(${c.ssim >= e.ssim ? "+" : ""}${(c.ssim - e.ssim).toFixed(3)})` +
+        (c.knn && e.knn
+          ? `, k-NN ${(e.knn.accuracy * 100).toFixed(1)}% (${
+            ((c.knn.accuracy - e.knn.accuracy) * 100).toFixed(1)
+          } points)`
+          : "") +
+        `, ${e.parameters.toLocaleString("en-US")} parameters (${
+          pct(c.parameters, e.parameters)
+        }), ${p.training.secondsPerEpoch.toFixed(1)} s/epoch.`,
+    );
+  }
+  if (current.quick) lines.push("(Quick mode: one epoch on a few thousand images; not results.)");
+  return lines.join("\n");
+}
+
+/** Which model is best on each comparison column, as sentences (numbers from the records). */
+export function rankingSummary(records: readonly ExperimentRecord[]): string {
+  const rows = records.map(comparisonRow);
+  const lines: string[] = [];
+  for (const column of COMPARISON_COLUMNS) {
+    if (!column.better) continue;
+    const have = rows.filter((r) => r.values[column.key] !== undefined);
+    if (have.length < 2) continue;
+    const sorted = [...have].sort((a, b) =>
+      column.better === "lower"
+        ? a.values[column.key]! - b.values[column.key]!
+        : b.values[column.key]! - a.values[column.key]!
+    );
+    const order = sorted.map((r) => `${r.name} ${r.values[column.key]!.toFixed(column.decimals)}`);
+    lines.push(`${column.label}, best first: ${order.join(", ")}`);
+  }
+  if (records.some((r) => r.quick)) {
+    lines.push("(Quick mode: one epoch on a few thousand images; not results.)");
+  }
+  return lines.join("\n");
+}
