@@ -22,7 +22,7 @@ import { PROJECT_ROOT } from "../lib/io/mod.ts";
 /** Folders checked when no path is given, relative to the project root. */
 export const DEFAULT_NOTEBOOK_FOLDERS: readonly string[] = [
   "notebooks",
-  "tests/fixtures/notebooks",
+  "tests/e2e/fixtures/notebooks",
 ];
 
 /** One code cell's place in the generated module. */

@@ -14,7 +14,7 @@
  * script), else `$KMNIST_DENO`, a deno 2.9.6 on PATH, or `npx -y deno@2.9.6`. Jupyter starts the
  * kernel in the notebook's folder, so Deno finds deno.json (import map) and node_modules above it.
  *
- * The smoke test runs tests/fixtures/notebooks/kernel_fixture.ipynb through
+ * The smoke test runs tests/e2e/fixtures/notebooks/kernel_fixture.ipynb through
  * tools/execute_notebook.py into a temp file and prints how long the kernel took to start.
  *
  * @module
@@ -101,7 +101,7 @@ export async function smokeTestKernel(root: string = PROJECT_ROOT): Promise<Smok
     const result = await new Deno.Command(PYTHON, {
       args: [
         join(root, "tools", "execute_notebook.py"),
-        join(root, "tests", "fixtures", "notebooks", "kernel_fixture.ipynb"),
+        join(root, "tests", "e2e", "fixtures", "notebooks", "kernel_fixture.ipynb"),
         "--output",
         output,
         "--timeout",

@@ -8,11 +8,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createCanvas, loadImage } from "@napi-rs/canvas";
-import { KMNIST_CLASSES } from "../lib/data/mod.ts";
-import { executeNotebook, PROJECT_ROOT } from "../tools/report.ts";
-import { checkNotebooks } from "../tools/check_notebooks.ts";
+import { KMNIST_CLASSES } from "../../lib/data/mod.ts";
+import { executeNotebook, PROJECT_ROOT } from "../../tools/report.ts";
+import { checkNotebooks } from "../../tools/check_notebooks.ts";
 
-const FIXTURES = join(PROJECT_ROOT, "tests", "fixtures", "notebooks");
+const FIXTURES = join(PROJECT_ROOT, "tests", "e2e", "fixtures", "notebooks");
 const FIXTURE = join(FIXTURES, "kernel_fixture.ipynb");
 
 /** A saved notebook's output as JSON. */
@@ -242,7 +242,7 @@ Deno.test("check_notebooks passes the project's notebooks and fails a type error
 });
 
 Deno.test("the project-local kernelspec: Jupyter finds it under JUPYTER_PATH, and bad deno paths fail fast", async () => {
-  const { installKernel } = await import("../tools/install_kernel.ts");
+  const { installKernel } = await import("../../tools/install_kernel.ts");
   const installation = await installKernel();
   assert.equal(installation.deno, Deno.execPath());
   assert.equal(

@@ -13,9 +13,9 @@ import {
   readHeadlineMetrics,
   renderPdfPage,
   runReport,
-} from "../tools/report.ts";
+} from "../../tools/report.ts";
 
-const FIXTURES = join(PROJECT_ROOT, "tests", "fixtures", "notebooks");
+const FIXTURES = join(PROJECT_ROOT, "tests", "e2e", "fixtures", "notebooks");
 
 async function sha256(path: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
