@@ -32,6 +32,7 @@ export {
   meanSquaredError,
   PIXELS,
 } from "./common.ts";
+export { architectureRows, type LayerRow } from "./architecture.ts";
 export { buildVanilla, type VanillaOptions } from "./vanilla.ts";
 export { buildMultilayer, type MultilayerOptions } from "./multilayer.ts";
 export { buildConvolutional, type ConvolutionalOptions } from "./convolutional.ts";
