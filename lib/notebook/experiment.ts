@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { formatNumber } from "../plot/mod.ts";
 import * as tf from "@tensorflow/tfjs";
 import { type Autoencoder, buildModel } from "../models/mod.ts";
 import { train, type TrainOptions, type TrainResult } from "../train/mod.ts";
@@ -107,8 +108,10 @@ export async function trainExperiment(
   });
   if (options.print ?? true) {
     console.log(
-      `${countOf(result.history.length, "epoch")} in ${result.wallSeconds.toFixed(1)} s, ` +
-        `${Math.round(result.imagesPerSecond).toLocaleString("en-US")} images/s`,
+      `${countOf(result.history.length, "epoch")} in ${
+        formatNumber(result.wallSeconds, { decimals: 1 })
+      } s, ` +
+        `${formatNumber(result.imagesPerSecond, { decimals: 0 })} images/s`,
     );
   }
   return result;
