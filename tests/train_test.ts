@@ -7,6 +7,7 @@ import { buildModel } from "../lib/models/mod.ts";
 import {
   type EpochRecord,
   gaussianNoise,
+  imageFingerprint,
   jupyterProgress,
   NonFiniteLossError,
   terminalProgress,
@@ -51,7 +52,11 @@ Deno.test("vanilla learns on real images: loss falls, history and throughput are
     batchSize: 64,
     learningRate: 1e-3,
     trainCount: 512,
+    validationCount: 200,
+    trainFingerprint: imageFingerprint(TRAIN),
+    validationFingerprint: imageFingerprint(VALIDATION),
   });
+  assert.notEqual(imageFingerprint(TRAIN), imageFingerprint(takeSubset(kmnist.train, range(1, 512))));
   model.dispose();
 });
 
