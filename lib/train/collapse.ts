@@ -21,8 +21,8 @@ export interface CollapseCheck {
   /** Mean pixel value of the inputs. */
   inputMean: number;
   /**
-   * Whether the outputs hardly depend on the inputs (variance ratio below 1%) and are nearly
-   * black (mean below a tenth of the inputs').
+   * Whether the outputs hardly depend on the inputs (variance across images below a tenth of
+   * the inputs') and are nearly black (mean below a tenth of the inputs').
    */
   collapsed: boolean;
 }
@@ -37,7 +37,7 @@ export function collapseCheck(model: Autoencoder, set: ImageSet, count = 256): C
     const spread = (t: tf.Tensor) => tf.mean(tf.moments(t, 0).variance);
     return Array.from(tf.stack([spread(y), spread(x), tf.mean(y), tf.mean(x)]).dataSync());
   });
-  const constant = !(outputVariance >= 1e-2 * inputVariance);
+  const constant = !(outputVariance >= 0.1 * inputVariance);
   const black = !(outputMean >= 0.1 * inputMean);
   return {
     outputVariance,
