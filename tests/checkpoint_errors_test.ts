@@ -58,7 +58,14 @@ Deno.test("a truncated weights.bin or optimizer.bin names the file and the fix",
       const before = tf.memory().numTensors;
       await assert.rejects(
         loadCheckpoint(dir),
-        message(new RegExp(`${name.replace(".", "\\.")} is \\d+ bytes, checkpoint\\.json says \\d+: it is truncated`), FIX),
+        message(
+          new RegExp(
+            `${
+              name.replace(".", "\\.")
+            } is \\d+ bytes, checkpoint\\.json says \\d+: it is truncated`,
+          ),
+          FIX,
+        ),
       );
       assert.equal(tf.memory().numTensors, before, "a failed load leaked tensors");
     });
@@ -75,7 +82,10 @@ Deno.test("a missing weights.bin, a changed model.json, a damaged manifest: each
   });
   await withCheckpoint(async (dir, folder) => {
     await Deno.writeTextFile(path.join(folder, CHECKPOINT_FILES.model), "{ not json");
-    await assert.rejects(loadModel(dir), message(/model\.json is \d+ bytes, checkpoint\.json says/));
+    await assert.rejects(
+      loadModel(dir),
+      message(/model\.json is \d+ bytes, checkpoint\.json says/),
+    );
   });
   await withCheckpoint(async (dir, folder) => {
     // Same size, other bytes: only the checksum can tell.
@@ -130,7 +140,9 @@ Deno.test("NaN weights are refused at load, naming the file, the weight and what
     const before = tf.memory().numTensors;
     await assert.rejects(
       loadModel(dir),
-      message(/weights\.bin holds NaN in weight \S+: the saved model is broken.*lower learning rate \(--lr\).*--overwrite/),
+      message(
+        /weights\.bin holds NaN in weight \S+: the saved model is broken.*lower learning rate \(--lr\).*--overwrite/,
+      ),
     );
     assert.equal(tf.memory().numTensors, before, "a refused load leaked tensors");
     model.dispose();

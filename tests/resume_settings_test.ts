@@ -100,7 +100,10 @@ Deno.test("resume refuses every conflicting setting, naming it, the saved and th
     };
     const cases: [Partial<TrainOptions>, RegExp][] = [
       [{ learningRate: 0.5 }, /learningRate was 0\.01, now 0\.5/],
-      [{ noise: { stddev: 0.3, seed: 1 } }, /noise was stddev 0\.2, seed 1, now stddev 0\.3, seed 1/],
+      [
+        { noise: { stddev: 0.3, seed: 1 } },
+        /noise was stddev 0\.2, seed 1, now stddev 0\.3, seed 1/,
+      ],
       [{ batchSize: 32 }, /batchSize was 64, now 32/],
       [{ validation: takeSubset(VALIDATION, range(0, 50)) }, /validationCount was 100, now 50/],
       [{ validation: undefined }, /validationCount was 100, now 0/],

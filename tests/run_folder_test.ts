@@ -83,7 +83,10 @@ Deno.test("a live child process's lock is refused; once it is killed, the lock i
     const lock = await acquireRunLock(dir, { warn: (m) => warnings.push(m) });
     assert.equal(lock.tookOverFrom?.pid, child.pid);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], new RegExp(`Taking over .*process ${child.pid}\\b.*no longer running`));
+    assert.match(
+      warnings[0],
+      new RegExp(`Taking over .*process ${child.pid}\\b.*no longer running`),
+    );
     lock.release();
   });
 });
@@ -112,7 +115,12 @@ Deno.test("an unwritable run folder is refused before any training, naming it", 
 
 Deno.test("train(): a folder holding a checkpoint is refused unless overwrite; two runs at once are refused", async () => {
   await withFolder(async (dir) => {
-    const options = { train: TRAIN, epochs: 1, progress: "none" as const, checkpointDirectory: dir };
+    const options = {
+      train: TRAIN,
+      epochs: 1,
+      progress: "none" as const,
+      checkpointDirectory: dir,
+    };
     const model = buildModel({ kind: "vanilla", seed: 0 });
     await train(model, options);
     assert.ok(await hasCheckpoint(dir));

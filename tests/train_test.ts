@@ -57,7 +57,10 @@ Deno.test("vanilla learns on real images: loss falls, history and throughput are
     trainFingerprint: imageFingerprint(TRAIN),
     validationFingerprint: imageFingerprint(VALIDATION),
   });
-  assert.notEqual(imageFingerprint(TRAIN), imageFingerprint(takeSubset(kmnist.train, range(1, 512))));
+  assert.notEqual(
+    imageFingerprint(TRAIN),
+    imageFingerprint(takeSubset(kmnist.train, range(1, 512))),
+  );
   model.dispose();
 });
 

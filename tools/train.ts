@@ -28,8 +28,8 @@ import {
   hasCheckpoint,
   loadCheckpoint,
   loadModel,
-  type RunSettings,
   resumeConflicts,
+  type RunSettings,
   train,
   type TrainingState,
 } from "../lib/train/mod.ts";
@@ -376,7 +376,9 @@ function refuseConflicts(saved: TrainingState, given: RunContext["given"], shown
   if (conflicts.length === 0) return;
   throw new Error(
     `--resume: ${
-      conflicts.map((c) => `${FLAGS[c.setting]} ${c.given} conflicts with the checkpoint, saved ${c.saved}`)
+      conflicts.map((c) =>
+        `${FLAGS[c.setting]} ${c.given} conflicts with the checkpoint, saved ${c.saved}`
+      )
         .join("; ")
     } (in ${shown}). Leave ${
       conflicts.length > 1 ? "these flags" : "the flag"

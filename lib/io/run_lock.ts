@@ -130,7 +130,10 @@ export async function acquireRunLock(
       }
       locked = true;
       // The file may have been replaced between open and lock: then this lock guards nothing.
-      const [onDisk, opened] = await Promise.all([Deno.stat(file).catch(() => null), handle.stat()]);
+      const [onDisk, opened] = await Promise.all([
+        Deno.stat(file).catch(() => null),
+        handle.stat(),
+      ]);
       if (!onDisk || onDisk.ino !== opened.ino || onDisk.dev !== opened.dev) {
         await handle.unlock();
         handle.close();

@@ -137,7 +137,11 @@ function expectedBytes(specs: tf.io.WeightsManifestEntry[]): number | undefined 
   for (const spec of specs) {
     if (spec.quantization) return undefined;
     const size = spec.shape.reduce((a, b) => a * b, 1);
-    const per = spec.dtype === "float32" || spec.dtype === "int32" ? 4 : spec.dtype === "bool" ? 1 : 0;
+    const per = spec.dtype === "float32" || spec.dtype === "int32"
+      ? 4
+      : spec.dtype === "bool"
+      ? 1
+      : 0;
     if (per === 0) return undefined;
     total += size * per;
   }
@@ -338,7 +342,9 @@ async function checkpointBytes(contents: CheckpointContents): Promise<Map<string
       artifacts.weightData ? joinWeightData(artifacts.weightData) : new Uint8Array(),
     );
     files.set(CHECKPOINT_FILES.model, modelJsonBytes(artifacts));
-    return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
+    return Promise.resolve({
+      modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
+    });
   }));
   let saved: SavedOptimizerState | undefined;
   if (optimizer) {
@@ -441,7 +447,8 @@ async function removeStale(directory: string, keep: string, legacy: boolean): Pr
   const removed: string[] = [];
   const flat = new Set<string>(Object.values(CHECKPOINT_FILES));
   for await (const entry of Deno.readDir(directory)) {
-    const stale = (entry.isDirectory && CHECKPOINT_FOLDER.test(entry.name) && entry.name !== keep) ||
+    const stale =
+      (entry.isDirectory && CHECKPOINT_FOLDER.test(entry.name) && entry.name !== keep) ||
       (entry.isFile && isAtomicTemporary(entry.name)) ||
       (legacy && entry.isFile && flat.has(entry.name));
     if (!stale) continue;
@@ -695,7 +702,9 @@ function checkState(saved: SavedTrainingState, file: string): void {
     s.history.length !== s.epoch || !Number.isInteger(s.batchSize) ||
     typeof s.learningRate !== "number" || typeof s.seed !== "number"
   ) {
-    throw new Error(`${displayPath(file)} is not a complete version-1 kmnist training state; ${FIX}.`);
+    throw new Error(
+      `${displayPath(file)} is not a complete version-1 kmnist training state; ${FIX}.`,
+    );
   }
 }
 

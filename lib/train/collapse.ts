@@ -58,7 +58,9 @@ export function collapseWarning(
     `image for every input (mean pixel ${check.outputMean.toFixed(4)} vs ` +
     `${check.inputMean.toFixed(4)} in the inputs; variance across images ` +
     `${check.outputVariance.toExponential(2)} vs ${check.inputVariance.toExponential(2)}), so ` +
-    `its loss (${details.loss.toPrecision(4)}) stays at the level of an all-black guess. The learning rate ` +
+    `its loss (${
+      details.loss.toPrecision(4)
+    }) stays at the level of an all-black guess. The learning rate ` +
     `(${details.learningRate}) is most likely too large: train again from scratch with a ` +
     `smaller one (the default is 0.001; deno task train --lr 0.001 --overwrite).`;
 }

@@ -78,7 +78,9 @@ export interface SettingConflict {
 
 function describeNoise(noise: NoiseOptions | null | undefined): string {
   if (!noise) return "none";
-  return `stddev ${noise.stddev}, seed ${noise.seed ?? 0}${noise.clip === false ? ", no clip" : ""}`;
+  return `stddev ${noise.stddev}, seed ${noise.seed ?? 0}${
+    noise.clip === false ? ", no clip" : ""
+  }`;
 }
 
 function sameNoise(a: NoiseOptions | null | undefined, b: NoiseOptions | null | undefined) {

@@ -437,7 +437,7 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
       collapseWarning(model, check, { learningRate, loss: last.valLoss ?? last.trainLoss }),
     );
   }
-  if ((options.progress ?? "auto") !== "none") for (const w of warnings) console.warn(w);
+  if ((options.progress ?? "auto") !== "none") { for (const w of warnings) console.warn(w); }
   return {
     history: history.map((r) => ({ ...r })),
     state: state(),

@@ -62,7 +62,10 @@ Deno.test("flags that contradict the checkpoint, and pointless epochs, are refus
     ok(await runTrain(["--lr", "0.01", "--epochs", "2", "--out", out]), "first run");
     const manifest = await Deno.readTextFile(path.join(out, "checkpoint.json"));
     const resume = ["--resume", "--epochs", "3", "--out", out];
-    await refused([...resume, "--lr", "0.5"], /--lr 0\.5 conflicts with the checkpoint, saved 0\.01/);
+    await refused(
+      [...resume, "--lr", "0.5"],
+      /--lr 0\.5 conflicts with the checkpoint, saved 0\.01/,
+    );
     await refused([...resume, "--noise", "0.3"], /--noise stddev 0\.3.* conflicts .*saved none/);
     await refused([...resume, "--latent", "8"], /--latent 8 conflicts .*latent size 32/);
     await refused([...resume, "--validation", "2000"], /--validation 2000 conflicts .*saved 200/);
@@ -73,7 +76,10 @@ Deno.test("flags that contradict the checkpoint, and pointless epochs, are refus
     );
     await refused(["--epochs", "0", "--out", out], /--epochs must be at least 1, got 0/);
     // A plain run into the folder would silently replace the checkpoint: refused.
-    await refused(["--epochs", "2", "--out", out], /already holds a checkpoint: add --resume .*--overwrite/);
+    await refused(
+      ["--epochs", "2", "--out", out],
+      /already holds a checkpoint: add --resume .*--overwrite/,
+    );
     assert.equal(await Deno.readTextFile(path.join(out, "checkpoint.json")), manifest);
     // --overwrite starts a new run: nothing of the old one remains.
     ok(await runTrain(["--epochs", "1", "--overwrite", "--out", out]), "overwrite");
@@ -165,12 +171,31 @@ Deno.test("broken checkpoints: NaN weights, a truncated weights.bin, a missing c
 Deno.test("a training that collapses (lr 10 on vanilla) ends with a warning saying so and what to try", async () => {
   await withRoot(async (root) => {
     const out = path.join(root, "collapse");
-    const result = await runTrain(["--train-images", "3000", "--lr", "10", "--epochs", "2", "--out", out]);
+    const result = await runTrain([
+      "--train-images",
+      "3000",
+      "--lr",
+      "10",
+      "--epochs",
+      "2",
+      "--out",
+      out,
+    ]);
     ok(result, "collapsing run");
-    assert.match(result.text, /the vanilla model collapsed: .*nearly black.*learning rate \(10\) is most likely too large/);
+    assert.match(
+      result.text,
+      /the vanilla model collapsed: .*nearly black.*learning rate \(10\) is most likely too large/,
+    );
     const history = JSON.parse(await Deno.readTextFile(path.join(out, "history.json")));
     assert.equal(history.warnings.length, 1);
-    const healthy = await runTrain(["--train-images", "3000", "--epochs", "2", "--out", path.join(root, "ok")]);
+    const healthy = await runTrain([
+      "--train-images",
+      "3000",
+      "--epochs",
+      "2",
+      "--out",
+      path.join(root, "ok"),
+    ]);
     ok(healthy, "healthy run");
     assert.doesNotMatch(healthy.text, /collapsed/);
   });
