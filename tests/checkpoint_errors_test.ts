@@ -13,6 +13,7 @@ import {
   CHECKPOINT_FILES,
   CHECKPOINT_MANIFEST,
   checkpointFolder,
+  createOptimizer,
   denoFileHandler,
   loadCheckpoint,
   loadModel,
@@ -167,4 +168,32 @@ Deno.test("checkpoint files and folders get the permissions the umask gives, lik
     }
     assert.equal((await Deno.stat(folder)).mode! & 0o777, dirMode, "checkpoint folder");
   });
+});
+
+Deno.test("a training state that disagrees with the manifest's epoch is refused as inconsistent", async () => {
+  await withCheckpoint(async (dir) => {
+    const file = path.join(dir, CHECKPOINT_MANIFEST);
+    const manifest = JSON.parse(await Deno.readTextFile(file));
+    manifest.epoch = 2;
+    await Deno.writeTextFile(file, JSON.stringify(manifest));
+    await assert.rejects(
+      loadCheckpoint(dir),
+      message(
+        /training_state\.json is at epoch 1 but checkpoint\.json says 2: .*inconsistent/,
+        FIX,
+      ),
+    );
+  });
+  // A model saved with an optimizer but no state loads (epoch 0 on both sides).
+  const dir = await Deno.makeTempDir({ prefix: "kmnist_optonly_" });
+  try {
+    const model = buildModel({ kind: "vanilla", seed: 0 });
+    const optimizer = createOptimizer();
+    await saveCheckpoint(dir, { model, optimizer });
+    const loaded = await loadCheckpoint(dir);
+    assert.equal(loaded.state?.epoch, 0);
+    for (const x of [model, loaded.model, optimizer, loaded.optimizer!]) x.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

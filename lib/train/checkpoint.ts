@@ -406,7 +406,8 @@ export async function saveCheckpoint(
     faultPoint(`checkpoint:${save}:${name}`);
   const files = await checkpointBytes(contents);
   await Deno.mkdir(directory, { recursive: true });
-  const epoch = contents.state?.epoch ?? null;
+  // As training_state.json says (epoch 0 when only an optimizer is saved); null: a model alone.
+  const epoch = contents.state?.epoch ?? (contents.optimizer ? 0 : null);
   const random = crypto.randomUUID().replaceAll("-", "").slice(0, 8);
   const folderName = `checkpoint-${String(epoch ?? 0).padStart(4, "0")}-${random}`;
   const folder = path.join(directory, folderName);
@@ -535,6 +536,8 @@ interface CheckpointFiles {
   folder: string;
   /** Reads one (checked against the manifest; undefined when the checkpoint lacks it). */
   read(name: string): Promise<Uint8Array | undefined>;
+  /** The epoch the manifest records (undefined for a folder of the earlier flat layout). */
+  epoch?: number | null;
 }
 
 /** Opens the checkpoint of `directory`: every file the manifest names is read and checked. */
@@ -592,7 +595,7 @@ async function openCheckpoint(directory: string): Promise<CheckpointFiles> {
         `${CHECKPOINT_FILES.model}; ${FIX}.`,
     );
   }
-  return { folder, read: (name) => Promise.resolve(files.get(name)) };
+  return { folder, read: (name) => Promise.resolve(files.get(name)), epoch: manifest.epoch };
 }
 
 /**
@@ -722,6 +725,12 @@ export async function loadCheckpoint(directory: string): Promise<LoadedCheckpoin
   if (stateBytes) {
     saved = parseJson<SavedTrainingState>(stateBytes, stateFile);
     checkState(saved, stateFile);
+    if (files.epoch !== undefined && files.epoch !== saved.state.epoch) {
+      throw new Error(
+        `${displayPath(stateFile)} is at epoch ${saved.state.epoch} but ${CHECKPOINT_MANIFEST} ` +
+          `says ${files.epoch}: the checkpoint is inconsistent; ${FIX}.`,
+      );
+    }
   }
   let optimizerBytes: Uint8Array | undefined;
   const optimizerFile = path.join(files.folder, CHECKPOINT_FILES.optimizer);

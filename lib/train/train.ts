@@ -2,6 +2,13 @@
  * One training loop for all four autoencoders: seeded shuffling, a validation pass per epoch,
  * history, throughput, progress callbacks, checkpoints, resumption and a stop on non-finite loss.
  *
+ * With `checkpointDirectory` the run owns that folder: it holds the folder's run lock while it
+ * trains (a second run into it is refused, naming the holder), cleans what an interrupted save
+ * left, refuses to start over an existing checkpoint unless `overwrite` or `resume` says what to
+ * do, and saves a checkpoint after every epoch as one unit. A resumed run takes every setting
+ * that shapes training from the saved state and refuses one that contradicts it. A training
+ * that collapsed to all-black outputs ends with a warning.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
