@@ -88,7 +88,8 @@ export interface TrainExperimentOptions {
 
 /**
  * Trains the model with the experiment's settings (epochs, batch, Adam step, seed), with a live
- * progress display and a checkpoint in the run folder after every epoch; prints a summary line.
+ * progress display and a checkpoint in the run folder after every epoch (a notebook run replaces
+ * the folder's earlier checkpoint: `overwrite`); prints a summary line and any warning.
  */
 export async function trainExperiment(
   run: ExperimentRun,
@@ -104,6 +105,8 @@ export async function trainExperiment(
     learningRate: settings.learningRate,
     seed: settings.seed,
     checkpointDirectory: options.checkpointDirectory ?? settings.runDirectory,
+    // Running a notebook again trains the model again: the run folder's checkpoint is replaced.
+    overwrite: true,
     ...(options.noise ? { noise: options.noise } : {}),
   });
   if (options.print ?? true) {
