@@ -48,7 +48,7 @@ export interface TrialResults {
   knnAccuracy: number;
   /** Reference codes of the k-NN probe. */
   knnReferences: number;
-  /** Raw pixels only: the same probe with all 60,000 training images (the paper's 92.10%). */
+  /** Raw pixels, full runs only: the probe with all 60,000 training images (the paper's 92.10%). */
   knnAllTraining?: number;
   /** PCA only: share of the training variance its axes explain. */
   explainedVariance?: number;
