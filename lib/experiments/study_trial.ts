@@ -25,7 +25,7 @@ import {
   psnr,
   ssimPerImage,
 } from "../metrics/mod.ts";
-import { fitPca, pcaProject, pcaReconstruct } from "../metrics/pca.ts";
+import { fitPca, type PcaModel, pcaProject, pcaReconstruct } from "../metrics/pca.ts";
 import { CHECKPOINT_FILES, loadCheckpoint, type ProgressKind, train } from "../train/mod.ts";
 import { loadExperimentData } from "./data.ts";
 import { experimentSettings } from "./settings.ts";
@@ -247,14 +247,22 @@ function pixelsAsFloats(set: ImageSet): Float32Array {
   return Float32Array.from(set.images, (v) => v / 255);
 }
 
+/** PCA of each training set met in this process (all 784 axes). */
+const pcaCache = new WeakMap<ImageSet, PcaModel>();
+
 function runPca(options: RunTrialOptions): TrialOutcome {
   const { trial, data } = options;
   const started = performance.now();
   const k = trial.latentDim;
-  const model = fitPca(data.train.images, { dims: 784, components: k, scale: 1 / 255 });
-  const trainCodes = pcaProject(model, data.train.images, { scale: 1 / 255 });
-  const testCodes = pcaProject(model, data.test.images, { scale: 1 / 255 });
-  const recon = pcaReconstruct(model, testCodes, { clip: [0, 1] });
+  // One decomposition serves every code size of the same training images.
+  let model = pcaCache.get(data.train);
+  if (!model) {
+    model = fitPca(data.train.images, { dims: 784, scale: 1 / 255 });
+    pcaCache.set(data.train, model);
+  }
+  const trainCodes = pcaProject(model, data.train.images, { scale: 1 / 255, components: k });
+  const testCodes = pcaProject(model, data.test.images, { scale: 1 / 255, components: k });
+  const recon = pcaReconstruct(model, testCodes, { clip: [0, 1], components: k });
   const target = pixelsAsFloats(data.test);
   const mse = msePerImage(target, recon);
   const predictions = knnClassify({
@@ -273,7 +281,7 @@ function runPca(options: RunTrialOptions): TrialOutcome {
     ssim: mean(ssimPerImage(target, recon)),
     knnAccuracy: accuracy(predictions, data.test.labels),
     knnReferences: data.train.count,
-    explainedVariance: model.explainedVarianceRatio.reduce((a, b) => a + b, 0),
+    explainedVariance: model.explainedVarianceRatio.slice(0, k).reduce((a, b) => a + b, 0),
     samples: samplesOf(data.test, (indices) => {
       const out = new Float32Array(indices.length * 784);
       indices.forEach((index, i) =>
