@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import { CHECKPOINT_MANIFEST } from "../lib/train/mod.ts";
 import {
   CHECKPOINTS_FOLDER,
   loadTrialRecords,
@@ -111,7 +112,7 @@ Deno.test("a trial killed mid-way (SIGKILL) resumes from its checkpoint to the s
       await new Promise((r) => setTimeout(r, 20));
       try {
         for (const entry of Deno.readDirSync(checkpoints)) {
-          Deno.statSync(path.join(checkpoints, entry.name, "training_state.json"));
+          Deno.statSync(path.join(checkpoints, entry.name, CHECKPOINT_MANIFEST));
           found = true;
         }
       } catch { /* not yet */ }

@@ -13,9 +13,8 @@
  *
  * @module
  */
-import * as path from "node:path";
 import { displayPath } from "../io/mod.ts";
-import { CHECKPOINT_FILES, formatDuration, loadCheckpoint } from "../train/mod.ts";
+import { formatDuration, hasCheckpoint, loadCheckpoint } from "../train/mod.ts";
 import { EXPERIMENT_NAMES, experimentSettings, loadExperimentRecord } from "./mod.ts";
 import {
   checkStudySettings,
@@ -92,7 +91,7 @@ export async function matchingNotebookRun(
       sameNumber(s.testImages, trial.testImages) && (trial.beta ?? 1) === 1;
     if (!same) continue;
     try {
-      await Deno.stat(path.join(s.runDirectory, CHECKPOINT_FILES.state));
+      if (!(await hasCheckpoint(s.runDirectory))) continue;
       if (!(await loadExperimentRecord(name, { quick }))) continue;
     } catch {
       continue;

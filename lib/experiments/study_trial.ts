@@ -26,7 +26,7 @@ import {
   ssimPerImage,
 } from "../metrics/mod.ts";
 import { fitPca, type PcaModel, pcaProject, pcaReconstruct } from "../metrics/pca.ts";
-import { CHECKPOINT_FILES, loadCheckpoint, type ProgressKind, train } from "../train/mod.ts";
+import { hasCheckpoint, loadCheckpoint, type ProgressKind, train } from "../train/mod.ts";
 import { loadExperimentData } from "./data.ts";
 import { experimentSettings } from "./settings.ts";
 import type { TrialSettings } from "./study_grid.ts";
@@ -178,23 +178,13 @@ export function measureAutoencoder(
   return resultsFromEvaluation(evaluation, model, data.test);
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await Deno.stat(file);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 async function runAutoencoder(options: RunTrialOptions): Promise<TrialOutcome> {
   const { trial, data } = options;
   const checkpoint = path.join(options.directory, CHECKPOINTS_FOLDER, options.key);
   let model: Autoencoder;
   let optimizer: tf.Optimizer | undefined;
   let resume;
-  if (await exists(path.join(checkpoint, CHECKPOINT_FILES.state))) {
+  if (await hasCheckpoint(checkpoint)) {
     const loaded = await loadCheckpoint(checkpoint);
     ({ model, optimizer } = loaded);
     resume = loaded.state;
