@@ -21,8 +21,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE } from "./conv_kernels.ts";
-import { BIAS_ACT_GRAD } from "./native_kernels.ts";
+import { BIAS_ACT_GRAD, CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE } from "./kernel_names.ts";
 
 export { BIAS_ACT_GRAD, CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE };
 

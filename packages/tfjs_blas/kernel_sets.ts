@@ -26,30 +26,26 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Blas, blasLoadError, loadBlas } from "./blas.ts";
-import {
-  clearColsCache,
-  type Kernel,
-  makeBlasColumnSum,
-  makeBlasGemm,
-  makeConvKernels,
-  makeMatMulKernels,
-  makeWasmGemm,
-  makeWasmMatMul,
-} from "./conv_kernels.ts";
+import { clearColsCache } from "./cols_cache.ts";
+import { makeConvKernels } from "./conv_kernels.ts";
+import { makeBlasGemm, makeWasmGemm } from "./gemm.ts";
+import type { Kernel } from "./kernel_types.ts";
+import { makeBlasColumnSum } from "./kernels/column_sum.ts";
+import { makeMatMulKernels, makeWasmMatMul } from "./kernels/matmul.ts";
 import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
 import { installFusedLayerGradients, setFusedLayerKernels } from "./fused_layers.ts";
 import { type Native, nativeIfLoaded } from "./native.ts";
+import { installReluGradient, makeNativeKernels, makeSameDtypeCast } from "./native_kernels.ts";
 import {
-  installReluGradient,
-  makeNativeKernels,
-  makeSameDtypeCast,
+  BIAS_ACT_GRAD,
+  CONV2D_TRANSPOSE_GRAD,
+  FUSED_CONV2D_TRANSPOSE,
   RELU_GRAD,
-} from "./native_kernels.ts";
-import { BIAS_ACT_GRAD } from "./native_kernels.ts";
-import { CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE } from "./conv_kernels.ts";
+} from "./kernel_names.ts";
 
 export { type Blas, blasLoadError, loadBlas, measureSgemm, type SgemmArgs } from "./blas.ts";
-export { blasKernelCalls, blasPhaseMs, clearColsCache } from "./conv_kernels.ts";
+export { blasKernelCalls, blasPhaseMs } from "./kernel_stats.ts";
+export { clearColsCache } from "./cols_cache.ts";
 export { calibrateThreads } from "./blas.ts";
 export {
   loadNative,
@@ -58,7 +54,8 @@ export {
   nativeLoadError,
   resetNativeForTests,
 } from "./native.ts";
-export { nativeKernelCalls, RELU_GRAD } from "./native_kernels.ts";
+export { nativeKernelCalls } from "./native_kernels.ts";
+export { RELU_GRAD } from "./kernel_names.ts";
 export {
   BIAS_ACT_GRAD,
   CONV2D_TRANSPOSE_GRAD,
