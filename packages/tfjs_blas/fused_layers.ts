@@ -21,6 +21,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { speedConfig } from "./config.ts";
 import { BIAS_ACT_GRAD, CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE } from "./kernel_names.ts";
 
 export { BIAS_ACT_GRAD, CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE };
@@ -44,8 +45,7 @@ export function setFusedLayerKernels(active: boolean): void {
  * active, and `KMNIST_FUSED_LAYERS` is not "0".
  */
 export function fusedLayersActive(): boolean {
-  return kernelsActive && tf.getBackend() === "wasm" &&
-    Deno.env.get("KMNIST_FUSED_LAYERS") !== "0";
+  return kernelsActive && tf.getBackend() === "wasm" && speedConfig().fusedLayers;
 }
 
 /** Counts of layer calls that ran fused, by layer class (tests, benchmarks). */

@@ -28,6 +28,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type Blas, blasLoadError, loadBlas } from "./blas.ts";
 import { clearColsCache } from "./cols_cache.ts";
 import { makeConvKernels } from "./conv_kernels.ts";
+import { type SpeedConfig, speedConfig } from "./config.ts";
 import { makeBlasGemm, makeWasmGemm } from "./gemm.ts";
 import type { Kernel } from "./kernel_types.ts";
 import { makeBlasColumnSum } from "./kernels/column_sum.ts";
@@ -104,6 +105,8 @@ const originals = new Map<string, tf.KernelConfig | undefined>();
 let current: KernelSet = "tfjs";
 let currentNative = false;
 let currentParallel = false;
+/** The config the registered set was built with (a reloaded config rebuilds it). */
+let currentConfig: SpeedConfig | undefined;
 let registered: string[] = [];
 
 /** The kernel set registered now ("tfjs": tfjs's own wasm kernels only). */
@@ -196,7 +199,8 @@ export interface FastKernelOptions {
   native?: boolean;
   /**
    * Run the blocked convolutions' blocks on all cores from C (native.ts) rather than one block at
-   * a time from JS. Default: true unless `KMNIST_PARALLEL_BLOCKS=0`. Needs the native helpers.
+   * a time from JS. Default: the config's `parallelBlocks` (`KMNIST_PARALLEL_BLOCKS`). Needs the
+   * native helpers.
    */
   parallelBlocks?: boolean;
 }
@@ -209,13 +213,15 @@ export function registerFastKernels(options: FastKernelOptions = {}): Blas | nul
   const blas = loadBlas();
   if (blas === null) return null;
   const native = options.native === false ? null : nativeIfLoaded();
-  const parallel = native !== null &&
-    (options.parallelBlocks ?? Deno.env.get("KMNIST_PARALLEL_BLOCKS") !== "0");
+  const config = speedConfig();
+  const parallel = native !== null && (options.parallelBlocks ?? config.parallelBlocks);
   if (
-    current === "blas" && currentNative === (native !== null) && currentParallel === parallel
+    current === "blas" && currentNative === (native !== null) && currentParallel === parallel &&
+    currentConfig === config
   ) {
     return blas;
   }
+  currentConfig = config;
   installReluGradient(() => currentNative && tf.getBackend() === "wasm");
   installFusedLayerGradients();
   install(

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { speedConfig } from "./config.ts";
 
 /** Counts of kernel calls served by the kernels here, by kernel name (for benchmarks, tests). */
 export const blasKernelCalls: Record<string, number> = {};
@@ -17,19 +18,14 @@ export function count(name: string): void {
 }
 
 let phaseStart = 0;
-const detail = (() => {
-  try {
-    return Deno.env.get("KMNIST_PHASE_DETAIL") === "1";
-  } catch {
-    return false;
-  }
-})();
 /**
  * Ends the phase started by the previous call (adding its time to `name`, with the shape from
  * `shape()` under KMNIST_PHASE_DETAIL=1) and starts the next; no `name`: only starts one.
  */
 export function phase(name?: string, shape?: () => string): void {
-  if (detail && name !== undefined && shape !== undefined) name = `${name} ${shape()}`;
+  if (name !== undefined && shape !== undefined && speedConfig().phaseDetail) {
+    name = `${name} ${shape()}`;
+  }
   const now = performance.now();
   if (name !== undefined) blasPhaseMs[name] = (blasPhaseMs[name] ?? 0) + now - phaseStart;
   phaseStart = now;

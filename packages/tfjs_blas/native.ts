@@ -18,6 +18,7 @@
  */
 import { join } from "node:path";
 import type { ConvGeometry } from "./im2col.ts";
+import { speedConfig } from "./config.ts";
 import { withLoadEnv } from "./load_env.ts";
 
 const SYMBOLS = {
@@ -293,8 +294,8 @@ export function nativeSource(): URL {
 }
 
 function cacheFolder(): string {
-  const override = Deno.env.get("KMNIST_NATIVE_CACHE");
-  if (override) return override;
+  const override = speedConfig().nativeCache;
+  if (override !== undefined) return override;
   const xdg = Deno.env.get("XDG_CACHE_HOME");
   const home = Deno.env.get("HOME") ?? "/tmp";
   return join(xdg || join(home, ".cache"), "kmnist-autoencoders");
@@ -330,15 +331,16 @@ const FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "
 export async function loadNative(): Promise<Native | null> {
   if (cached !== undefined) return cached;
   try {
-    if (Deno.env.get("KMNIST_NATIVE") === "0") {
+    const config = speedConfig();
+    if (!config.native) {
       throw new Error("disabled by KMNIST_NATIVE=0");
     }
     const source = await Deno.readTextFile(nativeSource());
-    const cc = Deno.env.get("KMNIST_CC") ?? "cc";
+    const cc = config.cc;
     // OpenMP (both cores for the big loops) when the compiler has it; else single-threaded.
     // GCC's cost model finds Adam's double-precision loop "not profitable" to vectorise; it is
     // 2.4x faster vectorised, so its `omp simd` is forced where the compiler knows the flag.
-    const attempts = Deno.env.get("KMNIST_NATIVE_OPENMP") === "0"
+    const attempts = !config.nativeOpenmp
       ? [FLAGS]
       : [[...FLAGS, "-fopenmp", "-fsimd-cost-model=unlimited"], [...FLAGS, "-fopenmp"], FLAGS];
     const folder = cacheFolder();

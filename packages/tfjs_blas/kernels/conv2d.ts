@@ -11,11 +11,11 @@ import { geometryOf } from "../im2col.ts";
 import { count, phase } from "../kernel_stats.ts";
 import { type Kernel, type KernelArgs, sizeOf } from "../kernel_types.ts";
 import { floatOffset, type WasmBackendLike, withScratch } from "../wasm_heap.ts";
-import { BLOCK_FLOATS, type ConvContext, keepCols, orFallback } from "./conv_context.ts";
+import { type ConvContext, keepCols, orFallback } from "./conv_context.ts";
 
 /** The forward convolution kernels `Conv2D` and `FusedConv2D` on `ctx`'s GEMM. */
 export function makeConv2DKernels(ctx: ConvContext): { Conv2D: Kernel; FusedConv2D: Kernel } {
-  const { gemm, fallback, native, blockThreads, blocked, parallelBlock, direct } = ctx;
+  const { gemm, fallback, native, blockThreads, blocked, parallelBlock, direct, blockFloats } = ctx;
   const { toCols, colsOf } = ctx;
   /** Forward convolution: im2col + GEMM + bias/activation, or null to fall back. */
   function convForward(args: KernelArgs, fused: boolean): tf.TensorInfo | null {
@@ -64,7 +64,7 @@ export function makeConv2DKernels(ctx: ConvContext): { Conv2D: Kernel; FusedConv
       phase("conv direct (one input channel)", () => `fwd ${m}x${co}x${k}`);
       return out;
     }
-    const shared = parallelBlock(g, rowsPerImage * k, BLOCK_FLOATS);
+    const shared = parallelBlock(g, rowsPerImage * k, blockFloats);
     if (shared > 0) {
       count("conv forward (blocks on all cores)");
       const out = backend.makeOutput(info.outShape, "float32");
@@ -90,7 +90,7 @@ export function makeConv2DKernels(ctx: ConvContext): { Conv2D: Kernel; FusedConv
       phase("conv blocks (im2col + gemm + epilogue)", () => `fwd ${m}x${co}x${k}`);
       return out;
     }
-    const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
+    const perBlock = Math.max(1, Math.floor(blockFloats / (rowsPerImage * k)));
     if (blocked && gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize) {
       // im2col + GEMM + epilogue in blocks of images, each block's cols and output in cache;
       // the filter gradient recomputes its cols the same way (cheaper than keeping them).

@@ -10,11 +10,11 @@ import { geometryOf } from "../im2col.ts";
 import { count, phase } from "../kernel_stats.ts";
 import type { Kernel } from "../kernel_types.ts";
 import { floatOffset, type WasmBackendLike, wasmDispose, withScratch } from "../wasm_heap.ts";
-import { BLOCK_FLOATS, type ConvContext, hasCols } from "./conv_context.ts";
+import { type ConvContext, hasCols } from "./conv_context.ts";
 
 /** The `Conv2DBackpropFilter` kernel on `ctx`'s GEMM. */
 export function makeConv2DBackpropFilter(ctx: ConvContext): Kernel {
-  const { gemm, fallback, native, blockThreads, blocked, parallelBlock, direct } = ctx;
+  const { gemm, fallback, native, blockThreads, blocked, parallelBlock, direct, blockFloats } = ctx;
   const { toCols, colsOf } = ctx;
   return (args) => {
     const backend = args.backend as WasmBackendLike;
@@ -44,9 +44,7 @@ export function makeConv2DBackpropFilter(ctx: ConvContext): Kernel {
       phase("conv direct (one input channel)", () => `dw ${k}x${co}x${m}`);
       return dw;
     }
-    const shared = hasCols(backend, x, g)
-      ? 0
-      : parallelBlock(g, rowsPerImage * k, 4 * BLOCK_FLOATS);
+    const shared = hasCols(backend, x, g) ? 0 : parallelBlock(g, rowsPerImage * k, 4 * blockFloats);
     if (shared > 0) {
       count("Conv2DBackpropFilter (blocks on all cores)");
       const dw = backend.makeOutput(info.filterShape, "float32");
@@ -69,7 +67,7 @@ export function makeConv2DBackpropFilter(ctx: ConvContext): Kernel {
       phase("conv blocks (im2col + gemm)", () => `dw ${k}x${co}x${m}`);
       return dw;
     }
-    const perBlock = Math.max(1, Math.floor((4 * BLOCK_FLOATS) / (rowsPerImage * k)));
+    const perBlock = Math.max(1, Math.floor((4 * blockFloats) / (rowsPerImage * k)));
     if (
       blocked && gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize &&
       !hasCols(backend, x, g)

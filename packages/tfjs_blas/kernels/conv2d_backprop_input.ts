@@ -11,7 +11,7 @@ import { type ConvGeometry, geometryOf } from "../im2col.ts";
 import { count, phase } from "../kernel_stats.ts";
 import { type Kernel, type KernelArgs, sizeOf } from "../kernel_types.ts";
 import { floatOffset, type WasmBackendLike, wasmDispose, withScratch } from "../wasm_heap.ts";
-import { BLOCK_FLOATS, type ConvContext, orFallback } from "./conv_context.ts";
+import { type ConvContext, orFallback } from "./conv_context.ts";
 
 /**
  * Conv2DBackpropInput on `ctx`, or with `fused` a conv2dTranspose layer's whole forward
@@ -22,7 +22,7 @@ export function inputGradient(
   args: KernelArgs,
   fused: boolean,
 ): tf.TensorInfo | null {
-  const { gemm, native, blockThreads, parallelBlock, direct, fromCols } = ctx;
+  const { gemm, native, blockThreads, parallelBlock, direct, fromCols, blockFloats } = ctx;
   const backend = args.backend as WasmBackendLike;
   const { dy, filter, bias } = args.inputs as Record<string, tf.TensorInfo | undefined> & {
     dy: tf.TensorInfo;
@@ -77,7 +77,7 @@ export function inputGradient(
     phase("conv direct (one input channel)", () => `dx ${m}x${k}x${info.outChannels}`);
     return dx;
   }
-  const shared = parallelBlock(g, rowsPerImage * k, BLOCK_FLOATS);
+  const shared = parallelBlock(g, rowsPerImage * k, blockFloats);
   if (shared > 0) {
     count("Conv2DBackpropInput (blocks on all cores)");
     const dx = backend.makeOutput(info.inShape, "float32");
@@ -105,7 +105,7 @@ export function inputGradient(
     );
     return dx;
   }
-  const perBlock = Math.max(1, Math.floor(BLOCK_FLOATS / (rowsPerImage * k)));
+  const perBlock = Math.max(1, Math.floor(blockFloats / (rowsPerImage * k)));
   if (gemm.at !== undefined && !isPointwise(g) && perBlock < g.batchSize) {
     // In blocks of images, so that each block's dcols stays in cache between the GEMM that
     // writes it and the col2im that reads it (the whole dcols is up to 9x the size of dx).

@@ -11,7 +11,7 @@ import { count, phase } from "../kernel_stats.ts";
 import { type Kernel, type KernelArgs, sizeOf } from "../kernel_types.ts";
 import { CONV2D_TRANSPOSE_GRAD } from "../kernel_names.ts";
 import { floatOffset, type WasmBackendLike, wasmDispose, withScratch } from "../wasm_heap.ts";
-import { BLOCK_FLOATS, type ConvContext } from "./conv_context.ts";
+import type { ConvContext } from "./conv_context.ts";
 
 /**
  * The {@link CONV2D_TRANSPOSE_GRAD} kernel on `ctx` (needs the native helpers); `conv2d` and
@@ -22,7 +22,7 @@ export function makeConv2DTransposeGrad(
   conv2d: Kernel,
   conv2dBackpropFilter: Kernel,
 ): (args: KernelArgs) => tf.TensorInfo[] {
-  const { native, blockThreads, parallelBlock, direct } = ctx;
+  const { native, blockThreads, parallelBlock, direct, blockFloats } = ctx;
   /**
    * {@link CONV2D_TRANSPOSE_GRAD}: a conv2dTranspose layer's backward pass. In blocks on all
    * cores (native.ts's convTransposeBackwardBlocks: dz, its im2col matrix and the bias sums
@@ -51,7 +51,7 @@ export function makeConv2DTransposeGrad(
     const rowsPerImage = g.outHeight * g.outWidth;
     const pixels = g.inHeight * g.inWidth * g.inChannels;
     const db = backend.makeOutput([g.inChannels], "float32");
-    const shared = parallelBlock(g, rowsPerImage * k + pixels, BLOCK_FLOATS);
+    const shared = parallelBlock(g, rowsPerImage * k + pixels, blockFloats);
     if (shared > 0 && !isPointwise(g) && !direct(g)) {
       count(`${CONV2D_TRANSPOSE_GRAD} (blocks on all cores)`);
       const din = backend.makeOutput(input.shape, "float32");

@@ -7,6 +7,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { hasCols, keepCols, takeCols } from "../cols_cache.ts";
+import { speedConfig } from "../config.ts";
 import { isPointwise } from "../conv_geometry.ts";
 import type { Gemm } from "../gemm.ts";
 import { col2im, type ConvGeometry, im2col } from "../im2col.ts";
@@ -16,22 +17,6 @@ import type { Native } from "../native.ts";
 import { floatOffset, type WasmBackendLike } from "../wasm_heap.ts";
 
 export { hasCols, keepCols };
-
-/**
- * Conv2DBackpropInput on OpenBLAS runs GEMM + col2im in blocks of images whose dcols hold at most
- * this many floats (512 KiB; 128 Ki to 2 Mi floats measured alike, the whole dcols 1.3-1.5x
- * slower; `KMNIST_COL2IM_BLOCK` overrides).
- */
-export const BLOCK_FLOATS = Number(Deno.env.get("KMNIST_COL2IM_BLOCK") ?? 131_072);
-
-/**
- * Whether convolutions with one input channel run directly in C (with the native helpers;
- * `KMNIST_DIRECT_CONV=0` sends them to im2col + GEMM).
- */
-export const DIRECT_ONE_CHANNEL = Deno.env.get("KMNIST_DIRECT_CONV") !== "0";
-
-/** Whether forward convolutions and filter gradients also run in blocks (with native im2col). */
-export const BLOCKED_CONV = Deno.env.get("KMNIST_BLOCKED_CONV") !== "0";
 
 /** Writes the im2col matrix of the image at `xAt` to `colsAt` (im2col.ts's signature). */
 export type ToCols = (g: ConvGeometry, heap: Float32Array, xAt: number, colsAt: number) => void;
@@ -51,6 +36,13 @@ export interface ConvContext {
   blockThreads: number;
   /** Whether forward convolutions and filter gradients run in blocks of images. */
   blocked: boolean;
+  /**
+   * Conv2DBackpropInput on OpenBLAS runs GEMM + col2im in blocks of images whose dcols hold at
+   * most this many floats (512 KiB; 128 Ki to 2 Mi floats measured alike, the whole dcols
+   * 1.3-1.5x slower; `KMNIST_COL2IM_BLOCK` overrides); the other blocked kernels size theirs
+   * from it.
+   */
+  blockFloats: number;
   /**
    * Images per block when the blocks run on `blockThreads` cores in C (native.ts's blocked
    * convolutions), or 0 when they cannot or should not: no native helpers, no bound OpenBLAS or
@@ -87,7 +79,9 @@ export function makeConvContext(
   native: Native | null = null,
   blockThreads = 0,
 ): ConvContext {
-  const blocked = native !== null && BLOCKED_CONV;
+  const config = speedConfig();
+  const blocked = native !== null && config.blockedConv;
+  const blockFloats = config.col2imBlock;
   const parallelBlock = (g: ConvGeometry, floatsPerImage: number, limit: number): number => {
     if (!blocked || blockThreads < 2 || isPointwise(g) || g.batchSize < 2) return 0;
     if (g.filterHeight > 64 || g.filterWidth > 64) return 0;
@@ -95,7 +89,7 @@ export function makeConvContext(
     return Math.min(fit, Math.ceil(g.batchSize / blockThreads));
   };
   const direct = (g: ConvGeometry): boolean =>
-    native !== null && DIRECT_ONE_CHANNEL && g.inChannels === 1 && g.filterHeight <= 64 &&
+    native !== null && config.directConv && g.inChannels === 1 && g.filterHeight <= 64 &&
     g.filterWidth <= 64;
   const toCols = native === null ? im2col : native.im2col;
   const fromCols = native === null
@@ -127,6 +121,7 @@ export function makeConvContext(
     native,
     blockThreads,
     blocked,
+    blockFloats,
     parallelBlock,
     direct,
     toCols,

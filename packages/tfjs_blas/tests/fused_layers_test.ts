@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
 import { initBackend } from "../mod.ts";
+import { reloadConfig } from "../config.ts";
 import { createRandom } from "../../../lib/data/random.ts";
 import {
   BIAS_ACT_GRAD,
@@ -291,7 +292,6 @@ Deno.test({
   ignore,
   fn: async () => {
     await initBackend({ backend: "blas" });
-    const saved = Deno.env.get("KMNIST_FUSED_LAYERS");
     const expected: Record<AutoencoderKind, Record<string, number>> = {
       vanilla: { Dense: 2 },
       multilayer: { Dense: 6 },
@@ -311,10 +311,10 @@ Deno.test({
           tf.dispose([value, ...Object.values(grads)]);
           return out;
         };
-        Deno.env.set("KMNIST_FUSED_LAYERS", "0");
+        reloadConfig({ fusedLayers: false }); // as KMNIST_FUSED_LAYERS=0
         assert(!fusedLayersActive());
         const want = step();
-        Deno.env.delete("KMNIST_FUSED_LAYERS");
+        reloadConfig({ fusedLayers: true });
         assert(fusedLayersActive(), "fused layers inactive on the blas backend");
         const calls = { ...fusedLayerCalls };
         const tensorsBefore = tf.memory().numTensors;
@@ -329,8 +329,7 @@ Deno.test({
         model.dispose();
       }
     } finally {
-      if (saved === undefined) Deno.env.delete("KMNIST_FUSED_LAYERS");
-      else Deno.env.set("KMNIST_FUSED_LAYERS", saved);
+      reloadConfig();
     }
   },
 });
