@@ -4,7 +4,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { fuseLayerCalls } from "../../packages/tfjs_blas/fused_layers.ts";
 
 /** The four model families of this project. */
 export type AutoencoderKind = "vanilla" | "multilayer" | "convolutional" | "variational";
@@ -247,8 +246,6 @@ export interface DeterministicParts {
  */
 export function makeDeterministicAutoencoder(parts: DeterministicParts): Autoencoder {
   const { config, encoder, decoder } = parts;
-  fuseLayerCalls(encoder);
-  fuseLayerCalls(decoder);
   const input = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "image" });
   const output = decoder.apply(encoder.apply(input) as tf.SymbolicTensor) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: output, name: `${config.kind}_autoencoder` });

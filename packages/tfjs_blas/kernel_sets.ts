@@ -34,7 +34,11 @@ import type { Kernel } from "./kernel_types.ts";
 import { makeBlasColumnSum } from "./kernels/column_sum.ts";
 import { makeMatMulKernels, makeWasmMatMul } from "./kernels/matmul.ts";
 import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
-import { installFusedLayerGradients, setFusedLayerKernels } from "./fused_layers.ts";
+import {
+  installFusedLayerCalls,
+  installFusedLayerGradients,
+  setFusedLayerKernels,
+} from "./fused_layers.ts";
 import { type Native, nativeIfLoaded } from "./native.ts";
 import { installReluGradient, makeNativeKernels, makeSameDtypeCast } from "./native_kernels.ts";
 import {
@@ -63,7 +67,7 @@ export {
   FUSED_CONV2D_TRANSPOSE,
   fusedLayerCalls,
   fusedLayersActive,
-  fuseLayerCalls,
+  installFusedLayerCalls,
   installFusedLayerGradients,
 } from "./fused_layers.ts";
 
@@ -224,6 +228,7 @@ export function registerFastKernels(options: FastKernelOptions = {}): Blas | nul
   currentConfig = config;
   installReluGradient(() => currentNative && tf.getBackend() === "wasm");
   installFusedLayerGradients();
+  installFusedLayerCalls();
   install(
     "blas",
     {

@@ -18,6 +18,7 @@
  */
 import { join } from "node:path";
 import type { ConvGeometry } from "./im2col.ts";
+import { registerAdamStep, unregisterAdamStep } from "./adam_step.ts";
 import { speedConfig } from "./config.ts";
 import { withLoadEnv } from "./load_env.ts";
 
@@ -186,7 +187,8 @@ export interface Native {
   }): void;
   /**
    * One Adam step (lib/train/optimizer.ts's loop, same rounding): updates `m`, `v` in place and
-   * writes the new weights to `out`; any Float32Arrays (views of wasm memory included).
+   * writes the new weights to `out`; any Float32Arrays (views of wasm memory included). Served
+   * to the optimizer as the registered kernel `KmnistAdamStep` (adam_step.ts).
    */
   adam(args: AdamArgs): void;
   /** out[j] = Σ_r x[r, j] for x [rows, cols] (cols ≤ 65,536). */
@@ -379,6 +381,7 @@ export async function loadNative(): Promise<Native | null> {
     // whatever the user set. Children never see it (PASSIVE halves the PyTorch reference).
     const lib = withLoadEnv("OMP_WAIT_POLICY", "PASSIVE", () => Deno.dlopen(file, SYMBOLS));
     cached = makeNative(file, lib);
+    registerAdamStep(cached);
   } catch (error) {
     loadError = `The native helpers are unavailable, the JS paths run instead (slower): ` +
       `${(error as Error).message}. Install a C compiler (Debian: gcc), allow --allow-run and ` +
@@ -393,8 +396,12 @@ export function nativeIfLoaded(): Native | null {
   return cached ?? null;
 }
 
-/** Forgets the loaded helpers (tests: the next {@link loadNative} reads KMNIST_NATIVE again). */
+/**
+ * Forgets the loaded helpers and unregisters the fused Adam step (tests: the next
+ * {@link loadNative} reads the config's `native`, `cc`, ... again).
+ */
 export function resetNativeForTests(): void {
+  unregisterAdamStep();
   cached = undefined;
   loadError = "";
 }

@@ -19,7 +19,7 @@ import {
   FUSED_CONV2D_TRANSPOSE,
   fusedLayerCalls,
   fusedLayersActive,
-  fuseLayerCalls,
+  installFusedLayerCalls,
   installFusedLayerGradients,
   loadBlas,
   loadNative,
@@ -335,10 +335,12 @@ Deno.test({
 });
 
 Deno.test({
-  name: "fuseLayerCalls: idempotent; layers it cannot fuse (tanh, rank-3 Dense) and other " +
-    "backends keep their own call, with the same outputs",
+  name: "fused layer calls: layers built before initBackend fuse; installing twice wraps " +
+    "nothing twice; layers it cannot fuse (tanh, rank-3 Dense) and other backends keep their " +
+    "own call, with the same outputs",
   ignore,
   fn: async () => {
+    await initBackend({ backend: "cpu" }); // the model is built before the blas backend starts
     const input = tf.input({ shape: [4, 6] });
     const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
     const relu = tf.layers.dense({ units: 5, activation: "relu", kernelInitializer: "ones" });
@@ -359,9 +361,15 @@ Deno.test({
       return values;
     };
     await initBackend({ backend: "blas" });
+    reloadConfig({ fusedLayers: false }); // as KMNIST_FUSED_LAYERS=0: the layers' own calls
     const own = predict();
-    fuseLayerCalls(model);
-    fuseLayerCalls(model); // a second call wraps nothing twice
+    reloadConfig();
+    const dense = tf.serialization.SerializationMap.getMap().classNameMap.Dense[0].prototype as {
+      call: unknown;
+    };
+    const installed = dense.call;
+    installFusedLayerCalls(); // initBackend installed them; a second call wraps nothing twice
+    assert(dense.call === installed, "installFusedLayerCalls wrapped Dense.call again");
     const before = { ...fusedLayerCalls };
     const fused = predict();
     assert((fusedLayerCalls.Dense ?? 0) - (before.Dense ?? 0) === 1, "only the relu Dense fused");
