@@ -1,8 +1,7 @@
 /** FusedAdam (lib/train/optimizer.ts) against tf.train.adam, and its save / restore. */
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
-import { initBackend } from "@kmnist/tfjs-blas";
-import { ADAM_STEP } from "../packages/tfjs_blas/kernel_names.ts";
+import { ADAM_STEP, initBackend } from "@kmnist/tfjs-blas";
 import { createRandom } from "../lib/data/random.ts";
 import {
   ADAM_STEP_KERNEL,
