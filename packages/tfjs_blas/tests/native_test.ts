@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
 import { initBackend } from "../mod.ts";
 import { reloadConfig, speedConfig } from "../config.ts";
-import { createRandom } from "../../../lib/data/random.ts";
+import { createRandom } from "./helpers/random.ts";
 import { col2im, type ConvGeometry, im2col } from "../im2col.ts";
 import {
   blasKernelCalls,
