@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { IMAGE_PIXELS } from "../data/mod.ts";
 import { AUTOENCODER_KINDS, type AutoencoderKind } from "../models/mod.ts";
 import { FULL_RUN, QUICK_RUN } from "./settings.ts";
 
@@ -17,9 +18,6 @@ export const STUDY_ARCHITECTURES: readonly StudyArchitecture[] = [
   "pca",
   "pixels",
 ];
-
-/** Pixels per image: the largest code size, and the raw-pixel baseline's "code". */
-export const STUDY_PIXELS = 784;
 
 /** The settings that define a whole study (its grid and how every trial trains). */
 export interface StudySettings {
@@ -125,10 +123,10 @@ export function studySettings(options: { quick?: boolean } = {}): StudySettings 
 }
 
 function checkCodeSize(size: unknown, where: string): void {
-  if (!Number.isInteger(size) || (size as number) < 1 || (size as number) > STUDY_PIXELS) {
+  if (!Number.isInteger(size) || (size as number) < 1 || (size as number) > IMAGE_PIXELS) {
     throw new Error(
       `Unknown code size ${JSON.stringify(size)} in the study's ${where}: a code size is an ` +
-        `integer in 1..${STUDY_PIXELS}; the study uses ${STUDY_CODE_SIZES.join(", ")}.`,
+        `integer in 1..${IMAGE_PIXELS}; the study uses ${STUDY_CODE_SIZES.join(", ")}.`,
     );
   }
 }
@@ -238,7 +236,7 @@ export function studyGrid(settings: StudySettings): TrialSettings[] {
       trials.push(trial);
     }
   };
-  if (settings.pixelBaseline) add(baselineTrial(settings, "pixels", STUDY_PIXELS));
+  if (settings.pixelBaseline) add(baselineTrial(settings, "pixels", IMAGE_PIXELS));
   if (settings.architectures.includes("pca")) {
     for (const size of settings.codeSizes) add(baselineTrial(settings, "pca", size));
   }
