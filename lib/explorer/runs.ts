@@ -1,0 +1,82 @@
+/**
+ * Which runs the explorer shows: the notebooks' four experiments (where trained) and the design
+ * study's trials (any folder under the study folder that holds a checkpoint).
+ *
+ * @module
+ */
+import * as path from "node:path";
+import { displayPath } from "../io/mod.ts";
+import {
+  EXPERIMENT_NAMES,
+  type ExperimentName,
+  experimentSettings,
+  RUNS_DIRECTORY,
+} from "../experiments/mod.ts";
+import { CHECKPOINT_FILES } from "../train/mod.ts";
+import type { ExplorerRunSpec } from "./data.ts";
+
+/** The run spec of a notebook experiment, with what to run to make it. */
+export function experimentRun(name: ExperimentName, quick: boolean): ExplorerRunSpec {
+  const settings = experimentSettings(name, { quick });
+  return {
+    name,
+    directory: settings.runDirectory,
+    howToMake: `run notebooks/${settings.notebook} (deno task report${
+      quick ? " --quick" : ""
+    } --only ${name})`,
+  };
+}
+
+/** The study's folder: `runs/study`, or `runs/quick/study` in quick mode. */
+export function studyDirectory(quick: boolean): string {
+  return quick ? path.join(RUNS_DIRECTORY, "quick", "study") : path.join(RUNS_DIRECTORY, "study");
+}
+
+async function hasModel(directory: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path.join(directory, CHECKPOINT_FILES.model))).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The trials under `directory` (folders up to two levels down that hold a model.json), sorted by
+ * path; none when the folder does not exist.
+ */
+export async function studyRuns(directory: string): Promise<ExplorerRunSpec[]> {
+  const found: string[] = [];
+  async function walk(folder: string, depth: number): Promise<void> {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(folder));
+    } catch {
+      return;
+    }
+    for (const entry of entries.filter((e) => e.isDirectory)) {
+      const child = path.join(folder, entry.name);
+      if (await hasModel(child)) found.push(child);
+      else if (depth < 2) await walk(child, depth + 1);
+    }
+  }
+  await walk(directory, 1);
+  return found.sort().map((dir) => ({
+    name: `study/${path.relative(directory, dir).split(path.sep).join("/")}`,
+    directory: dir,
+    howToMake: `run the design study again (its trial folder ${displayPath(dir)} is incomplete)`,
+  }));
+}
+
+/** The runs available now: trained experiments, then study trials; and the experiments missing. */
+export async function availableRuns(
+  quick: boolean,
+): Promise<{ runs: ExplorerRunSpec[]; missing: ExplorerRunSpec[]; trials: ExplorerRunSpec[] }> {
+  const runs: ExplorerRunSpec[] = [];
+  const missing: ExplorerRunSpec[] = [];
+  for (const name of EXPERIMENT_NAMES) {
+    const spec = experimentRun(name, quick);
+    if (await hasModel(spec.directory)) runs.push(spec);
+    else missing.push(spec);
+  }
+  return { runs, missing, trials: await studyRuns(studyDirectory(quick)) };
+}
