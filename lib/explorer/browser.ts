@@ -30,10 +30,10 @@ export interface OpenedExplorer {
 
 /** Waits until the explorer in `frame` says "ready" or "error" (its root's data-explorer). */
 export async function waitForExplorer(frame: Page | Frame): Promise<string> {
-  const handle = await frame.waitForFunction(
-    () => document.documentElement.dataset.explorer,
-    { timeout: 120_000 },
-  );
+  // A string, evaluated in the page (this module is type-checked without the DOM's types).
+  const handle = await frame.waitForFunction("document.documentElement.dataset.explorer", {
+    timeout: 120_000,
+  });
   return String(await handle.jsonValue());
 }
 
