@@ -23,6 +23,7 @@
     nextPick: "a",
     picked: null,
     pointerCode: null,
+    pointerPixel: null,
     interpCode: null,
   };
   let images = null;
@@ -240,6 +241,17 @@
       const [x, y] = toPixel(entry.view, ...project(entry.run, state.interpCode));
       marker(ctx, x, y, "", "#D55E00");
     }
+    if (state.pointerPixel) {
+      const [x, y] = state.pointerPixel;
+      ctx.strokeStyle = "#D55E00";
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.moveTo(x - 8, y);
+      ctx.lineTo(x + 8, y);
+      ctx.moveTo(x, y - 8);
+      ctx.lineTo(x, y + 8);
+      ctx.stroke();
+    }
     if (state.picked !== null) {
       const [x, y] = at(state.picked);
       ctx.strokeStyle = "#000";
@@ -271,6 +283,7 @@
       ? `z = (${shown})`
       : `plane point (${Array.from(project(state.run.run, code), (v) => v.toFixed(2)).join(", ")})`;
     canvasMessage("kx-glyph", "");
+    drawPlane();
   }
 
   function pick(index) {
@@ -281,6 +294,7 @@
       (index + 1) * state.run.run.latentDim,
     );
     if (state.model) paint($("kx-recon28"), $("kx-recon"), decode(code));
+    else canvasMessage("kx-recon", state.run.problem);
     $("kx-picked-caption").textContent = `test image ${index}, ${
       className(images.test.labels[index])
     }`;
@@ -397,7 +411,13 @@
     state.run = entry;
     state.model = entry.model;
     state.picked = null;
+    state.pointerPixel = null;
     drawBase(entry);
+    const v = entry.view;
+    const [h, w] = run.latentDim === 2 ? ["z₁", "z₂"] : ["PC 1", "PC 2"];
+    $("kx-plane-axes").textContent = `${h} from ${(v.cx - v.hx).toFixed(2)} to ` +
+      `${(v.cx + v.hx).toFixed(2)} (→), ${w} from ${(v.cy - v.hy).toFixed(2)} to ` +
+      `${(v.cy + v.hy).toFixed(2)} (↑)`;
     const latent = run.latentDim === 2;
     $("kx-plane-title").textContent = latent
       ? `Latent plane: codes of ${images.test.count} test images`
@@ -496,7 +516,9 @@
     $("kx-t").addEventListener("input", () => interpolate());
     plane.addEventListener("pointermove", (event) => {
       if (!state.run) return;
-      const [x, y] = fromPixel(state.run.view, ...planePoint(event));
+      const pixel = planePoint(event);
+      state.pointerPixel = pixel;
+      const [x, y] = fromPixel(state.run.view, ...pixel);
       const first = pointerPending === null;
       pointerPending = codeAt(state.run.run, x, y);
       if (first) requestAnimationFrame(showPointer);

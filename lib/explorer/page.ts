@@ -39,7 +39,7 @@ body { margin: 0; font: 14px/1.4 system-ui, "Noto Sans CJK JP", "Noto Sans", san
 .kx-overlay { position: absolute; inset: 0; margin: 0; padding: 12px; display: flex; align-items: center;
   justify-content: center; text-align: center; line-height: 1.4; color: #555; font-size: 13px; pointer-events: none; }
 .kx-overlay[hidden] { display: none; }
-#kx-plane { cursor: crosshair; border-radius: 2px; }
+#kx-plane { cursor: crosshair; border-radius: 2px; touch-action: none; }
 .kx-legend { display: flex; flex-wrap: wrap; gap: 4px 10px; max-width: 420px; margin-top: 6px; font-size: 13px; }
 .kx-key i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; }
 .kx-caption { font-size: 12px; color: #555; margin: 4px 0; }
@@ -67,6 +67,7 @@ function body(payload: ExplorerPayload): string {
 <h2 id="kx-plane-title">The latent plane</h2>
 <div class="kx-stack"><canvas id="kx-plane" width="420" height="420"></canvas>
 <p class="kx-overlay" id="kx-plane-msg">Loading the codes…</p></div>
+<p class="kx-caption" id="kx-plane-axes">&nbsp;</p>
 <div class="kx-legend" id="kx-legend"></div>
 </section>
 <section>
