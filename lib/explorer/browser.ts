@@ -47,6 +47,8 @@ export interface OpenExplorerOptions {
   height?: number;
   /** Chromium binary (default `KMNIST_CHROMIUM` or /usr/bin/chromium). */
   executablePath?: string;
+  /** Wait until the explorer in the page says ready or error (default true). */
+  wait?: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function openExplorer(options: OpenExplorerOptions): Promise<Opened
       await page.goto(url, { waitUntil: "load" });
       if (opts.wait ?? true) await waitForExplorer(page);
     };
-    await open(options.file);
+    await open(options.file, { wait: options.wait });
     return { browser, page, blocked, errors, open, close: () => browser.close() };
   } catch (error) {
     await browser.close();

@@ -11,6 +11,7 @@
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import type { Frame, Page } from "puppeteer-core";
 import { initBackend } from "@kmnist/tfjs-blas";
@@ -29,6 +30,8 @@ import {
   writeExplorer,
 } from "../../lib/explorer/mod.ts";
 import { openExplorer, waitForExplorer } from "../../lib/explorer/browser.ts";
+import { PROJECT_ROOT } from "../../lib/io/mod.ts";
+import { executeNotebook, exportHtml, HTML_SCRIPT_URLS } from "../../tools/report.ts";
 
 const kmnist = await loadKmnist();
 const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
@@ -275,6 +278,81 @@ Deno.test("explorer.html: live decoding in Chromium matches Deno within 1/255, o
     await opened.close();
     vae.dispose();
     vanilla.dispose();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("the notebook widget: a cell on the real Deno kernel, exported by nbconvert, runs in Chromium", async () => {
+  // Inside the project (runs/ is git-ignored), so that the kernel finds deno.json's imports.
+  await Deno.mkdir(path.join(PROJECT_ROOT, "runs"), { recursive: true });
+  const root = await Deno.makeTempDir({
+    dir: path.join(PROJECT_ROOT, "runs"),
+    prefix: "explorer_nb_",
+  });
+  try {
+    await initBackend();
+    await trainTiny("variational", path.join(root, "vae"));
+    const library = pathToFileURL(path.join(PROJECT_ROOT, "lib", "explorer", "mod.ts")).href;
+    const cell = (source: string) => ({
+      cell_type: "code",
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source: source.split(/(?<=\n)/),
+    });
+    const notebook = {
+      cells: [
+        { cell_type: "markdown", metadata: {}, source: ["# Explorer widget fixture\n"] },
+        cell(
+          `import { latentExplorer } from "${library}";\n` +
+            `await latentExplorer({ runs: [{ name: "variational", directory: ${
+              JSON.stringify(path.join(root, "vae"))
+            } }], testImages: 100, trainImages: 100 })`,
+        ),
+      ],
+      metadata: {
+        kernelspec: { display_name: "Deno", language: "typescript", name: "deno" },
+        language_info: { name: "typescript" },
+      },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    const source = path.join(root, "widget.ipynb");
+    await Deno.writeTextFile(source, JSON.stringify(notebook, null, 1));
+    const executed = path.join(root, "widget.out.ipynb");
+    const result = await executeNotebook({
+      notebook: source,
+      output: executed,
+      cellTimeoutSeconds: 300,
+    });
+    assert.ok(result.success, result.stderr);
+    const outputs = JSON.parse(await Deno.readTextFile(executed)).cells[1].outputs;
+    const html = outputs.map((o: { data?: Record<string, string | string[]> }) =>
+      [o.data?.["text/html"] ?? ""].flat().join("")
+    ).join("");
+    assert.match(html, /<iframe class="kmnist-explorer"/);
+    const exported = path.join(root, "widget.html");
+    await exportHtml(executed, exported);
+
+    const opened = await openExplorer({ file: exported, wait: false });
+    try {
+      const frame = await (await opened.page.waitForSelector("iframe.kmnist-explorer"))!
+        .contentFrame();
+      assert.equal(await waitForExplorer(frame!), "ready");
+      const status = await frame!.$eval("#kx-status", (e) => e.textContent ?? "");
+      assert.match(status, /the decoder runs in this page/);
+      // nbconvert's template asks its CDN for MathJax, RequireJS and jQuery (blocked here); the
+      // explorer asks for nothing.
+      const cdn = HTML_SCRIPT_URLS.map((u) => u.cdn);
+      assert.deepEqual(opened.blocked.filter((url) => !cdn.includes(url)), []);
+      assert.deepEqual(
+        opened.errors.filter((e) => !/net::ERR_FAILED|MathJax|require|jQuery|\$ is not/.test(e)),
+        [],
+      );
+    } finally {
+      await opened.close();
+    }
+  } finally {
     await Deno.remove(root, { recursive: true });
   }
 });
