@@ -161,15 +161,25 @@ Deno.test("bad input: no model, an unsupported model, an unknown name", async ()
   }
 });
 
-Deno.test("study trials: folders holding a model.json, up to two levels down", async () => {
+Deno.test("study trials: checkpoints up to two levels down, named by their records", async () => {
   const dir = await Deno.makeTempDir({ prefix: "explorer_study_" });
   try {
-    for (const trial of ["b/seed1", "a", "c/deep/too_deep", "empty"]) {
+    const trials = ["checkpoints/k32", "checkpoints/k2", "loose", "c/deep/too_deep", "empty"];
+    for (const trial of trials) {
       await Deno.mkdir(path.join(dir, trial), { recursive: true });
       if (trial !== "empty") await Deno.writeTextFile(path.join(dir, trial, "model.json"), "{}");
     }
+    const record = (label: string, latentDim: number) =>
+      JSON.stringify({ format: "kmnist-study-trial", label, settings: { latentDim } });
+    await Deno.writeTextFile(path.join(dir, "k32.json"), record("convolutional z=32", 32));
+    await Deno.writeTextFile(path.join(dir, "k2.json"), record("variational z=2 β=4", 2));
     const found = await studyRuns(dir);
-    assert.deepEqual(found.map((r) => r.name), ["study/a", "study/b/seed1"]);
+    assert.deepEqual(found.map((r) => r.name), [
+      "study: variational z=2 β=4", // 2-D first, then by name
+      "study/loose",
+      "study: convolutional z=32",
+    ]);
+    assert.equal(found[0].directory, path.join(dir, "checkpoints", "k2"));
     assert.deepEqual(await studyRuns(path.join(dir, "missing")), []);
   } finally {
     await Deno.remove(dir, { recursive: true });

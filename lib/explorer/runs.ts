@@ -40,9 +40,30 @@ async function hasModel(directory: string): Promise<boolean> {
   }
 }
 
+/** A trial's label and code size from its record `<study>/<key>.json`, when readable. */
+async function trialRecord(
+  study: string,
+  key: string,
+): Promise<{ label?: string; latentDim?: number }> {
+  try {
+    const record = JSON.parse(await Deno.readTextFile(path.join(study, `${key}.json`)));
+    if (record?.format !== "kmnist-study-trial") return {};
+    return {
+      label: typeof record.label === "string" ? record.label : undefined,
+      latentDim: Number.isInteger(record.settings?.latentDim)
+        ? record.settings.latentDim
+        : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
 /**
- * The trials under `directory` (folders up to two levels down that hold a model.json), sorted by
- * path; none when the folder does not exist.
+ * The study's trials with a checkpoint under `directory` (folders up to two levels down that hold
+ * a model.json, e.g. `checkpoints/<key>/`), named by their record's label ("study: variational
+ * z=2 β=4") when `<key>.json` is there; 2-D trials first (their planes are the latent space
+ * itself), then by name. None when the folder does not exist.
  */
 export async function studyRuns(directory: string): Promise<ExplorerRunSpec[]> {
   const found: string[] = [];
@@ -60,10 +81,20 @@ export async function studyRuns(directory: string): Promise<ExplorerRunSpec[]> {
     }
   }
   await walk(directory, 1);
-  return found.sort().map((dir) => ({
-    name: `study/${path.relative(directory, dir).split(path.sep).join("/")}`,
+  const trials = await Promise.all(found.map(async (dir) => {
+    const record = await trialRecord(directory, path.basename(dir));
+    const name = record.label !== undefined
+      ? `study: ${record.label}`
+      : `study/${path.relative(directory, dir).split(path.sep).join("/")}`;
+    return { dir, name, flat: record.latentDim === 2 ? 0 : 1 };
+  }));
+  trials.sort((a, b) => a.flat - b.flat || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return trials.map(({ dir, name }) => ({
+    name,
     directory: dir,
-    howToMake: `run the design study again (its trial folder ${displayPath(dir)} is incomplete)`,
+    howToMake: `run the design study again (deno task study), its trial folder ${
+      displayPath(dir)
+    } is incomplete`,
   }));
 }
 
