@@ -20,6 +20,8 @@ export interface OpenedExplorer {
   page: Page;
   /** URLs the page tried to fetch beyond its own file (all blocked). */
   blocked: string[];
+  /** The same requests with the URL of the frame that made them ("about:srcdoc" in an iframe). */
+  blockedBy: { url: string; frame: string }[];
   /** Console messages of type "error" and uncaught page errors. */
   errors: string[];
   /** Opens another file in the same page (also allowed through the block), then waits. */
@@ -72,6 +74,7 @@ export async function openExplorer(options: OpenExplorerOptions): Promise<Opened
     defaultViewport: { width: options.width ?? 1000, height: options.height ?? 900 },
   });
   const blocked: string[] = [];
+  const blockedBy: { url: string; frame: string }[] = [];
   const errors: string[] = [];
   const allowed = new Set<string>();
   try {
@@ -81,6 +84,7 @@ export async function openExplorer(options: OpenExplorerOptions): Promise<Opened
       if (allowed.has(request.url())) request.continue();
       else {
         blocked.push(request.url());
+        blockedBy.push({ url: request.url(), frame: request.frame()?.url() ?? "" });
         request.abort();
       }
     });
@@ -95,7 +99,7 @@ export async function openExplorer(options: OpenExplorerOptions): Promise<Opened
       if (opts.wait ?? true) await waitForExplorer(page);
     };
     await open(options.file, { wait: options.wait });
-    return { browser, page, blocked, errors, open, close: () => browser.close() };
+    return { browser, page, blocked, blockedBy, errors, open, close: () => browser.close() };
   } catch (error) {
     await browser.close();
     throw error;

@@ -7,9 +7,16 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { type ImageSet, imagesToTensor, KMNIST_CLASSES, loadKmnist } from "../data/mod.ts";
+import {
+  IMAGE_PIXELS,
+  IMAGE_SIZE,
+  type ImageSet,
+  imagesToTensor,
+  KMNIST_CLASSES,
+  loadKmnist,
+} from "../data/mod.ts";
 import { displayPath } from "../io/mod.ts";
-import { type Autoencoder, IMAGE_SIDE } from "../models/mod.ts";
+import type { Autoencoder } from "../models/mod.ts";
 import { pca } from "../plot/mod.ts";
 import { CHECKPOINT_FILES, loadModel } from "../train/mod.ts";
 import { packBytes, type PackedBytes, toFloat16 } from "./encoding.ts";
@@ -160,7 +167,7 @@ export function checkSupported(model: Autoencoder, spec: ExplorerRunSpec): void 
   if (
     model.decoder.inputs.length !== 1 || input?.length !== 2 ||
     input[1] !== model.config.latentDim ||
-    !tf.util.arraysEqual(output?.slice(1) as number[], [IMAGE_SIDE, IMAGE_SIDE, 1])
+    !tf.util.arraysEqual(output?.slice(1) as number[], [IMAGE_SIZE, IMAGE_SIZE, 1])
   ) {
     throw new ExplorerInputError(
       `${where} has no decoder from [n, ${model.config.latentDim}] codes to [n, 28, 28, 1] ` +
@@ -266,7 +273,7 @@ async function packImages(
   return {
     count,
     source,
-    images: await packBytes(set.images.subarray(0, count * IMAGE_SIDE * IMAGE_SIDE)),
+    images: await packBytes(set.images.subarray(0, count * IMAGE_PIXELS)),
     labels: await packBytes(set.labels.subarray(0, count)),
   };
 }
