@@ -43,6 +43,14 @@ async function savedModel(
   return model;
 }
 
+async function* walkFiles(folder: string): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(folder)) {
+    const child = path.join(folder, entry.name);
+    if (entry.isDirectory) yield* walkFiles(child);
+    else yield child;
+  }
+}
+
 Deno.test("float16: agrees with the platform's Float16Array, and its inverse", () => {
   const values = [0, -0, 1, -2.5, 65504, 70000, 1e-8, 6.1e-5, 3.0e-7, 0.1, -1234.567];
   let seed = 1;
@@ -137,7 +145,8 @@ Deno.test("bad input: no model, an unsupported model, an unknown name", async ()
     await assert.rejects(
       checkRunDirectory({ name: "empty", directory: dir }),
       (error: Error) =>
-        error instanceof ExplorerInputError && /model\.json is missing/.test(error.message) &&
+        error instanceof ExplorerInputError &&
+        /holds no trained model \(no checkpoint\.json or model\.json\)/.test(error.message) &&
         /deno task train/.test(error.message),
     );
     const model = await savedModel("vanilla", 1, path.join(dir, "one"));
@@ -150,7 +159,13 @@ Deno.test("bad input: no model, an unsupported model, an unknown name", async ()
       latentExplorer({ runs: ["vae"] }),
       /Unknown experiment "vae": use one of vanilla, multilayer, convolutional, variational/,
     );
-    await Deno.writeTextFile(path.join(dir, "one", "weights.bin"), "short");
+    // Damage the saved weights (wherever the checkpoint layout keeps them).
+    const weights = [];
+    for await (const entry of walkFiles(path.join(dir, "one"))) {
+      if (path.basename(entry) === "weights.bin") weights.push(entry);
+    }
+    assert.equal(weights.length, 1);
+    await Deno.writeTextFile(weights[0], "short");
     await assert.rejects(
       writeExplorer({ out: path.join(dir, "x.html"), runs: [path.join(dir, "one")] }),
       /cannot be read .* Train it again/,
@@ -198,7 +213,7 @@ Deno.test("deno task explorer names a run folder without a model and what to run
     }).output();
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 2, stderr);
-    assert.match(stderr, /holds no trained model \(model\.json is missing\)/);
+    assert.match(stderr, /holds no trained model \(no checkpoint\.json or model\.json\)/);
     assert.match(stderr, /deno task train --model/);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -139,17 +139,32 @@ function makeHint(spec: ExplorerRunSpec): string {
     }`;
 }
 
-/** Throws an {@link ExplorerInputError} unless `spec.directory` holds model.json and weights.bin. */
-export async function checkRunDirectory(spec: ExplorerRunSpec): Promise<void> {
-  for (const file of [CHECKPOINT_FILES.model, CHECKPOINT_FILES.weights]) {
+/**
+ * The files that mark a folder as holding a checkpoint: the manifest of the current checkpoint
+ * layout, or the model of the earlier one (the files directly in the run folder). Reading it is
+ * left to `loadModel`.
+ */
+export const CHECKPOINT_MARKERS: readonly string[] = ["checkpoint.json", CHECKPOINT_FILES.model];
+
+/** Whether `directory` holds a checkpoint (see {@link CHECKPOINT_MARKERS}). */
+export async function holdsCheckpoint(directory: string): Promise<boolean> {
+  for (const file of CHECKPOINT_MARKERS) {
     try {
-      await Deno.stat(path.join(spec.directory, file));
+      if ((await Deno.stat(path.join(directory, file))).isFile) return true;
     } catch {
-      throw new ExplorerInputError(
-        `Run "${spec.name}": ${displayPath(spec.directory)} holds no trained model ` +
-          `(${file} is missing). Train it first: ${makeHint(spec)}.`,
-      );
+      // not this one
     }
+  }
+  return false;
+}
+
+/** Throws an {@link ExplorerInputError} unless `spec.directory` holds a checkpoint. */
+export async function checkRunDirectory(spec: ExplorerRunSpec): Promise<void> {
+  if (!(await holdsCheckpoint(spec.directory))) {
+    throw new ExplorerInputError(
+      `Run "${spec.name}": ${displayPath(spec.directory)} holds no trained model (no ` +
+        `${CHECKPOINT_MARKERS.join(" or ")}). Train it first: ${makeHint(spec)}.`,
+    );
   }
 }
 

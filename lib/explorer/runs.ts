@@ -12,8 +12,7 @@ import {
   experimentSettings,
   RUNS_DIRECTORY,
 } from "../experiments/mod.ts";
-import { CHECKPOINT_FILES } from "../train/mod.ts";
-import type { ExplorerRunSpec } from "./data.ts";
+import { type ExplorerRunSpec, holdsCheckpoint } from "./data.ts";
 
 /** The run spec of a notebook experiment, with what to run to make it. */
 export function experimentRun(name: ExperimentName, quick: boolean): ExplorerRunSpec {
@@ -30,14 +29,6 @@ export function experimentRun(name: ExperimentName, quick: boolean): ExplorerRun
 /** The study's folder: `runs/study`, or `runs/quick/study` in quick mode. */
 export function studyDirectory(quick: boolean): string {
   return quick ? path.join(RUNS_DIRECTORY, "quick", "study") : path.join(RUNS_DIRECTORY, "study");
-}
-
-async function hasModel(directory: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path.join(directory, CHECKPOINT_FILES.model))).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /** A trial's label and code size from its record `<study>/<key>.json`, when readable. */
@@ -61,7 +52,7 @@ async function trialRecord(
 
 /**
  * The study's trials with a checkpoint under `directory` (folders up to two levels down that hold
- * a model.json, e.g. `checkpoints/<key>/`), named by their record's label ("study: variational
+ * one, e.g. `checkpoints/<key>/`), named by their record's label ("study: variational
  * z=2 β=4") when `<key>.json` is there; 2-D trials first (their planes are the latent space
  * itself), then by name. None when the folder does not exist.
  */
@@ -76,7 +67,7 @@ export async function studyRuns(directory: string): Promise<ExplorerRunSpec[]> {
     }
     for (const entry of entries.filter((e) => e.isDirectory)) {
       const child = path.join(folder, entry.name);
-      if (await hasModel(child)) found.push(child);
+      if (await holdsCheckpoint(child)) found.push(child);
       else if (depth < 2) await walk(child, depth + 1);
     }
   }
@@ -106,7 +97,7 @@ export async function availableRuns(
   const missing: ExplorerRunSpec[] = [];
   for (const name of EXPERIMENT_NAMES) {
     const spec = experimentRun(name, quick);
-    if (await hasModel(spec.directory)) runs.push(spec);
+    if (await holdsCheckpoint(spec.directory)) runs.push(spec);
     else missing.push(spec);
   }
   return { runs, missing, trials: await studyRuns(studyDirectory(quick)) };
