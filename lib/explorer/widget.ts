@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ImageSet } from "../data/mod.ts";
 import { isQuickMode } from "../experiments/mod.ts";
 import { JUPYTER_DISPLAY } from "../plot/figure.ts";
 import { buildExplorerPayload, type ExplorerRunSpec } from "./data.ts";
@@ -25,6 +26,8 @@ export interface LatentExplorerOptions {
   height?: number;
   /** Heading of the page. */
   title?: string;
+  /** The images, when the notebook has them (`run.data`); else read with `loadKmnist`. */
+  data?: { train: ImageSet; test: ImageSet };
 }
 
 /** The MIME bundle the widget shows. */
@@ -80,6 +83,7 @@ export class ExplorerWidget {
  *
  * ```ts
  * await latentExplorer({ runs: ["variational"] })
+ * await latentExplorer({ runs: [run.settings.runDirectory], data: run.data }) // a notebook's run
  * ```
  */
 export async function latentExplorer(options: LatentExplorerOptions): Promise<ExplorerWidget> {
@@ -90,6 +94,7 @@ export async function latentExplorer(options: LatentExplorerOptions): Promise<Ex
     testImages: options.testImages,
     trainImages: options.trainImages,
     title: options.title ?? `Latent explorer: ${specs.map((s) => s.name).join(", ")}`,
+    data: options.data,
   });
   const html = await explorerHtml(payload);
   const widget = new ExplorerWidget(html, payload.runs.map((r) => r.name), options.height ?? 900);
