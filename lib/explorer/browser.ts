@@ -1,6 +1,7 @@
 /**
  * Opens an explorer page in Debian's Chromium, driven by puppeteer-core, with the network off:
- * every request other than the page's own `file://` URL is blocked and recorded. Used by the
+ * every request other than the page's own `file://` URL (and inline `data:` URLs) is blocked and
+ * recorded. Used by the
  * browser test and by `deno task explorer --screenshot`. Never downloads a browser.
  *
  * @module
@@ -81,7 +82,8 @@ export async function openExplorer(options: OpenExplorerOptions): Promise<Opened
     const page = await browser.newPage();
     await page.setRequestInterception(true);
     page.on("request", (request) => {
-      if (allowed.has(request.url())) request.continue();
+      // The opened files, and data: URLs (inline images: bytes already in the page, no network).
+      if (allowed.has(request.url()) || request.url().startsWith("data:")) request.continue();
       else {
         blocked.push(request.url());
         blockedBy.push({ url: request.url(), frame: request.frame()?.url() ?? "" });

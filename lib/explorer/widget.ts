@@ -22,7 +22,7 @@ export interface LatentExplorerOptions {
   testImages?: number;
   /** Training images searched for neighbours (default 1000). */
   trainImages?: number;
-  /** Height of the frame in the notebook, in CSS pixels (default 900). */
+  /** Height of the frame in the notebook, in CSS pixels (default 1020). */
   height?: number;
   /** Heading of the page. */
   title?: string;
@@ -97,7 +97,7 @@ export async function latentExplorer(options: LatentExplorerOptions): Promise<Ex
     data: options.data,
   });
   const html = await explorerHtml(payload);
-  const widget = new ExplorerWidget(html, payload.runs.map((r) => r.name), options.height ?? 900);
+  const widget = new ExplorerWidget(html, payload.runs.map((r) => r.name), options.height ?? 1020);
   if (widget.bytes > MAX_PAGE_BYTES) {
     throw new Error(
       `The explorer widget would be ${widget.bytes} bytes, over ${MAX_PAGE_BYTES}: show fewer ` +
