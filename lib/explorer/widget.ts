@@ -61,7 +61,9 @@ export class ExplorerWidget {
 
   /** The `<iframe srcdoc>` element holding the page. */
   iframe(): string {
-    const srcdoc = this.html.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+    // Every markup character escaped: nothing of the page reads as a tag of the notebook's HTML.
+    const srcdoc = this.html.replace(/&/g, "&amp;").replace(/"/g, "&quot;")
+      .replace(/</g, "&lt;").replace(/>/g, "&gt;");
     return `<iframe class="kmnist-explorer" title="KMNIST latent explorer: ${
       this.runs.join(", ")
     }" srcdoc="${srcdoc}" style="width:100%;max-width:1000px;height:${this.height}px;` +
