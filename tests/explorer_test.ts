@@ -157,7 +157,7 @@ Deno.test("bad input: no model, an unsupported model, an unknown name", async ()
     );
     await assert.rejects(
       latentExplorer({ runs: ["vae"] }),
-      /Unknown experiment "vae": use one of vanilla, multilayer, convolutional, variational/,
+      /Unknown run "vae": give an experiment \(vanilla, multilayer, convolutional, variational\) or the path of a run folder/,
     );
     // Damage the saved weights (wherever the checkpoint layout keeps them).
     const weights = [];

@@ -98,7 +98,8 @@ try {
   await main();
 } catch (error) {
   if (error instanceof ExplorerInputError || (error as Error).name === "TypeError") {
-    console.error(`explorer: ${(error as Error).message}`);
+    const usage = error instanceof ExplorerInputError ? "" : `\n${USAGE}`;
+    console.error(`explorer: ${(error as Error).message}${usage}`);
     Deno.exit(2);
   }
   throw error;

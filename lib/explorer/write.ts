@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { loadKmnist } from "../data/mod.ts";
 import { displayPath, PROJECT_ROOT, writeTextAtomic } from "../io/mod.ts";
-import { checkName, isQuickMode } from "../experiments/mod.ts";
+import { checkName, EXPERIMENT_NAMES, isQuickMode } from "../experiments/mod.ts";
 import {
   buildExplorerPayload,
   describeRun,
@@ -52,10 +52,27 @@ export interface WrittenExplorer {
   notes: string[];
 }
 
-/** A run given by experiment name or by folder, as a run spec. */
+/**
+ * A run given by experiment name ("variational") or by folder (a path), as a run spec. Throws an
+ * {@link ExplorerInputError} for a name that is neither.
+ */
 export function resolveRun(run: string | ExplorerRunSpec, quick: boolean): ExplorerRunSpec {
   if (typeof run !== "string") return run;
-  if (!run.includes("/") && !run.includes(path.sep)) return experimentRun(checkName(run), quick);
+  if ((EXPERIMENT_NAMES as readonly string[]).includes(run)) {
+    return experimentRun(checkName(run), quick);
+  }
+  let folder = false;
+  try {
+    folder = Deno.statSync(run).isDirectory;
+  } catch {
+    // neither an experiment nor an existing folder
+  }
+  if (!folder && !run.includes("/") && !run.includes(path.sep)) {
+    throw new ExplorerInputError(
+      `Unknown run "${run}": give an experiment (${EXPERIMENT_NAMES.join(", ")}) or the path ` +
+        `of a run folder (e.g. runs/${run}).`,
+    );
+  }
   const directory = path.resolve(run);
   return { name: path.basename(directory), directory };
 }
