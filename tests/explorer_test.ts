@@ -15,6 +15,7 @@ import {
   checkRunDirectory,
   explorerHtml,
   ExplorerInputError,
+  explorerLinkHtml,
   float16Bits,
   float16Value,
   fromBase64,
@@ -27,6 +28,7 @@ import {
   toFloat16,
   unpackBytes,
   writeExplorer,
+  writeReportExplorer,
 } from "../lib/explorer/mod.ts";
 
 await initBackend({ backend: "cpu" });
@@ -217,5 +219,30 @@ Deno.test("deno task explorer names a run folder without a model and what to run
     assert.match(stderr, /deno task train --model/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeReportExplorer: writes the page beside the reports, or says why it cannot", async () => {
+  const out = await Deno.makeTempDir({ prefix: "explorer_report_" });
+  try {
+    const warnings: string[] = [];
+    const written = await writeReportExplorer({
+      outDirectory: out,
+      quick: true,
+      warn: (m) => warnings.push(m),
+    });
+    if (written) {
+      // runs/quick/ holds trained runs: the page is there and the index links it.
+      assert.equal(written.file, path.join(out, "explorer.html"));
+      assert.equal((await Deno.stat(written.file)).size, written.bytes);
+      assert.match(explorerLinkHtml(written), /<a href="explorer\.html">/);
+    } else {
+      // A fresh checkout: nothing trained; the report goes on, told what to run.
+      assert.match(warnings.join("\n"), /No trained run .*\(deno task report --quick\)/);
+      assert.equal(explorerLinkHtml(written), "");
+      await assert.rejects(Deno.stat(path.join(out, "explorer.html")), Deno.errors.NotFound);
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
   }
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import * as path from "node:path";
+import { initBackend } from "@kmnist/tfjs-blas";
 import { loadKmnist } from "../data/mod.ts";
 import { displayPath, PROJECT_ROOT, writeTextAtomic } from "../io/mod.ts";
 import { checkName, EXPERIMENT_NAMES, isQuickMode } from "../experiments/mod.ts";
@@ -153,4 +154,47 @@ export async function writeExplorer(options: WriteExplorerOptions = {}): Promise
   await Deno.mkdir(path.dirname(out), { recursive: true });
   await writeTextAtomic(out, html);
   return { file: out, bytes, runs: payload.runs.map((r) => r.name), notes };
+}
+
+/** Options of {@link writeReportExplorer}. */
+export interface ReportExplorerOptions {
+  /** The reports' folder: the page goes to `explorer.html` in it. */
+  outDirectory: string;
+  /** Quick-mode runs (`runs/quick/`). */
+  quick: boolean;
+  /** Where notes go (default `console.warn`). */
+  warn?: (message: string) => void;
+}
+
+/**
+ * What `deno task report` calls after the notebooks: selects the default backend, writes
+ * `explorer.html` beside the reports from every trained run, and returns what it wrote; when no
+ * run is trained (or a run cannot be shown) it says why through `warn` and returns undefined, so
+ * that the reports themselves never fail because of the explorer.
+ */
+export async function writeReportExplorer(
+  options: ReportExplorerOptions,
+): Promise<WrittenExplorer | undefined> {
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  await initBackend();
+  try {
+    return await writeExplorer({
+      out: path.join(options.outDirectory, "explorer.html"),
+      quick: options.quick,
+      warn,
+    });
+  } catch (error) {
+    if (!(error instanceof ExplorerInputError)) throw error;
+    warn(`explorer: not written: ${error.message}`);
+    return undefined;
+  }
+}
+
+/** The index page's paragraph linking the explorer (empty when it was not written). */
+export function explorerLinkHtml(written: WrittenExplorer | undefined): string {
+  if (!written) return "";
+  const mb = (written.bytes / 1e6).toFixed(1);
+  return `<p><a href="explorer.html">Latent explorer</a> (${mb} MB, works offline): the ` +
+    `trained decoders run in your browser. Move through the VAE's latent plane, interpolate ` +
+    `between test images of ${written.runs.join(", ")}.</p>`;
 }
