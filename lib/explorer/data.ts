@@ -307,6 +307,14 @@ export async function buildExplorerPayload(
   if (options.runs.length === 0) {
     throw new ExplorerInputError("The explorer needs at least one run folder; none was given.");
   }
+  try {
+    tf.backend(); // throws while the highest-priority backend (wasm) waits to be initialised
+  } catch (error) {
+    throw new ExplorerInputError(
+      `No tfjs backend is active (${(error as Error).message}): call initBackend() from ` +
+        "@kmnist/tfjs-blas first, as the notebooks' setup cell does.",
+    );
+  }
   const data = options.data ?? await loadKmnist();
   const counts = {
     test: checkCount("testImages", options.testImages ?? 1000, data.test.count),

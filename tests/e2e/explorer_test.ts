@@ -304,7 +304,10 @@ Deno.test("the notebook widget: a cell on the real Deno kernel, exported by nbco
       cells: [
         { cell_type: "markdown", metadata: {}, source: ["# Explorer widget fixture\n"] },
         cell(
-          `import { latentExplorer } from "${library}";\n` +
+          // As in the notebooks: their setup cell selects the backend first.
+          `import { initBackend } from "@kmnist/tfjs-blas";\n` +
+            `import { latentExplorer } from "${library}";\n` +
+            `await initBackend();\n` +
             `await latentExplorer({ runs: [{ name: "variational", directory: ${
               JSON.stringify(path.join(root, "vae"))
             } }], testImages: 100, trainImages: 100 })`,
