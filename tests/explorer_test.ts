@@ -135,6 +135,19 @@ Deno.test("the exported decoder, loaded as the page loads it, decodes as the mod
     assert.ok(!/<script[^>]+src=|<link[^>]+href=|https?:\/\/[^"'\s]*\.(js|css)/i.test(html));
     assert.ok(html.includes(`"${tf.version.tfjs}"`), "tfjs of the pinned version is inlined");
     assert.ok(new TextEncoder().encode(html).byteLength < MAX_PAGE_BYTES);
+    // Over a size limit: refused, naming the size and the fix, and nothing is written.
+    const out = path.join(dir, "small.html");
+    await assert.rejects(
+      writeExplorer({
+        out,
+        runs: [{ name: "vae", directory: path.join(dir, "vae") }],
+        testImages: 40,
+        trainImages: 30,
+        maxBytes: 100_000,
+      }),
+      /would be \d+ bytes, over the limit of 100000: show fewer runs/,
+    );
+    await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
   } finally {
     for (const model of models) model.dispose();
     await Deno.remove(dir, { recursive: true });

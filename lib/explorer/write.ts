@@ -35,7 +35,7 @@ export interface WriteExplorerOptions {
   testImages?: number;
   /** Training images searched for neighbours (default 1000). */
   trainImages?: number;
-  /** Size limit of the page in bytes (default 6 MiB). */
+  /** Size limit of the page in bytes (default {@link MAX_PAGE_BYTES}, 6,000,000). */
   maxBytes?: number;
   /** Where warnings go (default `console.warn`). */
   warn?: (message: string) => void;
