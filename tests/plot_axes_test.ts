@@ -171,8 +171,8 @@ Deno.test("drawAxes over [0, 0.11] into PNG bytes: the ink of each label spans t
   });
   const png = await decodePng(fig.toPng());
   const s = fig.scale;
-  const drawn = holder.drawn;
-  assert.ok(drawn, "drawAxes ran");
+  const drawn: AxesDrawing | undefined = holder.drawn;
+  if (drawn === undefined) throw new Error("drawAxes did not run");
   assert.deepEqual(drawn.y.map((t) => t.value), [...y.ticks]);
   assert.deepEqual(drawn.y.map((t) => t.label), [...y.labels]);
   assert.deepEqual(drawn.x.map((t) => t.label), [...x.labels]);
@@ -190,11 +190,11 @@ Deno.test("drawAxes over [0, 0.11] into PNG bytes: the ink of each label spans t
   }
   // y labels: right-aligned left of the axis, centred on their ticks, not overlapping
   for (let i = 0; i < drawn.y.length; i++) {
-    const { box, value } = drawn.y[i];
+    const { box, value }: { box: Box; value: number } = drawn.y[i];
     assert.ok(box.x + box.width <= area.x, "left of the axis");
     assert.ok(Math.abs(box.y + box.height / 2 - y.map(value)) < 3, "centred on the tick");
     if (i > 0) {
-      const below = drawn.y[i - 1].box;
+      const below: Box = drawn.y[i - 1].box;
       assert.ok(box.y + box.height < below.y, `labels ${i - 1} and ${i} apart`);
       const top = box.y + box.height + 1;
       const gap: Box = { x: area.x - 60, y: top, width: 55, height: below.y - 1 - top };
