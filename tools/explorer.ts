@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { displayPath, writeFileAtomic } from "../lib/io/mod.ts";
 import { ExplorerInputError, writeExplorer } from "../lib/explorer/mod.ts";
-import { initBackend } from "../packages/tfjs_blas/mod.ts";
+import { initBackend } from "@kmnist/tfjs-blas";
 
 const USAGE = "usage: deno task explorer [--quick] [--out FILE] [--run NAME_OR_FOLDER ...] " +
   "[--test-images N] [--train-images N] [--screenshot FILE.png]";

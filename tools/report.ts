@@ -17,7 +17,9 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { copyFileAtomic, PROJECT_ROOT } from "../lib/io/mod.ts";
+import { initBackend } from "@kmnist/tfjs-blas";
+import { explorerLinkHtml, writeReportExplorer } from "../lib/explorer/mod.ts";
+import { copyFileAtomic, PROJECT_ROOT, writeTextAtomic } from "../lib/io/mod.ts";
 import { formatNumber } from "../lib/plot/number_format.ts";
 
 /** Project root (the folder holding deno.json). */
@@ -322,7 +324,10 @@ function format(value: number | undefined, digits: number, scale = 1): string {
 }
 
 /** The index page: one row per report with its headline metrics. */
-export function indexHtml(entries: IndexEntry[], options: { quick: boolean }): string {
+export function indexHtml(
+  entries: IndexEntry[],
+  options: { quick: boolean; explorer?: string },
+): string {
   const rows = entries.map((e) => {
     const m = e.metrics ?? {};
     return `<tr><td><a href="${escapeHtml(e.html)}">${escapeHtml(e.title)}</a></td>` +
@@ -339,7 +344,7 @@ export function indexHtml(entries: IndexEntry[], options: { quick: boolean }): s
   }).join("\n");
   const mode = options.quick
     ? "Quick mode (KMNIST_QUICK=1: a few thousand images, one epoch): a smoke test, not results."
-    : "Full runs (settings in lib/experiments/mod.ts).";
+    : "Full runs (settings in lib/experiments/settings.ts).";
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>kmnist-autoencoders reports</title>
 <style>
@@ -354,6 +359,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 <th>PSNR (dB)</th><th>SSIM</th><th>k-NN acc. (%)</th><th>−ELBO (nats)</th><th>run (s)</th></tr>
 ${rows}
 </table>
+${options.explorer ?? ""}
 <p>Metrics: test set (10,000 images in full runs). Empty cells: not measured by that notebook.</p>
 </body></html>
 `;
@@ -473,10 +479,15 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
         `${relative(Deno.cwd(), pdf)} (${pages} pages)`,
     );
   }
+  // The latent explorer from the runs the notebooks just trained (a warning when there are none).
+  await initBackend();
+  const explorer = await writeReportExplorer({ outDirectory, quick });
+  if (explorer) {
+    const megabytes = formatNumber(explorer.bytes / 1e6, { decimals: 1 });
+    console.error(`report: ${relative(Deno.cwd(), explorer.file)} (${megabytes} MB)`);
+  }
   const index = join(outDirectory, "index.html");
-  const temp = `${index}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  await Deno.writeTextFile(temp, indexHtml(entries, { quick }));
-  await Deno.rename(temp, index);
+  await writeTextAtomic(index, indexHtml(entries, { quick, explorer: explorerLinkHtml(explorer) }));
   console.error(`report: ${relative(Deno.cwd(), index)}`);
   return entries;
 }

@@ -5,7 +5,6 @@
  * @module
  */
 import * as path from "node:path";
-import { initBackend } from "@kmnist/tfjs-blas";
 import { loadKmnist } from "../data/mod.ts";
 import { displayPath, PROJECT_ROOT, writeTextAtomic } from "../io/mod.ts";
 import { checkName, EXPERIMENT_NAMES, isQuickMode } from "../experiments/mod.ts";
@@ -176,7 +175,6 @@ export async function writeReportExplorer(
   options: ReportExplorerOptions,
 ): Promise<WrittenExplorer | undefined> {
   const warn = options.warn ?? ((message: string) => console.warn(message));
-  await initBackend();
   try {
     return await writeExplorer({
       out: path.join(options.outDirectory, "explorer.html"),
