@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { type ImageSet, KMNIST_CLASSES, loadKmnist } from "../lib/data/mod.ts";
+import { IMAGE_PIXELS, type ImageSet, KMNIST_CLASSES, loadKmnist } from "../lib/data/mod.ts";
 import {
   classBars,
   type Figure,
@@ -25,13 +25,11 @@ import {
   priorSamples,
 } from "../lib/plot/mod.ts";
 
-const PIXELS = 784;
-
 /** Average-pools each 28x28 image in `block`x`block` squares and upsamples it back. */
 function poolReconstruct(images: Float32Array, count: number, block: number): Float32Array {
-  const out = new Float32Array(count * PIXELS);
+  const out = new Float32Array(count * IMAGE_PIXELS);
   for (let n = 0; n < count; n++) {
-    const base = n * PIXELS;
+    const base = n * IMAGE_PIXELS;
     for (let by = 0; by < 28; by += block) {
       for (let bx = 0; bx < 28; bx += block) {
         let sum = 0;
@@ -49,7 +47,7 @@ function poolReconstruct(images: Float32Array, count: number, block: number): Fl
 }
 
 function toFloat(set: ImageSet, count: number): Float32Array {
-  return Float32Array.from(set.images.subarray(0, count * PIXELS), (v) => v / 255);
+  return Float32Array.from(set.images.subarray(0, count * IMAGE_PIXELS), (v) => v / 255);
 }
 
 /** Per-image mean BCE (clipped) and MSE. */
@@ -59,13 +57,13 @@ function errors(x: Float32Array, xHat: Float32Array, count: number) {
   for (let n = 0; n < count; n++) {
     let b = 0;
     let m = 0;
-    for (let i = n * PIXELS; i < (n + 1) * PIXELS; i++) {
+    for (let i = n * IMAGE_PIXELS; i < (n + 1) * IMAGE_PIXELS; i++) {
       const p = Math.min(1 - 1e-6, Math.max(1e-6, xHat[i]));
       b -= x[i] * Math.log(p) + (1 - x[i]) * Math.log(1 - p);
       m += (x[i] - xHat[i]) ** 2;
     }
-    bce[n] = b / PIXELS;
-    mse[n] = m / PIXELS;
+    bce[n] = b / IMAGE_PIXELS;
+    mse[n] = m / IMAGE_PIXELS;
   }
   return { bce, mse };
 }
@@ -97,7 +95,7 @@ function anchorDecoder(classMeans: Float32Array[]) {
   const anchors = classMeans.map((_, c) => anchorOf(c));
   return (z: Float32Array, count: number): Float32Array => {
     const dims = z.length / count;
-    const out = new Float32Array(count * PIXELS);
+    const out = new Float32Array(count * IMAGE_PIXELS);
     for (let n = 0; n < count; n++) {
       const weights = anchors.map(([ax, ay]) =>
         Math.exp(-((z[n * dims] - ax) ** 2 + (z[n * dims + 1] - ay) ** 2) / 0.35)
@@ -105,7 +103,7 @@ function anchorDecoder(classMeans: Float32Array[]) {
       const total = weights.reduce((a, b) => a + b, 0) || 1;
       for (let c = 0; c < 10; c++) {
         const w = weights[c] / total;
-        for (let i = 0; i < PIXELS; i++) out[n * PIXELS + i] += w * classMeans[c][i];
+        for (let i = 0; i < IMAGE_PIXELS; i++) out[n * IMAGE_PIXELS + i] += w * classMeans[c][i];
       }
     }
     // sharpen a little, as a trained decoder's outputs would be
@@ -136,7 +134,9 @@ async function main(): Promise<void> {
   const shown = 10;
   const firstOfClass = KMNIST_CLASSES.map((c) => labels.indexOf(c.index));
   const pick = (data: Float32Array) =>
-    firstOfClass.slice(0, shown).map((i) => data.subarray(i * PIXELS, (i + 1) * PIXELS));
+    firstOfClass.slice(0, shown).map((i) =>
+      data.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS)
+    );
   save(
     "reconstructions.png",
     imageGrid({
@@ -208,19 +208,19 @@ async function main(): Promise<void> {
 
   // 3. latent scatter: 2-D anchor codes with noise, and PCA of 49-D pooled pixels (real data)
   const classMeans = KMNIST_CLASSES.map((c) => {
-    const m = new Float32Array(PIXELS);
+    const m = new Float32Array(IMAGE_PIXELS);
     let n = 0;
     for (let i = 0; i < count; i++) {
       if (labels[i] !== c.index) continue;
       n++;
-      for (let p = 0; p < PIXELS; p++) m[p] += x[i * PIXELS + p];
+      for (let p = 0; p < IMAGE_PIXELS; p++) m[p] += x[i * IMAGE_PIXELS + p];
     }
     return m.map((v) => v / Math.max(1, n));
   });
   const codes49 = new Float32Array(count * 49);
   for (let n = 0; n < count; n++) {
     for (let k = 0; k < 49; k++) {
-      codes49[n * 49 + k] = pool4[n * PIXELS + Math.floor(k / 7) * 4 * 28 + (k % 7) * 4];
+      codes49[n * 49 + k] = pool4[n * IMAGE_PIXELS + Math.floor(k / 7) * 4 * 28 + (k % 7) * 4];
     }
   }
   save(
@@ -255,8 +255,8 @@ async function main(): Promise<void> {
       to: anchorOf(9),
       steps: 8,
       endpoints: {
-        from: x.subarray(a * PIXELS, (a + 1) * PIXELS),
-        to: x.subarray(b * PIXELS, (b + 1) * PIXELS),
+        from: x.subarray(a * IMAGE_PIXELS, (a + 1) * IMAGE_PIXELS),
+        to: x.subarray(b * IMAGE_PIXELS, (b + 1) * IMAGE_PIXELS),
       },
       title: "Interpolation お → を (stand-in decoder)",
     }),

@@ -107,25 +107,8 @@ async function run(command: string, args: string[], what: string): Promise<strin
   return decoder.decode(result.stdout);
 }
 
-/**
- * Script URLs of the HTML reports: the public CDN ones (nbconvert's upstream defaults), so the HTML
- * renders math anywhere; {@link printPdf} swaps in Debian's local copies when they exist.
- */
-export const HTML_SCRIPT_URLS: readonly { cdn: string; local: string }[] = [
-  {
-    cdn:
-      "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
-    local: "/usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
-  },
-  {
-    cdn: "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js",
-    local: "/usr/share/javascript/requirejs/require.min.js",
-  },
-  {
-    cdn: "https://cdnjs.cloudflare.com/ajax/libs/jquery/2.0.3/jquery.min.js",
-    local: "/usr/share/javascript/jquery/jquery.min.js",
-  },
-];
+/** Folder of the project's nbconvert templates (`offline`: the lab template without CDN scripts). */
+export const TEMPLATE_DIRECTORY: string = join(PROJECT_ROOT, "jupyter", "nbconvert");
 
 /** Extra CSS for printing: wrap long code lines instead of clipping them; A4 pages. */
 const PRINT_CSS = `<style>
@@ -143,18 +126,20 @@ const PRINT_CSS = `<style>
 }
 </style>`;
 
-/** Exports an executed notebook to a standalone HTML file (images inline), atomically. */
+/**
+ * Exports an executed notebook to a standalone HTML file (images inline, no script from the
+ * network: the project's `offline` template), atomically.
+ */
 export async function exportHtml(notebook: string, html: string): Promise<void> {
   const temp = await Deno.makeTempDir({ prefix: "report_html_" });
-  const [mathjax, requirejs, jquery] = HTML_SCRIPT_URLS.map((u) => u.cdn);
   try {
     await run("jupyter", [
       "nbconvert",
       "--to",
       "html",
-      `--HTMLExporter.mathjax_url=${mathjax}`,
-      `--HTMLExporter.require_js_url=${requirejs}`,
-      `--HTMLExporter.jquery_url=${jquery}`,
+      `--TemplateExporter.extra_template_basedirs=${TEMPLATE_DIRECTORY}`,
+      "--template",
+      "offline",
       "--output-dir",
       temp,
       "--output",
@@ -168,26 +153,22 @@ export async function exportHtml(notebook: string, html: string): Promise<void> 
   }
 }
 
-/** The HTML as printed: local script copies instead of the CDN (offline), and the print CSS. */
+/** The HTML as printed: the report with the print CSS added. */
 export function printableHtml(html: string): string {
-  let text = html;
-  for (const { cdn, local } of HTML_SCRIPT_URLS) {
-    const file = local.split("?")[0];
-    let exists = false;
-    try {
-      exists = Deno.statSync(file).isFile;
-    } catch { /* not installed: keep the CDN URL */ }
-    if (exists) text = text.replaceAll(cdn, `file://${local}`);
-  }
-  return text.includes("</head>")
-    ? text.replace("</head>", `${PRINT_CSS}\n</head>`)
-    : PRINT_CSS + text;
+  return html.includes("</head>")
+    ? html.replace("</head>", `${PRINT_CSS}\n</head>`)
+    : PRINT_CSS + html;
 }
 
-/**
- * Prints an HTML report to PDF with headless chromium (offline: local MathJax when installed, math
- * typeset before printing), atomically.
- */
+/** Addresses an HTML report would load from the network (script, link, img, iframe sources). */
+export function networkReferences(html: string): string[] {
+  const found = html.matchAll(
+    /<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']((?:https?:)?\/\/[^"']+)["']/gi,
+  );
+  return [...new Set([...found].map((m) => m[1]))];
+}
+
+/** Prints an HTML report to PDF with headless chromium (offline, A4, print CSS), atomically. */
 export async function printPdf(html: string, pdf: string): Promise<void> {
   const profile = await Deno.makeTempDir({ prefix: "report_chromium_" });
   const out = join(profile, "out.pdf");

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import * as path from "node:path";
 import {
   type ImageSet,
   type KmnistClass,
@@ -11,7 +10,7 @@ import {
   splitTrainValidation,
   takeSubset,
 } from "../data/mod.ts";
-import { PROJECT_ROOT } from "../io/mod.ts";
+import { displayPath } from "../io/mod.ts";
 import { type ExperimentSettings } from "./settings.ts";
 
 /** The sets one experiment uses. */
@@ -62,9 +61,9 @@ export function describeExperiment(settings: ExperimentSettings, data: Experimen
     `${settings.title}${settings.quick ? "  [QUICK MODE: KMNIST_QUICK=1, not results]" : ""}`,
     `train ${n(data.train.count)}, validation ${n(data.validation.count)}, test ${
       n(data.test.count)
-    } images (from ${data.directory})`,
+    } images (from ${displayPath(data.directory)})`,
     `epochs ${settings.epochs}, batch ${settings.batchSize}, Adam lr ${settings.learningRate}, ` +
     `latent ${settings.latentDim}, seed ${settings.seed}`,
-    `checkpoints and metrics: ${path.relative(PROJECT_ROOT, settings.runDirectory)}/`,
+    `checkpoints and metrics: ${displayPath(settings.runDirectory)}/`,
   ].join("\n");
 }

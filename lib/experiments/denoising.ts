@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type ImageSet, imagesToTensor } from "../data/mod.ts";
+import { IMAGE_PIXELS, type ImageSet, imagesToTensor } from "../data/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 import { gaussianNoise } from "../train/mod.ts";
 
@@ -62,7 +62,7 @@ export function denoisingStudy(options: {
     sums.plainClean += d.dataSync()[0];
     tf.dispose([a, b, c, d]);
   }
-  const pixels = test.count * 784;
+  const pixels = test.count * IMAGE_PIXELS;
   const shownImages = tf.tidy(() => {
     const clean = imagesToTensor(test, options.shown);
     const noisy = corrupt(clean, -1_000_000);

@@ -4,7 +4,13 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type ImageSet, imagesToTensor, KMNIST_CLASSES, shuffledIndices } from "../data/mod.ts";
+import {
+  IMAGE_PIXELS,
+  type ImageSet,
+  imagesToTensor,
+  KMNIST_CLASSES,
+  shuffledIndices,
+} from "../data/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 
 /**
@@ -39,10 +45,10 @@ export function sampleIndices(size: number, count: number, seed: number): Int32A
 
 /** Images of a set as floats in [0, 1] (row-major, image after image). */
 export function imagesAsFloats(set: ImageSet, indices: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(indices.length * 784);
+  const out = new Float32Array(indices.length * IMAGE_PIXELS);
   for (let i = 0; i < indices.length; i++) {
-    const base = indices[i] * 784;
-    for (let p = 0; p < 784; p++) out[i * 784 + p] = set.images[base + p] / 255;
+    const base = indices[i] * IMAGE_PIXELS;
+    for (let p = 0; p < IMAGE_PIXELS; p++) out[i * IMAGE_PIXELS + p] = set.images[base + p] / 255;
   }
   return out;
 }

@@ -10,9 +10,15 @@ import { fileURLToPath } from "node:url";
 /** Absolute path of the project root (the folder holding deno.json), with a trailing separator. */
 export const PROJECT_ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
 
-/** `file` as a path relative to the project root when it lies inside it, else unchanged. */
+/**
+ * `file` as people should see it in outputs that get committed: relative to the project root when
+ * it lies inside the project or beside it (`../shared/...`); elsewhere only its last two path
+ * segments after `…/`, so that no absolute path of the machine that ran it is printed.
+ */
 export function displayPath(file: string): string {
   const relative = path.relative(PROJECT_ROOT, path.resolve(file));
   if (relative === "") return ".";
-  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+  const ups = relative.split(path.sep).filter((part) => part === "..").length;
+  if (!path.isAbsolute(relative) && ups <= 1) return relative;
+  return `…/${path.resolve(file).split(path.sep).filter((p) => p !== "").slice(-2).join("/")}`;
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { IMAGE_PIXELS } from "../data/mod.ts";
 
 /** Probabilities are clipped to [1e-7, 1 - 1e-7] before taking logs (as Keras does). */
 export const BCE_CLIP = 1e-7;
@@ -33,7 +34,7 @@ export function msePerImage(
   output: ArrayLike<number>,
   options: PixelOptions = {},
 ): Float64Array {
-  const pixels = options.pixels ?? 784;
+  const pixels = options.pixels ?? IMAGE_PIXELS;
   const n = imageCount(target, output, pixels);
   const result = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -56,7 +57,7 @@ export function bcePerImage(
   output: ArrayLike<number>,
   options: PixelOptions = {},
 ): Float64Array {
-  const pixels = options.pixels ?? 784;
+  const pixels = options.pixels ?? IMAGE_PIXELS;
   const n = imageCount(target, output, pixels);
   const result = new Float64Array(n);
   for (let i = 0; i < n; i++) {

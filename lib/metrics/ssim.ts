@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { IMAGE_SIZE } from "../data/mod.ts";
 
 /** Options of {@link ssim}. */
 export interface SsimOptions {
@@ -78,8 +79,8 @@ export function ssimPerImage(
   options: SsimOptions = {},
 ): Float64Array {
   const {
-    width = 28,
-    height = 28,
+    width = IMAGE_SIZE,
+    height = IMAGE_SIZE,
     windowSize = 11,
     sigma = 1.5,
     dataRange = 1,

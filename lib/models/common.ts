@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { IMAGE_PIXELS, IMAGE_SIZE } from "../data/mod.ts";
 import { fuseLayerCalls } from "../../packages/tfjs_blas/fused_layers.ts";
 
 /** The four model families of this project. */
@@ -17,11 +18,7 @@ export const AUTOENCODER_KINDS: readonly AutoencoderKind[] = [
   "variational",
 ];
 
-/** Height and width of a KMNIST image. */
-export const IMAGE_SIDE = 28;
-
-/** Pixels of one image. */
-export const PIXELS = IMAGE_SIDE * IMAGE_SIDE;
+export { IMAGE_PIXELS, IMAGE_SIZE };
 
 /** The most images pushed through a model at once (the wasm heap overflows on 10,000). */
 export const MAX_INFERENCE_BATCH = 1000;
@@ -249,7 +246,7 @@ export function makeDeterministicAutoencoder(parts: DeterministicParts): Autoenc
   const { config, encoder, decoder } = parts;
   fuseLayerCalls(encoder);
   fuseLayerCalls(decoder);
-  const input = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "image" });
+  const input = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   const output = decoder.apply(encoder.apply(input) as tf.SymbolicTensor) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: output, name: `${config.kind}_autoencoder` });
   const trainableVariables = trainableVariablesOf(model);

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   type Autoencoder,
   checkPositiveInteger,
-  IMAGE_SIDE,
+  IMAGE_SIZE,
   makeDeterministicAutoencoder,
   SeededInitializers,
 } from "./common.ts";
@@ -90,7 +90,7 @@ export function buildConvolutional(options: ConvolutionalOptions = {}): Autoenco
   const { latentDim = 32, seed = 0 } = options;
   checkPositiveInteger("latentDim", latentDim);
   const init = new SeededInitializers(seed);
-  const image = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "image" });
+  const image = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   const features = convEncoderTrunk(image, init);
   const code = tf.layers.dense({
     units: latentDim,

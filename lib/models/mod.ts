@@ -24,14 +24,15 @@ export {
   binaryCrossEntropyPerImage,
   deriveSeed,
   gaussianKl,
-  IMAGE_SIDE,
+  IMAGE_PIXELS,
+  IMAGE_SIZE,
   inChunks,
   type LossOptions,
   type LossTerms,
   MAX_INFERENCE_BATCH,
   meanSquaredError,
-  PIXELS,
 } from "./common.ts";
+export { architectureRows, type LayerRow } from "./architecture.ts";
 export { buildVanilla, type VanillaOptions } from "./vanilla.ts";
 export { buildMultilayer, type MultilayerOptions } from "./multilayer.ts";
 export { buildConvolutional, type ConvolutionalOptions } from "./convolutional.ts";

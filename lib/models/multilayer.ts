@@ -7,9 +7,9 @@ import * as tf from "@tensorflow/tfjs";
 import {
   type Autoencoder,
   checkPositiveInteger,
-  IMAGE_SIDE,
+  IMAGE_PIXELS,
+  IMAGE_SIZE,
   makeDeterministicAutoencoder,
-  PIXELS,
   SeededInitializers,
 } from "./common.ts";
 
@@ -33,7 +33,7 @@ export function buildMultilayer(options: MultilayerOptions = {}): Autoencoder {
   hidden.forEach((units, i) => checkPositiveInteger(`hidden[${i}]`, units));
   const init = new SeededInitializers(seed);
   const encoder = tf.sequential({ name: "multilayer_encoder" });
-  encoder.add(tf.layers.flatten({ inputShape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "enc_flatten" }));
+  encoder.add(tf.layers.flatten({ inputShape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "enc_flatten" }));
   hidden.forEach((units, i) =>
     encoder.add(tf.layers.dense({
       units,
@@ -60,12 +60,12 @@ export function buildMultilayer(options: MultilayerOptions = {}): Autoencoder {
   );
   decoder.add(tf.layers.dense({
     ...(hidden.length === 0 ? { inputShape: [latentDim] } : {}),
-    units: PIXELS,
+    units: IMAGE_PIXELS,
     activation: "sigmoid",
     kernelInitializer: init.glorot(),
     name: "dec_pixels",
   }));
-  decoder.add(tf.layers.reshape({ targetShape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "dec_reshape" }));
+  decoder.add(tf.layers.reshape({ targetShape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "dec_reshape" }));
   return makeDeterministicAutoencoder({
     config: { kind: "multilayer", latentDim, seed, hidden: [...hidden] },
     encoder,

@@ -7,9 +7,9 @@ import * as tf from "@tensorflow/tfjs";
 import {
   type Autoencoder,
   checkPositiveInteger,
-  IMAGE_SIDE,
+  IMAGE_PIXELS,
+  IMAGE_SIZE,
   makeDeterministicAutoencoder,
-  PIXELS,
   SeededInitializers,
 } from "./common.ts";
 
@@ -29,7 +29,7 @@ export function buildVanilla(options: VanillaOptions = {}): Autoencoder {
   const encoder = tf.sequential({
     name: "vanilla_encoder",
     layers: [
-      tf.layers.flatten({ inputShape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "enc_flatten" }),
+      tf.layers.flatten({ inputShape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "enc_flatten" }),
       tf.layers.dense({
         units: latentDim,
         activation: "relu",
@@ -43,12 +43,12 @@ export function buildVanilla(options: VanillaOptions = {}): Autoencoder {
     layers: [
       tf.layers.dense({
         inputShape: [latentDim],
-        units: PIXELS,
+        units: IMAGE_PIXELS,
         activation: "sigmoid",
         kernelInitializer: init.glorot(),
         name: "dec_pixels",
       }),
-      tf.layers.reshape({ targetShape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "dec_reshape" }),
+      tf.layers.reshape({ targetShape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "dec_reshape" }),
     ],
   });
   return makeDeterministicAutoencoder({

@@ -14,7 +14,7 @@ import {
   checkPositiveInteger,
   deriveSeed,
   gaussianKl,
-  IMAGE_SIDE,
+  IMAGE_SIZE,
   inChunks,
   INFER,
   SeededInitializers,
@@ -66,7 +66,7 @@ export function buildVariational(options: VariationalOptions = {}): VariationalA
   checkPositiveInteger("latentDim", latentDim);
   const config = { kind: "variational" as const, latentDim, seed };
   const init = new SeededInitializers(seed);
-  const image = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "image" });
+  const image = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   const features = convEncoderTrunk(image, init);
   const hidden = tf.layers.dense({
     units: 16,
@@ -89,7 +89,7 @@ export function buildVariational(options: VariationalOptions = {}): VariationalA
   fuseLayerCalls(encoder);
   fuseLayerCalls(decoder);
 
-  const input = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: "image" });
+  const input = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   const [mean] = encoder.apply(input) as tf.SymbolicTensor[];
   const model = tf.model({
     inputs: input,

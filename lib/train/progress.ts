@@ -277,7 +277,7 @@ export function jupyterProgress(options: JupyterProgressOptions = {}): TrainingC
       await show();
     },
     async onTrainEnd() {
-      current = `done: ${rows.length} epochs`;
+      current = `done: ${rows.length} epoch${rows.length === 1 ? "" : "s"}`;
       fraction = 1;
       await show();
     },

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import {
   indexHtml,
+  networkReferences,
   pdfPageCount,
   PROJECT_ROOT,
   readHeadlineMetrics,
@@ -88,6 +89,8 @@ Deno.test("report: fixture notebook to HTML with inline PNG, PDF with a rendered
     );
     assert.match(html, /createCanvas/);
     assert.match(html, /async step 3/);
+    // Offline: the report loads no script, style or image from the network.
+    assert.deepEqual(networkReferences(html), []);
 
     // PDF: pages, and the first page renders to an image with text and the drawing on it.
     const pdf = join(out, "kernel_fixture.pdf");
@@ -122,8 +125,9 @@ Deno.test("report: a missing notebook name and a missing metrics file are handle
 });
 
 /** Plot calls whose value, as a cell's last statement, is a figure the kernel shows as a PNG. */
+/** A cell whose last statement draws a figure: a plot function, or a lib/notebook step that does. */
 const FIGURE_CALL =
-  /^(imageGrid|historyCurves|learningCurves|compareHistories|latentScatter|metricsTable|classBars|manifold|priorSamples|interpolationStrip)\(/m;
+  /^(?:nb\.)?(imageGrid|historyCurves|learningCurves|compareHistories|latentScatter|metricsTable|classBars|manifold|priorSamples|interpolationStrip|trainingExamples|reconstructions|latentCodes|testMetrics|errorPerClass|denoisingFigure|decodedManifold|samplesFromPrior|interpolation)\(/m;
 
 interface SavedCell {
   cell_type: string;
@@ -178,6 +182,12 @@ Deno.test({
         assert.ok(pngs.length >= 4, `${entry.name}: only ${pngs.length} figures`);
 
         const html = await Deno.readTextFile(join(out, `${entry.name}.html`));
+        assert.deepEqual(networkReferences(html), [], `${entry.name}.html loads from the network`);
+        // No absolute path of this machine in what would be committed.
+        const savedText = JSON.stringify(saved.cells.map((c: SavedCell) => c.outputs ?? []));
+        const root = PROJECT_ROOT.replace(/\/+$/, "");
+        assert.ok(!savedText.includes(root), `${entry.name}: an output prints ${root}`);
+        assert.ok(!/\b1 epochs\b/.test(savedText), `${entry.name}: an output says "1 epochs"`);
         for (const png of pngs) {
           assert.ok(
             html.includes(`<img src="data:image/png;base64,${png.trim()}`),

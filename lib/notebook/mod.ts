@@ -1,0 +1,14 @@
+/**
+ * What the notebooks share, as library calls: each step of an experiment notebook (open, build,
+ * train, evaluate, conclude), its figures and tables, and the variational and denoising steps.
+ * Notebooks hold their own narrative (markdown) and call these; a change to a shared step is a
+ * change here.
+ *
+ * @module
+ */
+export * from "./display.ts";
+export * from "./architecture_table.ts";
+export * from "./experiment.ts";
+export * from "./figures.ts";
+export * from "./variational.ts";
+export * from "./denoising.ts";
