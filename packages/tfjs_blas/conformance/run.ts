@@ -3,8 +3,11 @@
  * against one of the project's backends, with tfjs's test mode on (`IS_TEST`: the engine checks
  * for leaked data ids after every kernel).
  *
- *   deno run --allow-all --unstable-sloppy-imports packages/tfjs_blas/conformance/run.ts \
- *     --backend blas|wasm|tfjs-wasm [--json out.json] [--run-excluded] [--files a_test.js,...]
+ *   deno run --allow-all packages/tfjs_blas/conformance/run.ts --backend blas|wasm|tfjs-wasm \
+ *     [--json out.json] [--run-excluded] [--files ops/add_test.js,...] [--verbose]
+ *
+ * It restarts itself in a child process with `--unstable-sloppy-imports` and the import map of
+ * import_map.ts (see suite.ts for why), so that the command above is all it takes.
  *
  * `blas` and `wasm` are `initBackend`'s choices (project kernels registered on tfjs's wasm
  * backend); `tfjs-wasm` is tfjs-backend-wasm as shipped, with no project code loaded. Tests in
@@ -20,9 +23,9 @@ import { parseArgs } from "node:util";
 import { type ConformanceBackend, EXCLUDED_TESTS, exclusionFor } from "./filters.ts";
 
 export type { ConformanceBackend };
+import { writeConformanceImportMap } from "./import_map.ts";
 import { linkCoreDist, listTestFiles, selectFiles, unlinkCoreDist } from "./suite.ts";
 import { type ConformanceResult, type SpecOutcome, summarize } from "./result.ts";
-
 
 /** The test environment every run registers: one name, so test names match across backends. */
 export const TEST_ENV_NAME = "test-wasm";
@@ -47,7 +50,10 @@ async function startBackend(backend: ConformanceBackend): Promise<string> {
   await import("@tensorflow/tfjs");
   if (backend === "tfjs-wasm") {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
-    const dir = new URL("../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
+    const dir = new URL(
+      "../../../node_modules/@tensorflow/tfjs-backend-wasm/dist/",
+      import.meta.url,
+    );
     wasm.setWasmPaths(dir.href);
     return "tfjs-backend-wasm 4.22.0 as shipped (no project kernels)";
   }
@@ -87,7 +93,8 @@ export async function runConformance(options: RunOptions): Promise<ConformanceRe
     env.configure({
       random: false,
       stopOnSpecFailure: false,
-      specFilter: (spec: Jasmine) => runExcluded || exclusionFor(spec.getFullName(), options.backend) === undefined,
+      specFilter: (spec: Jasmine) =>
+        runExcluded || exclusionFor(spec.getFullName(), options.backend) === undefined,
     });
     const loadErrors: Record<string, string> = {};
     for (const file of files) {
@@ -137,6 +144,38 @@ export async function runConformance(options: RunOptions): Promise<ConformanceRe
   } finally {
     await unlinkCoreDist(dist);
   }
+}
+
+/** Environment variable set in the child process that runs the suite. */
+const CHILD = "KMNIST_CONFORMANCE_CHILD";
+
+/** Runs this file again with the flags the suite needs; returns its exit code. */
+async function restartWithSuiteFlags(): Promise<number> {
+  const dir = await Deno.makeTempDir({ prefix: "tfjs_conformance_" });
+  try {
+    const importMap = await writeConformanceImportMap(dir);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        "--unstable-sloppy-imports",
+        `--import-map=${importMap}`,
+        new URL(import.meta.url).pathname,
+        ...Deno.args,
+      ],
+      env: { [CHILD]: "1" },
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    });
+    return (await child.spawn().status).code;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main && Deno.env.get(CHILD) !== "1") {
+  Deno.exit(await restartWithSuiteFlags());
 }
 
 if (import.meta.main) {

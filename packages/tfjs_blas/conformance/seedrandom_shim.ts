@@ -2,14 +2,18 @@
  * `seedrandom` as tfjs-core's ES module files import it (`import * as seedrandom`, then
  * `seedrandom.alea(...)`). The npm package is CommonJS and attaches its generators to the exported
  * function at run time, which Deno's static CommonJS export detection cannot see; this module
- * re-exports them by name. Used only by the conformance run's import map (import_map.json).
+ * re-exports them by name. Used only by the conformance run's import map (import_map.ts).
  *
  * @module
  */
-import seedrandom from "npm:seedrandom@3.0.5";
+import { createRequire } from "node:module";
+import { coreDistDirectory } from "./suite.ts";
 
 type Generators = Record<string, (...args: unknown[]) => unknown>;
-const generators = seedrandom as unknown as Generators;
+// The seedrandom that tfjs-core itself depends on, resolved from tfjs-core's package folder.
+const requireFromCore = createRequire(`${await coreDistDirectory()}/index.js`);
+const seedrandom = requireFromCore("seedrandom") as Generators & ((...args: unknown[]) => unknown);
+const generators: Generators = seedrandom;
 
 /** The Alea generator tfjs-core's random ops use. */
 export const alea = generators.alea;
