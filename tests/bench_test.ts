@@ -1,7 +1,7 @@
 /** tools/bench.ts: a tiny real run (not timed: only the report's shape and sense are checked). */
 import { ok as assert } from "node:assert";
 import { type BenchRow, main, medianRow } from "../tools/bench.ts";
-import { loadBlas } from "../packages/tfjs_blas/kernel_sets.ts";
+import { loadBlas } from "@kmnist/tfjs-blas";
 
 Deno.test("medianRow keeps the median run and every run's images/s, in run order", () => {
   const row = (imagesPerSecond: number): BenchRow => ({

@@ -7,6 +7,8 @@ import { type ImageSet, imagesToTensor, loadKmnist, takeSubset } from "../lib/da
 import { type Autoencoder, type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
 import {
   CHECKPOINT_FILES,
+  CHECKPOINT_MANIFEST,
+  checkpointFolder,
   createOptimizer,
   denoFileHandler,
   type EpochRecord,
@@ -48,7 +50,7 @@ Deno.test("a saved model loads back with identical weights and outputs", async (
       assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
       tf.dispose([x, a, b]);
       // The files are a standard tfjs layers model too.
-      const plain = await tf.loadLayersModel(denoFileHandler(target));
+      const plain = await tf.loadLayersModel(denoFileHandler(await checkpointFolder(target)));
       assert.equal(plain.countParams(), model.countParams());
       plain.dispose();
       // Without a training state there is no optimizer to resume.
@@ -82,7 +84,8 @@ async function resumeMatches(kind: AutoencoderKind): Promise<void> {
     await saveCheckpoint(dir, { model: first, optimizer, state: part.state });
     optimizer.dispose();
     first.dispose();
-    for (const file of Object.values(CHECKPOINT_FILES)) await Deno.stat(path.join(dir, file));
+    const folder = await checkpointFolder(dir);
+    for (const file of Object.values(CHECKPOINT_FILES)) await Deno.stat(path.join(folder, file));
 
     const loaded = await loadCheckpoint(dir);
     assert.ok(loaded.optimizer && loaded.state);
@@ -111,7 +114,7 @@ Deno.test("resuming from a checkpoint gives the same history as an uninterrupted
 Deno.test("resuming gives the same history for the VAE (sampling noise seeded by step)", () =>
   resumeMatches("variational"));
 
-Deno.test("train() checkpoints every epoch atomically, leaving no temporary files", async () => {
+Deno.test("train() checkpoints every epoch as one unit, leaving no temporary files", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kmnist_every_" });
   try {
     const model = buildModel({ kind: "vanilla", seed: 0 });
@@ -123,7 +126,12 @@ Deno.test("train() checkpoints every epoch atomically, leaving no temporary file
     });
     const names = [];
     for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-    assert.deepEqual(names.sort(), Object.values(CHECKPOINT_FILES).sort());
+    const folder = path.basename(await checkpointFolder(dir));
+    assert.match(folder, /^checkpoint-0002-[0-9a-f]{8}$/);
+    assert.deepEqual(names.sort(), [CHECKPOINT_MANIFEST, folder, "run.lock"].sort());
+    const inside = [];
+    for await (const entry of Deno.readDir(path.join(dir, folder))) inside.push(entry.name);
+    assert.deepEqual(inside.sort(), Object.values(CHECKPOINT_FILES).sort());
     const loaded = await loadCheckpoint(dir);
     assert.equal(loaded.state?.epoch, 2);
     assert.equal(loaded.state?.history.length, 2);

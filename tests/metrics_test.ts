@@ -5,12 +5,10 @@ import { initBackend } from "@kmnist/tfjs-blas";
 import { imagesToTensor, loadKmnist, takeSubset } from "../lib/data/mod.ts";
 import { buildModel, buildVariational } from "../lib/models/mod.ts";
 import {
-  accuracy,
   bcePerImage,
   evaluate,
   gaussianKernel,
   importanceWeightedNll,
-  knnClassify,
   logMeanExp,
   msePerImage,
   negativeElbo,
@@ -85,31 +83,6 @@ Deno.test("ssim matches an independent scipy implementation (gaussian_filter, re
   // Two images at once give the two values.
   const both = ssimPerImage(new Float64Array([...a, ...c]), new Float64Array([...b, ...d]));
   close(both[1], 0.8923918607077316, 1e-10, "second of a batch");
-});
-
-Deno.test("knnClassify votes among the k nearest, ties going to the smallest label", () => {
-  const reference = new Float32Array([0, 0, 0, 1, 1, 0, 10, 10, 10, 11, 11, 10, 11, 11, 5, 5]);
-  const labels = [0, 0, 0, 1, 1, 1, 1, 2];
-  const query = new Float32Array([0.2, 0.2, 10.4, 10.4, 5.2, 5.1]);
-  // (0.2,0.2): three 0s and the (5,5) 2 -> 0; (10.4,10.4): four 1s -> 1;
-  // (5.2,5.1): (5,5)=2 then the nearest of the 1-cluster (10,10) and 0-cluster (1,0)/(0,1):
-  // d^2 to (1,0)=43.65, (0,1)=43.85, (0,0)=53.05, (10,10)=47.05 -> votes 2:1, 0:2, 1:1 -> 0.
-  const predicted = knnClassify({ reference, referenceLabels: labels, query, dim: 2, k: 4 });
-  assert.deepEqual(Array.from(predicted), [0, 1, 0]);
-  // A tie: one neighbour of label 3 and one of label 1 -> 1 (smallest label).
-  const tie = knnClassify({
-    reference: new Float32Array([0, 0, 2.5, 0]),
-    referenceLabels: [3, 1],
-    query: new Float32Array([1, 0]),
-    dim: 2,
-    k: 2,
-  });
-  assert.deepEqual(Array.from(tie), [1]);
-  assert.equal(accuracy([0, 1, 0], [0, 1, 1]), 2 / 3);
-  assert.throws(
-    () => knnClassify({ reference, referenceLabels: labels, query, dim: 2, k: 9 }),
-    /k must be an integer in 1..8/,
-  );
 });
 
 Deno.test("logMeanExp is exact and stable far from 0", () => {

@@ -1,9 +1,10 @@
 /** FusedAdam (lib/train/optimizer.ts) against tf.train.adam, and its save / restore. */
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
-import { initBackend } from "@kmnist/tfjs-blas";
+import { ADAM_STEP, initBackend } from "@kmnist/tfjs-blas";
 import { createRandom } from "../lib/data/random.ts";
 import {
+  ADAM_STEP_KERNEL,
   createOptimizer,
   FusedAdam,
   nativeAdamUpdates,
@@ -92,9 +93,12 @@ Deno.test("FusedAdam getWeights/setWeights resume training exactly, in tf.train.
   adam.dispose();
 });
 
-Deno.test("FusedAdam's native loop (C) gives bit-identical weights to its JS loop", async () => {
+Deno.test("FusedAdam's registered Adam step (C) gives bit-identical weights to its JS loop", async () => {
+  // The optimizer names the kernel itself (research code imports nothing from the package).
+  assert(ADAM_STEP_KERNEL === ADAM_STEP, `${ADAM_STEP_KERNEL} is not the package's ${ADAM_STEP}`);
   const info = await initBackend({ backend: "blas" });
   if (!info.native) return; // no OpenBLAS or no C compiler: only the JS loop exists
+  assert(tf.getKernel(ADAM_STEP, "wasm") !== undefined, "no Adam step registered on wasm");
   const run = (native: boolean, prefix: string): Float32Array => {
     setNativeAdam(native);
     const random = createRandom(17);

@@ -9,7 +9,6 @@ import {
   learningCurves,
   linearScale,
   logScale,
-  niceTicks,
   pixelAt,
 } from "../lib/plot/mod.ts";
 
@@ -107,18 +106,14 @@ Deno.test("learningCurves: VAE panels with a log axis keep per-panel transforms"
   });
 });
 
-Deno.test("nice ticks: steps of 1, 2, 2.5 or 5 x 10^k covering the range", () => {
-  assert.deepEqual(niceTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
-  assert.deepEqual(niceTicks(0.13, 0.47, 4), [0.2, 0.3, 0.4]);
-  assert.deepEqual(niceTicks(1, 30, 6, true), [5, 10, 15, 20, 25, 30]);
-  for (const [lo, hi] of [[0.0123, 0.0456], [3, 977], [-5, 5], [1e-5, 3e-5]]) {
-    const ticks = niceTicks(lo, hi, 5);
-    assert.ok(ticks.length >= 2 && ticks.length <= 11, `${lo}..${hi}: ${ticks}`);
-    const step = ticks[1] - ticks[0];
-    const mantissa = step / Math.pow(10, Math.floor(Math.log10(step) + 1e-9));
-    assert.ok([1, 2, 2.5, 5].some((m) => Math.abs(m - mantissa) < 1e-6), `step ${step}`);
-    assert.ok(ticks[0] >= lo - 1e-12 && ticks[ticks.length - 1] <= hi + 1e-12);
-  }
+Deno.test("learningCurves axes: d3 ticks, nice y domain, integer epochs, log decades", () => {
+  const fig = learningCurves({ series: [{ name: "train", values: train }] });
+  const { x, y } = fig.layout.panels[0];
+  assert.ok(x.ticks.every(Number.isInteger), `epoch ticks ${x.ticks}`);
+  assert.deepEqual(x.labels, x.ticks.map(String));
+  assert.ok(y.domain[0] <= Math.min(...train) && y.domain[1] >= Math.max(...train));
+  assert.equal(y.ticks[0], y.domain[0], "the nice y domain starts on a tick");
+  y.ticks.forEach((t, i) => assert.ok(Math.abs(Number(y.labels[i]) - t) < 1e-12, y.labels[i]));
   const scale = linearScale([0.13, 0.47], [300, 0]);
   assert.deepEqual(scale.domain, [0.1, 0.5]);
   assert.equal(scale.map(0.1), 300);

@@ -5,8 +5,10 @@ import { initBackend } from "@kmnist/tfjs-blas";
 import { type ImageSet, loadKmnist, takeSubset } from "../lib/data/mod.ts";
 import { buildModel } from "../lib/models/mod.ts";
 import {
+  collapseCheck,
   type EpochRecord,
   gaussianNoise,
+  imageFingerprint,
   jupyterProgress,
   NonFiniteLossError,
   terminalProgress,
@@ -51,7 +53,14 @@ Deno.test("vanilla learns on real images: loss falls, history and throughput are
     batchSize: 64,
     learningRate: 1e-3,
     trainCount: 512,
+    validationCount: 200,
+    trainFingerprint: imageFingerprint(TRAIN),
+    validationFingerprint: imageFingerprint(VALIDATION),
   });
+  assert.notEqual(
+    imageFingerprint(TRAIN),
+    imageFingerprint(takeSubset(kmnist.train, range(1, 512))),
+  );
   model.dispose();
 });
 
@@ -302,4 +311,26 @@ Deno.test("tools/train.ts writes checkpoint, history and test metrics, and resum
   } finally {
     await Deno.remove(out, { recursive: true });
   }
+});
+
+Deno.test("a collapsed training (lr 10 on vanilla: all-black outputs) ends with a warning; a healthy one does not", async () => {
+  const set = takeSubset(kmnist.train, range(0, 3000));
+  const run = async (learningRate: number) => {
+    const model = buildModel({ kind: "vanilla", seed: 0 });
+    const result = await train(model, { train: set, epochs: 2, learningRate, progress: "none" });
+    const check = collapseCheck(model, set);
+    model.dispose();
+    return { ...result, check };
+  };
+  const collapsed = await run(10);
+  assert.ok(collapsed.check.collapsed, JSON.stringify(collapsed.check));
+  assert.ok(collapsed.check.outputMean < 0.1 * collapsed.check.inputMean);
+  assert.equal(collapsed.warnings.length, 1);
+  assert.match(
+    collapsed.warnings[0],
+    /vanilla model collapsed: .*nearly black .*learning rate \(10\) is most likely too large.*--lr 0\.001/,
+  );
+  const healthy = await run(1e-3);
+  assert.ok(!healthy.check.collapsed, JSON.stringify(healthy.check));
+  assert.deepEqual(healthy.warnings, []);
 });

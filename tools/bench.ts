@@ -23,16 +23,18 @@ import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BackendInfo, type BackendName, initBackend } from "@kmnist/tfjs-blas";
 import {
+  type BackendInfo,
+  type BackendName,
   blasKernelCalls,
   blasPhaseMs,
+  initBackend,
   loadBlas,
   loadNative,
   measureSgemm,
   nativeKernelCalls,
   nativeLoadError,
-} from "../packages/tfjs_blas/kernel_sets.ts";
+} from "@kmnist/tfjs-blas";
 import { type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
 import { createOptimizer } from "../lib/train/optimizer.ts";
 import { createRandom } from "../lib/data/random.ts";

@@ -18,6 +18,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { copyFileAtomic, PROJECT_ROOT } from "../lib/io/mod.ts";
+import { formatNumber } from "../lib/plot/number_format.ts";
 
 /** Project root (the folder holding deno.json). */
 export { PROJECT_ROOT };
@@ -317,7 +318,7 @@ function escapeHtml(text: string): string {
 }
 
 function format(value: number | undefined, digits: number, scale = 1): string {
-  return value === undefined ? "" : (value * scale).toFixed(digits);
+  return value === undefined ? "" : formatNumber(value * scale, { decimals: digits });
 }
 
 /** The index page: one row per report with its headline metrics. */
@@ -328,13 +329,13 @@ export function indexHtml(entries: IndexEntry[], options: { quick: boolean }): s
       `<td><a href="${escapeHtml(e.html)}">HTML</a> · <a href="${escapeHtml(e.pdf)}">PDF</a> · ` +
       `<a href="${escapeHtml(e.notebook)}">notebook</a></td>` +
       `<td class="n">${
-        m.parameters === undefined ? "" : m.parameters.toLocaleString("en-US")
+        m.parameters === undefined ? "" : formatNumber(m.parameters, { decimals: 0 })
       }</td>` +
       `<td class="n">${format(m.secondsPerEpoch, 1)}</td><td class="n">${format(m.mse, 4)}</td>` +
       `<td class="n">${format(m.psnr, 2)}</td><td class="n">${format(m.ssim, 3)}</td>` +
       `<td class="n">${format(m.knnAccuracy, 1, 100)}</td>` +
       `<td class="n">${format(m.negativeElbo, 1)}</td>` +
-      `<td class="n">${e.seconds.toFixed(0)}</td></tr>`;
+      `<td class="n">${formatNumber(e.seconds, { decimals: 0 })}</td></tr>`;
   }).join("\n");
   const mode = options.quick
     ? "Quick mode (KMNIST_QUICK=1: a few thousand images, one epoch): a smoke test, not results."

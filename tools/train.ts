@@ -3,14 +3,17 @@
  *
  *     deno task train --model conv --epochs 10 [--latent 2] [--out runs/conv]
  *                     [--train-images N] [--validation 5000] [--seed 0] [--batch-size 128]
- *                     [--lr 0.001] [--noise 0.3] [--resume] [--backend wasm|cpu]
+ *                     [--lr 0.001] [--noise 0.3] [--resume | --overwrite] [--backend wasm|cpu]
  *                     [--iwae-samples 100] [--iwae-images 500] [--no-knn] [--evaluate-only]
  *
- * Writes into --out (default runs/<model>): model.json + weights.bin + optimizer.bin +
- * training_state.json (a checkpoint after every epoch), history.json and metrics.json. --resume
- * continues from the checkpoint in --out up to --epochs, with the same history as an
- * uninterrupted run. --evaluate-only skips training and evaluates the checkpoint in --out again
- * (rewriting metrics.json).
+ * Writes into --out (default runs/<model>): a checkpoint after every epoch (checkpoint.json and
+ * the checkpoint-<epoch>-<hex>/ folder it names, saved as one unit), history.json and
+ * metrics.json, holding the folder's run.lock meanwhile (a second run into it is refused). A
+ * folder that already holds a checkpoint is refused unless --resume or --overwrite is given.
+ * --resume continues from the checkpoint in --out up to --epochs with the same history as an
+ * uninterrupted run: every setting that shapes training comes from the checkpoint, and a flag
+ * that contradicts it is refused. --evaluate-only skips training and evaluates the checkpoint
+ * in --out again (rewriting metrics.json).
  *
  * @module
  */
@@ -22,18 +25,32 @@ import { type ImageSet, loadKmnist, splitTrainValidation, takeSubset } from "../
 import { evaluate } from "../lib/metrics/mod.ts";
 import { type Autoencoder, buildModel, parseKind } from "../lib/models/mod.ts";
 import {
-  CHECKPOINT_FILES,
+  hasCheckpoint,
   loadCheckpoint,
   loadModel,
+  resumeConflicts,
+  type RunSettings,
   train,
   type TrainingState,
 } from "../lib/train/mod.ts";
-import { writeJsonAtomic } from "../lib/io/mod.ts";
+import { acquireRunLock, displayPath, type RunLock, writeJsonAtomic } from "../lib/io/mod.ts";
 
-const USAGE = "usage: deno task train --model vanilla|multilayer|conv|vae [--epochs 10] " +
-  "[--latent N] [--out DIR] [--train-images N] [--validation 5000] [--seed 0] [--batch-size 128] " +
-  "[--lr 0.001] [--noise STDDEV] [--resume] [--backend wasm|cpu] [--iwae-samples 100] " +
-  "[--iwae-images 500] [--no-knn] [--evaluate-only]";
+const USAGE = "usage: deno task train --model vanilla|multilayer|convolutional|variational " +
+  "[--epochs 10] [--latent N] [--out DIR] [--train-images N] [--validation 5000] [--seed 0] " +
+  "[--batch-size 128] [--lr 0.001] [--noise STDDEV] [--resume | --overwrite] " +
+  "[--backend wasm|cpu] [--iwae-samples 100] [--iwae-images 500] [--no-knn] [--evaluate-only]";
+
+/** The flag of each setting a resumed run shares with its checkpoint. */
+const FLAGS: Record<keyof RunSettings, string> = {
+  seed: "--seed",
+  batchSize: "--batch-size",
+  learningRate: "--lr",
+  trainCount: "--train-images",
+  validationCount: "--validation",
+  trainFingerprint: "--train-images/--validation/--seed (which training images)",
+  validationFingerprint: "--validation/--seed (which validation images)",
+  noise: "--noise",
+};
 
 function integer(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -109,6 +126,7 @@ async function main(): Promise<void> {
       lr: { type: "string" },
       noise: { type: "string" },
       resume: { type: "boolean", default: false },
+      overwrite: { type: "boolean", default: false },
       backend: { type: "string" },
       "iwae-samples": { type: "string" },
       "iwae-images": { type: "string" },
@@ -124,17 +142,122 @@ async function main(): Promise<void> {
   if (!values.model) throw new Error(`--model is required.\n${USAGE}`);
   const kind = parseKind(values.model);
   const epochs = integer("epochs", values.epochs, 10);
-  const seed = integer("seed", values.seed, 0);
-  const validationSize = integer("validation", values.validation, 5000);
-  const batchSize = integer("batch-size", values["batch-size"], 128);
-  const latent = values.latent === undefined ? undefined : integer("latent", values.latent, 0);
-  const learningRate = positive("lr", values.lr, 1e-3)!;
-  const noiseStd = positive("noise", values.noise);
+  if (epochs < 1 && !values["evaluate-only"]) {
+    throw new Error(`--epochs must be at least 1, got ${epochs}.\n${USAGE}`);
+  }
+  if (values.resume && values.overwrite) {
+    throw new Error(`--resume and --overwrite contradict each other: pass one.\n${USAGE}`);
+  }
+  // Flags as given (undefined: not given); on --resume the checkpoint supplies what is missing.
+  const given = {
+    seed: values.seed === undefined ? undefined : integer("seed", values.seed, 0),
+    validation: values.validation === undefined
+      ? undefined
+      : integer("validation", values.validation, 0),
+    batchSize: values["batch-size"] === undefined
+      ? undefined
+      : integer("batch-size", values["batch-size"], 128),
+    latent: values.latent === undefined ? undefined : integer("latent", values.latent, 0),
+    learningRate: positive("lr", values.lr),
+    noise: positive("noise", values.noise),
+    trainImages: values["train-images"] === undefined
+      ? undefined
+      : integer("train-images", values["train-images"], 0),
+  };
+  if (given.batchSize === 0) throw new Error(`--batch-size must be at least 1.\n${USAGE}`);
   const out = values.out ?? path.join("runs", kind);
+  const shown = displayPath(out);
 
+  // One run per folder; an --out that cannot be written is refused before anything else.
+  const lock = await acquireRunLock(out, { hint: "choose another --out" });
+  try {
+    await run({ values, kind, epochs, given, out, shown, lock });
+  } finally {
+    lock.release();
+  }
+}
+
+/** What {@link run} needs from {@link main}. */
+interface RunContext {
+  values: Record<string, string | boolean | undefined>;
+  kind: ReturnType<typeof parseKind>;
+  epochs: number;
+  given: {
+    seed?: number;
+    validation?: number;
+    batchSize?: number;
+    latent?: number;
+    learningRate?: number;
+    noise?: number;
+    trainImages?: number;
+  };
+  out: string;
+  shown: string;
+  lock: RunLock;
+}
+
+async function run(context: RunContext): Promise<void> {
+  const { values, kind, epochs, given, out, shown, lock } = context;
+  const evaluateOnly = values["evaluate-only"] === true;
   const backend = await initBackend(
     values.backend ? { backend: values.backend as "wasm" | "cpu" } : {},
   );
+  let model: Autoencoder | undefined;
+  let optimizer: tf.Optimizer | undefined;
+  let resume: TrainingState | undefined;
+  const exists = await hasCheckpoint(out);
+  if (!evaluateOnly && !values.resume && exists && !values.overwrite) {
+    throw new Error(
+      `${shown} already holds a checkpoint: add --resume to continue it, --overwrite to ` +
+        `replace it, or choose another --out.`,
+    );
+  }
+  if (values.resume) {
+    if (!exists) {
+      throw new Error(`--resume: ${shown} holds no checkpoint; train without --resume first.`);
+    }
+    const loaded = await loadCheckpoint(out);
+    ({ model, optimizer, state: resume } = loaded);
+    try {
+      if (!optimizer || !resume) {
+        throw new Error(
+          `--resume: the checkpoint in ${shown} has no training state or optimizer state (a ` +
+            `model saved alone); train without --resume (--overwrite) instead.`,
+        );
+      }
+      if (model.kind !== kind) {
+        throw new Error(
+          `--resume: ${shown} holds a ${model.kind} model, not ${kind}: pass --model ` +
+            `${model.kind}, or another --out.`,
+        );
+      }
+      if (given.latent !== undefined && given.latent !== model.config.latentDim) {
+        throw new Error(
+          `--resume: --latent ${given.latent} conflicts with the checkpoint in ${shown}, whose ` +
+            `model has latent size ${model.config.latentDim}: leave --latent out to continue it, ` +
+            `or start a new run (--overwrite, or another --out).`,
+        );
+      }
+      if (epochs <= resume.epoch) {
+        throw new Error(
+          `--resume: --epochs ${epochs} is not more than the ${resume.epoch} epoch(s) the ` +
+            `checkpoint in ${shown} has already trained: pass --epochs ${resume.epoch + 1} or ` +
+            `more, or --evaluate-only to evaluate it as it is.`,
+        );
+      }
+      refuseConflicts(resume, given, shown);
+    } catch (error) {
+      optimizer?.dispose();
+      model.dispose();
+      throw error;
+    }
+  } else if (values.overwrite && !evaluateOnly) {
+    for (const name of ["history.json", "metrics.json"]) {
+      await Deno.remove(path.join(out, name)).catch(() => {});
+    }
+  }
+  const seed = given.seed ?? resume?.seed ?? 0;
+  const validationSize = given.validation ?? resume?.validationCount ?? 5000;
   const kmnist = await loadKmnist();
   let trainSet = kmnist.train;
   let validation = undefined;
@@ -144,108 +267,123 @@ async function main(): Promise<void> {
       seed,
     }));
   }
-  if (values["train-images"] !== undefined) {
-    const n = integer("train-images", values["train-images"], trainSet.count);
-    if (n < 1 || n > trainSet.count) {
-      throw new Error(`--train-images must be in 1..${trainSet.count}, got ${n}.`);
+  const trainImages = given.trainImages ??
+    (resume && resume.trainCount < trainSet.count ? resume.trainCount : undefined);
+  if (trainImages !== undefined) {
+    if (trainImages < 1 || trainImages > trainSet.count) {
+      throw new Error(`--train-images must be in 1..${trainSet.count}, got ${trainImages}.`);
     }
-    trainSet = takeSubset(trainSet, Int32Array.from({ length: n }, (_, i) => i));
+    trainSet = takeSubset(trainSet, Int32Array.from({ length: trainImages }, (_, i) => i));
   }
-
-  if (values["evaluate-only"]) {
-    const model = await loadModel(out);
-    const history = await Deno.readTextFile(path.join(out, "history.json"))
-      .then((text) => JSON.parse(text), () => undefined);
-    await writeMetrics(model, {
-      out,
-      test: kmnist.test,
-      knnReference: values["no-knn"] ? undefined : trainSet,
-      iwaeSamples: integer("iwae-samples", values["iwae-samples"], 100),
-      iwaeImages: integer("iwae-images", values["iwae-images"], 500),
-      seed,
-      training: history
-        ? {
-          epochs: history.epochs,
-          trainImages: history.trainImages,
-          wallSeconds: history.wallSeconds,
-          imagesPerSecond: history.imagesPerSecond,
-          backend: history.backend,
-        }
-        : {},
-    });
-    model.dispose();
-    return;
-  }
-
-  let model: Autoencoder;
-  let optimizer: tf.Optimizer | undefined;
-  let resume: TrainingState | undefined;
-  if (values.resume) {
-    const loaded = await loadCheckpoint(out);
-    if (!loaded.optimizer || !loaded.state) {
-      throw new Error(
-        `--resume: ${out} has no ${CHECKPOINT_FILES.state}/${CHECKPOINT_FILES.optimizer}; ` +
-          `train without --resume first.`,
-      );
-    }
-    ({ model, optimizer, state: resume } = loaded);
-    if (model.kind !== kind) {
-      throw new Error(`--resume: ${out} holds a ${model.kind} model, not ${kind}.`);
-    }
-  } else {
-    model = buildModel({ kind, latentDim: latent, seed });
-  }
-  console.error(
-    `${kind}: ${model.countParams()} parameters, latent ${model.config.latentDim}, backend ` +
-      `${backend.name}; train ${trainSet.count}, validation ${validation?.count ?? 0}, ` +
-      `test ${kmnist.test.count}; out ${out}`,
-  );
-
-  const result = await train(model, {
-    train: trainSet,
-    validation,
-    epochs,
-    batchSize,
-    seed,
-    learningRate,
-    optimizer,
-    resume,
-    noise: noiseStd ? { stddev: noiseStd, seed } : undefined,
-    checkpointDirectory: out,
-  });
-  await Deno.mkdir(out, { recursive: true });
-  await writeJsonAtomic(path.join(out, "history.json"), {
-    kind,
-    config: model.config,
-    backend: backend.name,
-    epochs,
-    batchSize,
-    seed,
-    learningRate,
-    trainImages: trainSet.count,
-    validationImages: validation?.count ?? 0,
-    noise: noiseStd ? { stddev: noiseStd, seed } : null,
-    wallSeconds: result.wallSeconds,
-    imagesPerSecond: result.imagesPerSecond,
-    history: result.history,
-  });
-  await writeMetrics(model, {
+  const evaluation = {
     out,
     test: kmnist.test,
     knnReference: values["no-knn"] ? undefined : trainSet,
-    iwaeSamples: integer("iwae-samples", values["iwae-samples"], 100),
-    iwaeImages: integer("iwae-images", values["iwae-images"], 500),
+    iwaeSamples: integer("iwae-samples", values["iwae-samples"] as string | undefined, 100),
+    iwaeImages: integer("iwae-images", values["iwae-images"] as string | undefined, 500),
     seed,
-    training: {
+  };
+
+  if (evaluateOnly) {
+    const saved = await loadModel(out);
+    try {
+      const history = await Deno.readTextFile(path.join(out, "history.json"))
+        .then((text) => JSON.parse(text), () => undefined);
+      await writeMetrics(saved, {
+        ...evaluation,
+        training: history
+          ? {
+            epochs: history.epochs,
+            trainImages: history.trainImages,
+            wallSeconds: history.wallSeconds,
+            imagesPerSecond: history.imagesPerSecond,
+            backend: history.backend,
+          }
+          : {},
+      });
+    } finally {
+      saved.dispose();
+    }
+    return;
+  }
+
+  model ??= buildModel({ kind, latentDim: given.latent, seed });
+  try {
+    console.error(
+      `${kind}: ${model.countParams()} parameters, latent ${model.config.latentDim}, backend ` +
+        `${backend.name}; train ${trainSet.count}, validation ${validation?.count ?? 0}, ` +
+        `test ${kmnist.test.count}; out ${shown}`,
+    );
+    const result = await train(model, {
+      train: trainSet,
+      validation,
       epochs,
-      trainImages: trainSet.count,
+      batchSize: given.batchSize,
+      seed,
+      learningRate: optimizer ? undefined : given.learningRate,
+      optimizer,
+      resume,
+      noise: given.noise ? { stddev: given.noise, seed } : undefined,
+      checkpointDirectory: out,
+      overwrite: values.overwrite === true,
+      runLock: lock,
+    });
+    const state = result.state;
+    await writeJsonAtomic(path.join(out, "history.json"), {
+      kind,
+      config: model.config,
+      backend: backend.name,
+      epochs: state.epoch,
+      batchSize: state.batchSize,
+      seed: state.seed,
+      learningRate: state.learningRate,
+      trainImages: state.trainCount,
+      validationImages: state.validationCount ?? 0,
+      noise: state.noise ?? null,
       wallSeconds: result.wallSeconds,
       imagesPerSecond: result.imagesPerSecond,
-      backend: backend.name,
-    },
+      warnings: result.warnings,
+      history: result.history,
+    });
+    await writeMetrics(model, {
+      ...evaluation,
+      training: {
+        epochs: state.epoch,
+        trainImages: trainSet.count,
+        wallSeconds: result.wallSeconds,
+        imagesPerSecond: result.imagesPerSecond,
+        backend: backend.name,
+      },
+    });
+    for (const warning of result.warnings) console.error(warning);
+  } finally {
+    optimizer?.dispose();
+    model.dispose();
+  }
+}
+
+/** Refuses a --resume whose flags contradict the checkpoint, naming the flag and both values. */
+function refuseConflicts(saved: TrainingState, given: RunContext["given"], shown: string): void {
+  const seed = given.seed ?? saved.seed;
+  const conflicts = resumeConflicts(saved, {
+    seed: given.seed,
+    batchSize: given.batchSize,
+    learningRate: given.learningRate,
+    validationCount: given.validation,
+    trainCount: given.trainImages,
+    noise: given.noise === undefined ? undefined : { stddev: given.noise, seed },
   });
-  optimizer?.dispose();
-  model.dispose();
+  if (conflicts.length === 0) return;
+  throw new Error(
+    `--resume: ${
+      conflicts.map((c) =>
+        `${FLAGS[c.setting]} ${c.given} conflicts with the checkpoint, saved ${c.saved}`
+      )
+        .join("; ")
+    } (in ${shown}). Leave ${
+      conflicts.length > 1 ? "these flags" : "the flag"
+    } out to continue with the saved settings, or start a new run (--overwrite, or another --out).`,
+  );
 }
 
 if (import.meta.main) {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { formatNumber } from "../plot/number_format.ts";
 import type { ExperimentRecord } from "./records.ts";
 
 /** One row of the comparison tables (plain numbers; undefined where not measured). */
@@ -13,7 +14,10 @@ export interface ComparisonRow {
   values: Record<string, number | undefined>;
 }
 
-/** Columns of the comparison tables: key, label, decimals, and which direction is better. */
+/**
+ * Columns of the comparison tables: key, label, decimals, and which direction is better. The
+ * decimals apply to the tables and to the sentences alike (both use lib/plot/number_format.ts).
+ */
 export const COMPARISON_COLUMNS: readonly {
   key: string;
   label: string;
@@ -62,13 +66,17 @@ export function compareWithPrevious(
   previous: readonly ExperimentRecord[],
 ): string {
   const c = current.evaluation;
-  const pct = (a: number, b: number) => `${a < b ? "" : "+"}${((a / b - 1) * 100).toFixed(0)}%`;
+  const decimals = (key: string) => COMPARISON_COLUMNS.find((col) => col.key === key)!.decimals;
+  const n = (key: string, value: number) => formatNumber(value, { decimals: decimals(key) });
+  const pct = (a: number, b: number) =>
+    formatNumber(a / b - 1, { decimals: 0, sign: a >= b, percent: true });
   const lines = [
-    `${current.title}: test MSE ${c.mse.toFixed(4)}, SSIM ${c.ssim.toFixed(3)}, PSNR ${
-      c.psnr.toFixed(2)
-    } dB` + (c.knn ? `, k-NN accuracy of the codes ${(c.knn.accuracy * 100).toFixed(1)}%` : "") +
-    `, ${c.parameters.toLocaleString("en-US")} parameters, ` +
-    `${current.training.secondsPerEpoch.toFixed(1)} s/epoch.`,
+    `${current.title}: test MSE ${n("mse", c.mse)}, SSIM ${n("ssim", c.ssim)}, PSNR ${
+      n("psnr", c.psnr)
+    } dB` +
+    (c.knn ? `, k-NN accuracy of the codes ${n("knnAccuracy", c.knn.accuracy * 100)}%` : "") +
+    `, ${n("parameters", c.parameters)} parameters, ` +
+    `${n("secondsPerEpoch", current.training.secondsPerEpoch)} s/epoch.`,
   ];
   if (previous.length === 0) {
     lines.push("No earlier experiment has been run yet (run the notebooks in order to compare).");
@@ -76,16 +84,18 @@ export function compareWithPrevious(
   for (const p of previous) {
     const e = p.evaluation;
     lines.push(
-      `vs ${p.title}: MSE ${e.mse.toFixed(4)} (${pct(c.mse, e.mse)}), SSIM ${e.ssim.toFixed(3)} ` +
-        `(${c.ssim >= e.ssim ? "+" : ""}${(c.ssim - e.ssim).toFixed(3)})` +
+      `vs ${p.title}: MSE ${n("mse", e.mse)} (${pct(c.mse, e.mse)}), SSIM ${n("ssim", e.ssim)} ` +
+        `(${
+          formatNumber(c.ssim - e.ssim, { decimals: decimals("ssim"), sign: c.ssim >= e.ssim })
+        })` +
         (c.knn && e.knn
-          ? `, k-NN ${(e.knn.accuracy * 100).toFixed(1)}% (${
-            ((c.knn.accuracy - e.knn.accuracy) * 100).toFixed(1)
+          ? `, k-NN ${n("knnAccuracy", e.knn.accuracy * 100)}% (${
+            n("knnAccuracy", (c.knn.accuracy - e.knn.accuracy) * 100)
           } points)`
           : "") +
-        `, ${e.parameters.toLocaleString("en-US")} parameters (${
-          pct(c.parameters, e.parameters)
-        }), ${p.training.secondsPerEpoch.toFixed(1)} s/epoch.`,
+        `, ${n("parameters", e.parameters)} parameters (${pct(c.parameters, e.parameters)}), ${
+          n("secondsPerEpoch", p.training.secondsPerEpoch)
+        } s/epoch.`,
     );
   }
   if (current.quick) lines.push("(Quick mode: one epoch on a few thousand images; not results.)");
@@ -105,7 +115,9 @@ export function rankingSummary(records: readonly ExperimentRecord[]): string {
         ? a.values[column.key]! - b.values[column.key]!
         : b.values[column.key]! - a.values[column.key]!
     );
-    const order = sorted.map((r) => `${r.name} ${r.values[column.key]!.toFixed(column.decimals)}`);
+    const order = sorted.map((r) =>
+      `${r.name} ${formatNumber(r.values[column.key]!, { decimals: column.decimals })}`
+    );
     lines.push(`${column.label}, best first: ${order.join(", ")}`);
   }
   if (records.some((r) => r.quick)) {

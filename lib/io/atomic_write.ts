@@ -22,12 +22,25 @@ export function isAtomicTemporary(name: string): boolean {
   return /^\..+\.[0-9a-f]{8}\.tmp$/.test(name);
 }
 
+/** Options of {@link writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /**
+   * Called once the temporary file is complete and flushed, just before the rename (a point where
+   * fault-injection tests stop the process).
+   */
+  beforeRename?: () => void | Promise<void>;
+}
+
 /**
  * Writes `bytes` to `target` atomically, creating its folder when missing.
  *
  * @throws the file system's error (nothing is left behind but the previous file, if any).
  */
-export async function writeFileAtomic(target: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  bytes: Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   await Deno.mkdir(path.dirname(target), { recursive: true });
   const temporary = temporaryFor(target);
   try {
@@ -39,6 +52,7 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array): Promis
     } finally {
       file.close();
     }
+    await options.beforeRename?.();
     await Deno.rename(temporary, target);
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});
@@ -69,13 +83,41 @@ export function writeFileAtomicSync(target: string, bytes: Uint8Array): void {
 }
 
 /** Writes `text` (UTF-8) to `target` atomically. */
-export async function writeTextAtomic(target: string, text: string): Promise<void> {
-  await writeFileAtomic(target, TEXT.encode(text));
+export async function writeTextAtomic(
+  target: string,
+  text: string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  await writeFileAtomic(target, TEXT.encode(text), options);
 }
 
 /** Writes `value` as pretty-printed JSON (two spaces, final newline) to `target` atomically. */
-export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
-  await writeTextAtomic(target, JSON.stringify(value, null, 2) + "\n");
+export async function writeJsonAtomic(
+  target: string,
+  value: unknown,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  await writeTextAtomic(target, JSON.stringify(value, null, 2) + "\n", options);
+}
+
+/**
+ * Flushes a folder's entries (file creations, renames, removals) to disk, so that a rename done
+ * before it survives a power cut. A no-op where folders cannot be opened (Windows).
+ */
+export async function syncDirectory(directory: string): Promise<void> {
+  let handle: Deno.FsFile;
+  try {
+    handle = await Deno.open(directory, { read: true });
+  } catch {
+    return;
+  }
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename is still atomic there.
+  } finally {
+    handle.close();
+  }
 }
 
 /** Copies the file `from` to `to` atomically. */

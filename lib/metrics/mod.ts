@@ -15,7 +15,17 @@ export {
   type EvaluateOptions,
   type EvaluationReport,
 } from "./evaluate.ts";
-export { accuracy, KMNIST_PIXEL_KNN_BASELINE, knnClassify, type KnnOptions } from "./knn.ts";
+export {
+  accuracy,
+  KMNIST_PIXEL_KNN_BASELINE,
+  KNN_MAX_CHUNK,
+  knnClassify,
+  type KnnOptions,
+  type KnnWeights,
+  pixelKnnAccuracy,
+  type PixelKnnOptions,
+  voteLabel,
+} from "./knn.ts";
 export {
   type ElboResult,
   type ImportanceOptions,

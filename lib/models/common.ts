@@ -5,7 +5,6 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { IMAGE_PIXELS, IMAGE_SIZE } from "../data/mod.ts";
-import { fuseLayerCalls } from "../../packages/tfjs_blas/fused_layers.ts";
 
 /** The four model families of this project. */
 export type AutoencoderKind = "vanilla" | "multilayer" | "convolutional" | "variational";
@@ -244,8 +243,6 @@ export interface DeterministicParts {
  */
 export function makeDeterministicAutoencoder(parts: DeterministicParts): Autoencoder {
   const { config, encoder, decoder } = parts;
-  fuseLayerCalls(encoder);
-  fuseLayerCalls(decoder);
   const input = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   const output = decoder.apply(encoder.apply(input) as tf.SymbolicTensor) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: output, name: `${config.kind}_autoencoder` });

@@ -7,7 +7,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { fuseLayerCalls } from "../../packages/tfjs_blas/fused_layers.ts";
 import {
   type Autoencoder,
   binaryCrossEntropyPerImage,
@@ -86,8 +85,6 @@ export function buildVariational(options: VariationalOptions = {}): VariationalA
   }).apply(hidden) as tf.SymbolicTensor;
   const encoder = tf.model({ inputs: image, outputs: [zMean, zLogVar], name: "vae_encoder" });
   const decoder = convDecoder(latentDim, init, "vae_decoder");
-  fuseLayerCalls(encoder);
-  fuseLayerCalls(decoder);
 
   const input = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   const [mean] = encoder.apply(input) as tf.SymbolicTensor[];

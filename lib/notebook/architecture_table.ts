@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatNumber } from "../plot/mod.ts";
 import { architectureRows, type Autoencoder } from "../models/mod.ts";
 import { escapeHtml, HtmlDisplay } from "./display.ts";
 
@@ -19,7 +20,7 @@ const NUMBER_CELL =
 export function architectureTable(model: Autoencoder): HtmlDisplay {
   const rows = architectureRows(model);
   const total = model.countParams();
-  const n = (v: number) => v.toLocaleString("en-US");
+  const n = (v: number) => formatNumber(v, { decimals: 0 });
   const title = `${model.kind} autoencoder, latent ${model.config.latentDim}: ` +
     `${n(total)} trainable parameters`;
   const header = ["part", "layer", "type", "output shape", "activation", "parameters"];

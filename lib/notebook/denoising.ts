@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatNumber } from "../plot/mod.ts";
 import * as path from "node:path";
 import type { Autoencoder } from "../models/mod.ts";
 import type { TrainResult } from "../train/mod.ts";
@@ -61,10 +62,10 @@ export function compareDenoising(
     shown: shownTestImages(run).slice(0, 8),
   });
   console.log(
-    `MSE vs clean: noisy input ${result.noisyMse.toFixed(4)}, ` +
-      `denoising AE ${result.denoisedMse.toFixed(4)}, ` +
-      `plain AE on noisy input ${result.plainOnNoisyMse.toFixed(4)} ` +
-      `(plain AE on clean input ${result.plainOnCleanMse.toFixed(4)})`,
+    `MSE vs clean: noisy input ${formatNumber(result.noisyMse, { decimals: 4 })}, ` +
+      `denoising AE ${formatNumber(result.denoisedMse, { decimals: 4 })}, ` +
+      `plain AE on noisy input ${formatNumber(result.plainOnNoisyMse, { decimals: 4 })} ` +
+      `(plain AE on clean input ${formatNumber(result.plainOnCleanMse, { decimals: 4 })})`,
   );
   return result;
 }

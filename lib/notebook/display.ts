@@ -6,7 +6,7 @@
  * @module
  */
 
-import { JUPYTER_DISPLAY } from "../plot/mod.ts";
+import { formatNumber, JUPYTER_DISPLAY } from "../plot/mod.ts";
 
 /** What the kernel shows of an {@link HtmlDisplay}: HTML and plain text. */
 export type HtmlBundle = { "text/html": string; "text/plain": string };
@@ -43,5 +43,5 @@ export function escapeHtml(text: string): string {
 
 /** "1 epoch", "10 epochs": a count with its noun in the right number. */
 export function countOf(count: number, noun: string, plural = `${noun}s`): string {
-  return `${count.toLocaleString("en-US")} ${count === 1 ? noun : plural}`;
+  return `${formatNumber(count, { decimals: 0 })} ${count === 1 ? noun : plural}`;
 }

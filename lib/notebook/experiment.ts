@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { formatNumber } from "../plot/mod.ts";
 import * as tf from "@tensorflow/tfjs";
 import { type Autoencoder, buildModel } from "../models/mod.ts";
 import { train, type TrainOptions, type TrainResult } from "../train/mod.ts";
@@ -87,7 +88,8 @@ export interface TrainExperimentOptions {
 
 /**
  * Trains the model with the experiment's settings (epochs, batch, Adam step, seed), with a live
- * progress display and a checkpoint in the run folder after every epoch; prints a summary line.
+ * progress display and a checkpoint in the run folder after every epoch (a notebook run replaces
+ * the folder's earlier checkpoint: `overwrite`); prints a summary line and any warning.
  */
 export async function trainExperiment(
   run: ExperimentRun,
@@ -103,12 +105,16 @@ export async function trainExperiment(
     learningRate: settings.learningRate,
     seed: settings.seed,
     checkpointDirectory: options.checkpointDirectory ?? settings.runDirectory,
+    // Running a notebook again trains the model again: the run folder's checkpoint is replaced.
+    overwrite: true,
     ...(options.noise ? { noise: options.noise } : {}),
   });
   if (options.print ?? true) {
     console.log(
-      `${countOf(result.history.length, "epoch")} in ${result.wallSeconds.toFixed(1)} s, ` +
-        `${Math.round(result.imagesPerSecond).toLocaleString("en-US")} images/s`,
+      `${countOf(result.history.length, "epoch")} in ${
+        formatNumber(result.wallSeconds, { decimals: 1 })
+      } s, ` +
+        `${formatNumber(result.imagesPerSecond, { decimals: 0 })} images/s`,
     );
   }
   return result;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { formatNumber } from "../plot/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";
 import { type Figure, interpolationStrip, manifold, priorSamples } from "../plot/mod.ts";
@@ -62,13 +63,15 @@ export function likelihoodSummary(evaluation: EvaluationReport): string {
     throw new Error("likelihoodSummary: this evaluation is not of a variational model.");
   }
   const lines = [
-    `negative ELBO     ${vae.negativeElbo.toFixed(2)} nats/image ` +
-    `(reconstruction ${vae.reconstruction.toFixed(2)} + KL ${vae.kl.toFixed(2)}), ` +
-    `${evaluation.testImages.toLocaleString("en-US")} test images`,
+    `negative ELBO     ${formatNumber(vae.negativeElbo, { decimals: 2 })} nats/image ` +
+    `(reconstruction ${formatNumber(vae.reconstruction, { decimals: 2 })} + KL ${
+      formatNumber(vae.kl, { decimals: 2 })
+    }), ` +
+    `${formatNumber(evaluation.testImages, { decimals: 0 })} test images`,
   ];
   if (vae.iwaeNll !== undefined) {
     lines.push(
-      `IWAE -log p(x)    ${vae.iwaeNll.toFixed(2)} nats/image ` +
+      `IWAE -log p(x)    ${formatNumber(vae.iwaeNll, { decimals: 2 })} nats/image ` +
         `(K = ${vae.iwaeSamples} samples, first ${vae.iwaeImages} test images)`,
     );
   }

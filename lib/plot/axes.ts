@@ -1,12 +1,17 @@
 /**
- * Axes: linear and log scales with "nice" ticks, and drawing of a framed plot area with tick
- * labels, axis labels and light grid lines.
+ * Axes: linear and log scales with ticks and tick labels from d3-scale (labels in the project's
+ * number format, see number_format.ts), and drawing of a framed plot area with tick labels, axis
+ * labels and light grid lines.
  *
  * @module
  */
 import type { SKRSContext2D } from "@napi-rs/canvas";
+// @ts-types="@types/d3-scale"
+import { scaleLinear, scaleLog } from "d3-scale";
 import { font } from "./fonts.ts";
-import { formatNumber, INK } from "./palette.ts";
+// Sets d3-format's default locale, which d3-scale's tickFormat uses for the labels.
+import "./number_format.ts";
+import { INK } from "./palette.ts";
 
 /** A rectangle in logical pixels. */
 export interface Box {
@@ -20,7 +25,7 @@ export interface Box {
   height: number;
 }
 
-/** A 1-D mapping from data values to pixel coordinates. */
+/** A 1-D mapping from data values to pixel coordinates, with its ticks and their labels. */
 export interface Scale {
   /** "linear" or "log" (base 10). */
   readonly kind: "linear" | "log";
@@ -28,53 +33,47 @@ export interface Scale {
   readonly domain: readonly [number, number];
   /** Pixel interval it maps to (for a y axis, bottom first). */
   readonly range: readonly [number, number];
-  /** Tick values inside the domain. */
+  /** Tick values inside the domain (d3-scale's `ticks`). */
   readonly ticks: readonly number[];
+  /**
+   * The label drawn at each tick, in the order of {@link Scale.ticks}; "" for a log axis's
+   * unlabelled minor ticks.
+   */
+  readonly labels: readonly string[];
   /** Data value to pixel. */
   map(value: number): number;
-  /** Formats a tick value. */
+  /** The tick formatter (d3-scale's `tickFormat`): formats a value like the tick labels. */
   format(value: number): string;
 }
 
-/**
- * "Nice" tick values (steps of 1, 2 or 5 times a power of ten) covering `[low, high]`, about
- * `count` of them.
- */
-export function niceTicks(low: number, high: number, count = 5, integer = false): number[] {
-  if (!Number.isFinite(low) || !Number.isFinite(high)) {
-    throw new Error(`niceTicks: bounds must be finite, got [${low}, ${high}].`);
+/** Options of {@link linearScale}. */
+export interface LinearScaleOptions {
+  /** Widen the domain to round tick values (d3's `nice`; default true). */
+  nice?: boolean;
+  /** About how many ticks (d3's tick count; default 5). */
+  tickCount?: number;
+  /** Only whole-number ticks, labelled without decimals (e.g. epochs; default false). */
+  integer?: boolean;
+}
+
+function checkTickCount(where: string, count: number): void {
+  if (!Number.isFinite(count) || count < 1) {
+    throw new Error(`${where}: tickCount is ${count}; pass a count of at least 1.`);
   }
-  if (high < low) [low, high] = [high, low];
-  if (high === low) return [low];
-  const raw = (high - low) / Math.max(1, count);
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  const multipliers = integer ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10];
-  let step = multipliers.map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  if (integer) step = Math.max(1, Math.round(step));
-  const first = Math.ceil(low / step - 1e-9);
-  const last = Math.floor(high / step + 1e-9);
-  const ticks: number[] = [];
-  for (let i = first; i <= last; i++) ticks.push(Number((i * step).toPrecision(12)));
-  return ticks;
-}
-
-function stepDecimals(ticks: readonly number[]): number {
-  if (ticks.length > 0 && ticks.every(Number.isInteger)) return 0;
-  if (ticks.length < 2) return 2;
-  const step = Math.abs(ticks[1] - ticks[0]);
-  return Math.max(0, Math.min(8, -Math.floor(Math.log10(step) + 1e-9)));
 }
 
 /**
- * A linear scale; with `nice` (default) the domain widens to tick values.
+ * A linear scale (d3-scale's `scaleLinear`): ticks at 1, 2 or 5 x 10^k, labelled with as many
+ * decimals as the tick step needs (d3's `tickFormat`), so every label reads as its tick's value.
  *
  * @param domain data bounds (equal bounds are widened by ±0.5 or ±5 %).
  * @param range pixel bounds.
+ * @throws Error for non-finite bounds or a tick count below 1.
  */
 export function linearScale(
   domain: readonly [number, number],
   range: readonly [number, number],
-  options: { nice?: boolean; tickCount?: number; integer?: boolean } = {},
+  options: LinearScaleOptions = {},
 ): Scale {
   let [low, high] = domain;
   if (!Number.isFinite(low) || !Number.isFinite(high)) {
@@ -85,38 +84,39 @@ export function linearScale(
     low -= pad;
     high += pad;
   }
-  const integer = options.integer ?? false;
-  let ticks = niceTicks(low, high, options.tickCount ?? 5, integer);
-  if (options.nice ?? true) {
-    const step = ticks.length > 1 ? ticks[1] - ticks[0] : high - low;
-    low = Math.min(low, Number((Math.floor(low / step + 1e-9) * step).toPrecision(12)));
-    high = Math.max(high, Number((Math.ceil(high / step - 1e-9) * step).toPrecision(12)));
-    ticks = niceTicks(low, high, options.tickCount ?? 5, integer);
+  const count = options.tickCount ?? 5;
+  checkTickCount("linearScale", count);
+  const scale = scaleLinear().domain([low, high]).range([range[0], range[1]]);
+  if (options.nice ?? true) scale.nice(count);
+  let ticks = scale.ticks(count);
+  let format = scale.tickFormat(count);
+  if (options.integer) {
+    ticks = ticks.filter(Number.isInteger);
+    format = scale.tickFormat(count, ",d");
   }
-  const decimals = stepDecimals(ticks);
-  const [r0, r1] = range;
+  const [d0, d1] = scale.domain();
   return {
     kind: "linear",
-    domain: [low, high],
+    domain: [d0, d1],
     range,
     ticks,
-    map: (v) => r0 + ((v - low) / (high - low)) * (r1 - r0),
-    format: (v) => {
-      const abs = Math.abs(v);
-      if (abs !== 0 && (abs >= 1e5 || abs < 1e-4)) return formatNumber(v, 2);
-      const text = v.toFixed(decimals);
-      return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
-    },
+    labels: ticks.map(format),
+    map: (v) => scale(v),
+    format,
   };
 }
 
 /**
- * A base-10 log scale over positive values; the domain widens to whole decades when that adds
- * little, ticks at 1, 2, 5 x 10^k when it spans under two decades, else at powers of ten.
+ * A base-10 log scale over positive values (d3-scale's `scaleLog`), its domain padded by 4 % of
+ * its decades on each side. Ticks are d3's: 1..9 x 10^k with labels thinned to keep them apart,
+ * or linear ticks when the domain spans too little of a decade for that.
+ *
+ * @throws Error for bounds that are not positive and finite.
  */
 export function logScale(
   domain: readonly [number, number],
   range: readonly [number, number],
+  options: { tickCount?: number } = {},
 ): Scale {
   let [low, high] = domain;
   if (!(low > 0) || !(high > 0) || !Number.isFinite(high)) {
@@ -129,33 +129,41 @@ export function logScale(
     low /= 1.5;
     high *= 1.5;
   }
+  const count = options.tickCount ?? 5;
+  checkTickCount("logScale", count);
   const pad = (Math.log10(high) - Math.log10(low)) * 0.04;
-  const l0 = Math.log10(low) - pad;
-  const l1 = Math.log10(high) + pad;
-  low = Math.pow(10, l0);
-  high = Math.pow(10, l1);
-  const decades = l1 - l0;
-  const ticks: number[] = [];
-  const mantissas = decades < 1 ? [1, 1.5, 2, 3, 4, 5, 6, 8] : decades < 2.5 ? [1, 2, 5] : [1];
-  for (let p = Math.floor(l0); p <= Math.ceil(l1); p++) {
-    for (const m of mantissas) {
-      const v = m * Math.pow(10, p);
-      if (v >= low * (1 - 1e-9) && v <= high * (1 + 1e-9)) ticks.push(Number(v.toPrecision(12)));
-    }
-  }
-  if (ticks.length < 2) ticks.splice(0, ticks.length, low, high);
-  const [r0, r1] = range;
+  low = Math.pow(10, Math.log10(low) - pad);
+  high = Math.pow(10, Math.log10(high) + pad);
+  const scale = scaleLog().domain([low, high]).range([range[0], range[1]]);
+  const ticks = scale.ticks(count);
+  const format = scale.tickFormat(count, ",");
   return {
     kind: "log",
     domain: [low, high],
     range,
     ticks,
-    map: (v) => r0 + ((Math.log10(v) - l0) / (l1 - l0)) * (r1 - r0),
-    format: (v) => {
-      const abs = Math.abs(v);
-      return abs >= 1e5 || abs < 1e-3 ? formatNumber(v, 2) : String(Number(v.toPrecision(3)));
-    },
+    labels: ticks.map(format),
+    map: (v) => scale(v),
+    format,
   };
+}
+
+/** A tick label as drawn: its tick, its text, and the box its ink occupies (logical pixels). */
+export interface TickLabel {
+  /** The tick's value. */
+  value: number;
+  /** The text drawn. */
+  label: string;
+  /** The label's ink box (from the font's measured bounding box). */
+  box: Box;
+}
+
+/** What {@link drawAxes} drew: the tick labels of each axis. */
+export interface AxesDrawing {
+  /** Labels under the x axis (empty when x tick labels are off). */
+  x: TickLabel[];
+  /** Labels left of the y axis. */
+  y: TickLabel[];
 }
 
 /** Texts of a set of axes. */
@@ -170,7 +178,10 @@ export interface AxesLabels {
 
 /**
  * Draws grid lines, the frame (left and bottom spines), tick marks and labels, axis labels and a
- * title around `area`.
+ * title around `area`. Labelled ticks get a grid line and a long mark, unlabelled (minor) ones a
+ * short mark only.
+ *
+ * @returns the tick labels drawn, with their ink boxes.
  */
 export function drawAxes(
   ctx: SKRSContext2D,
@@ -179,20 +190,25 @@ export function drawAxes(
   y: Scale,
   labels: AxesLabels = {},
   options: { xTickLabels?: boolean; gridX?: boolean } = {},
-): void {
+): AxesDrawing {
+  const drawn: AxesDrawing = { x: [], y: [] };
+  const xTicks = x.ticks.map((value, i) => ({ value, label: x.labels[i] ?? "" }));
+  const yTicks = y.ticks.map((value, i) => ({ value, label: y.labels[i] ?? "" }));
   ctx.save();
   ctx.lineWidth = 1;
   ctx.strokeStyle = INK.grid;
-  for (const t of y.ticks) {
-    const py = Math.round(y.map(t)) + 0.5;
+  for (const t of yTicks) {
+    if (!t.label) continue;
+    const py = Math.round(y.map(t.value)) + 0.5;
     ctx.beginPath();
     ctx.moveTo(area.x, py);
     ctx.lineTo(area.x + area.width, py);
     ctx.stroke();
   }
   if (options.gridX ?? true) {
-    for (const t of x.ticks) {
-      const px = Math.round(x.map(t)) + 0.5;
+    for (const t of xTicks) {
+      if (!t.label) continue;
+      const px = Math.round(x.map(t.value)) + 0.5;
       ctx.beginPath();
       ctx.moveTo(px, area.y);
       ctx.lineTo(px, area.y + area.height);
@@ -210,26 +226,28 @@ export function drawAxes(
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
   let yLabelWidth = 0;
-  for (const t of y.ticks) {
-    const py = Math.round(y.map(t)) + 0.5;
+  for (const t of yTicks) {
+    const py = Math.round(y.map(t.value)) + 0.5;
     ctx.beginPath();
-    ctx.moveTo(area.x - 4, py);
+    ctx.moveTo(area.x - (t.label ? 4 : 2), py);
     ctx.lineTo(area.x, py);
     ctx.stroke();
-    const text = y.format(t);
-    yLabelWidth = Math.max(yLabelWidth, ctx.measureText(text).width);
-    ctx.fillText(text, area.x - 7, py);
+    if (!t.label) continue;
+    yLabelWidth = Math.max(yLabelWidth, ctx.measureText(t.label).width);
+    drawn.y.push({ ...t, box: fillMeasured(ctx, t.label, area.x - 7, py) });
   }
   if (options.xTickLabels ?? true) {
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const t of x.ticks) {
-      const px = Math.round(x.map(t)) + 0.5;
+    for (const t of xTicks) {
+      const px = Math.round(x.map(t.value)) + 0.5;
       ctx.beginPath();
       ctx.moveTo(px, area.y + area.height);
-      ctx.lineTo(px, area.y + area.height + 4);
+      ctx.lineTo(px, area.y + area.height + (t.label ? 4 : 2));
       ctx.stroke();
-      ctx.fillText(x.format(t), px, area.y + area.height + 7);
+      if (t.label) {
+        drawn.x.push({ ...t, box: fillMeasured(ctx, t.label, px, area.y + area.height + 7) });
+      }
     }
   }
   ctx.fillStyle = INK.text;
@@ -255,6 +273,19 @@ export function drawAxes(
     ctx.fillText(labels.title, area.x, area.y - 8);
   }
   ctx.restore();
+  return drawn;
+}
+
+/** Fills `text` at (x, y) with the context's font and alignment; returns its ink box. */
+function fillMeasured(ctx: SKRSContext2D, text: string, x: number, y: number): Box {
+  const m = ctx.measureText(text);
+  ctx.fillText(text, x, y);
+  return {
+    x: x - m.actualBoundingBoxLeft,
+    y: y - m.actualBoundingBoxAscent,
+    width: m.actualBoundingBoxLeft + m.actualBoundingBoxRight,
+    height: m.actualBoundingBoxAscent + m.actualBoundingBoxDescent,
+  };
 }
 
 /** Draws a figure title centred at the top. */

@@ -128,7 +128,7 @@ export function classBars(options: ClassBarsOptions): Figure<ClassBarsLayout> {
   const xDummy = linearScale([0, 1], [area.x, area.x + areaW], { nice: false, tickCount: 1 });
   const draw = (ctx: SKRSContext2D) => {
     if (title) drawFigureTitle(ctx, title, width);
-    drawAxes(ctx, area, { ...xDummy, ticks: [] }, y, {
+    drawAxes(ctx, area, { ...xDummy, ticks: [], labels: [] }, y, {
       yLabel: options.yLabel ?? "reconstruction error",
     }, { gridX: false });
     series.forEach((s, i) => {

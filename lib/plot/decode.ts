@@ -20,6 +20,7 @@ import {
   toImageStack,
 } from "./input.ts";
 import { normalQuantile, normalSamples } from "./normal.ts";
+import { formatNumber } from "./number_format.ts";
 import { INK } from "./palette.ts";
 import { type Colormap, drawImageValues } from "./raster.ts";
 
@@ -168,7 +169,7 @@ export function manifold(options: ManifoldOptions): Figure<ManifoldLayout> {
       ctx.moveTo(px, top + gridH);
       ctx.lineTo(px, top + gridH + 4);
       ctx.stroke();
-      ctx.fillText(z1[j].toFixed(2), px, top + gridH + 6);
+      ctx.fillText(formatNumber(z1[j], { decimals: 2 }), px, top + gridH + 6);
     }
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
@@ -178,7 +179,7 @@ export function manifold(options: ManifoldOptions): Figure<ManifoldLayout> {
       ctx.moveTo(left - 4, py);
       ctx.lineTo(left, py);
       ctx.stroke();
-      ctx.fillText(z2[i].toFixed(2), left - 6, py);
+      ctx.fillText(formatNumber(z2[i], { decimals: 2 }), left - 6, py);
     }
     ctx.fillStyle = INK.text;
     ctx.font = font(12);
@@ -260,7 +261,7 @@ export function interpolationStrip(options: InterpolationOptions): Figure<ImageG
   }
   const stack = decodeImages(where, options.decode, z, steps, options.imageShape);
   const images: Float32Array[] = Array.from({ length: steps }, (_, s) => imageAt(stack, s));
-  const captions = ts.map((t) => `t=${t.toFixed(2)}`);
+  const captions = ts.map((t) => `t=${formatNumber(t, { decimals: 2 })}`);
   if (options.endpoints) {
     const shape = { imageShape: [stack.height, stack.width] as [number, number] };
     const a = toImageStack(where, options.endpoints.from, { ...shape, name: "endpoints.from" });

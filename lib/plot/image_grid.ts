@@ -222,13 +222,13 @@ export function drawColorbar(ctx: SKRSContext2D, box: Box, max: number): void {
   ctx.font = font(10);
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
-  for (const t of scale.ticks) {
+  scale.ticks.forEach((t, i) => {
     const py = scale.map(t);
     ctx.beginPath();
     ctx.moveTo(box.x + box.width, py);
     ctx.lineTo(box.x + box.width + 3, py);
     ctx.stroke();
-    ctx.fillText(scale.format(t), box.x + box.width + 5, py);
-  }
+    ctx.fillText(scale.labels[i], box.x + box.width + 5, py);
+  });
   ctx.restore();
 }

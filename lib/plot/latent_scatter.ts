@@ -13,6 +13,7 @@ import { measureText } from "./fonts.ts";
 import { type CodesInput, toCodeMatrix } from "./input.ts";
 import { drawLegend, type LegendEntry, type LegendLayout, legendLayout } from "./legend.ts";
 import { seriesColor } from "./palette.ts";
+import { formatNumber } from "./number_format.ts";
 import { pca } from "./pca.ts";
 import { font } from "./fonts.ts";
 
@@ -159,8 +160,8 @@ export function latentScatter(options: LatentScatterOptions): Figure<LatentScatt
   const draw = (ctx: SKRSContext2D) => {
     if (title) drawFigureTitle(ctx, title, width);
     const axisNames = dims === 2 ? ["z1", "z2"] : [
-      `PC1 (${(100 * explained![0]).toFixed(1)} % of variance)`,
-      `PC2 (${(100 * explained![1]).toFixed(1)} %)`,
+      `PC1 (${formatNumber(explained![0], { decimals: 1, percent: true })} of variance)`,
+      `PC2 (${formatNumber(explained![1], { decimals: 1, percent: true })})`,
     ];
     drawAxes(ctx, area, sx, sy, { xLabel: axisNames[0], yLabel: axisNames[1] });
     ctx.save();

@@ -1,6 +1,7 @@
 /**
- * A metrics table as a figure: rows = models, columns = metrics, formatted numbers, the best value
- * of each column in bold.
+ * A metrics table as a figure: rows = models, columns = metrics, numbers in the project's number
+ * format (number_format.ts, the same as the notebooks' text), the best value of each column in
+ * bold.
  *
  * @module
  */
@@ -8,7 +9,8 @@ import type { SKRSContext2D } from "@napi-rs/canvas";
 import { type Box, drawFigureTitle } from "./axes.ts";
 import { Figure } from "./figure.ts";
 import { font, measureText } from "./fonts.ts";
-import { formatNumber, INK } from "./palette.ts";
+import { formatNumber } from "./number_format.ts";
+import { INK } from "./palette.ts";
 
 /** One column of a {@link metricsTable}. */
 export interface MetricColumn {
@@ -16,7 +18,7 @@ export interface MetricColumn {
   key: string;
   /** Header text (default the key). */
   label?: string;
-  /** Decimals shown (default: 4 significant digits). */
+  /** Decimals shown, by the project's number format (default: 4 significant digits). */
   decimals?: number;
   /** Custom formatter (overrides `decimals`). */
   format?: (value: number) => string;
@@ -104,12 +106,7 @@ export function metricsTable(options: MetricsTableOptions): Figure<MetricsTableL
       if (v === undefined) text = "—";
       else if (typeof v === "string") text = v;
       else if (col.format) text = col.format(v);
-      else if (col.decimals !== undefined) {
-        text = v.toLocaleString("en-US", {
-          minimumFractionDigits: col.decimals,
-          maximumFractionDigits: col.decimals,
-        });
-      } else text = formatNumber(v, 4);
+      else text = formatNumber(v, { decimals: col.decimals });
       line.push(text);
       flags.push(typeof v === "number" && best[c] !== undefined && v === best[c]);
     });

@@ -18,7 +18,17 @@
  *
  * @module
  */
-export { type Box, linearScale, logScale, niceTicks, type Scale } from "./axes.ts";
+export {
+  type AxesDrawing,
+  type AxesLabels,
+  type Box,
+  drawAxes,
+  linearScale,
+  type LinearScaleOptions,
+  logScale,
+  type Scale,
+  type TickLabel,
+} from "./axes.ts";
 export {
   type BarSeries,
   classBars,
@@ -83,6 +93,13 @@ export {
   type MetricsTableOptions,
 } from "./metrics_table.ts";
 export { normalQuantile, normalSamples } from "./normal.ts";
+export {
+  formatNumber,
+  NUMBER_LOCALE,
+  numberFormat,
+  type NumberFormatOptions,
+  numberSpecifier,
+} from "./number_format.ts";
 export { OKABE_ITO, seriesColor, viridis } from "./palette.ts";
 export { pca, type PcaResult } from "./pca.ts";
 export { type DecodedImage, decodePng, meanRed, pixelAt } from "./png.ts";

@@ -1,9 +1,10 @@
 /**
- * Principal component analysis for projecting latent codes to 2-D (covariance matrix + power
- * iteration with deflation; deterministic, no random start).
+ * 2-D projections of latent codes for the figures, on the project's one PCA
+ * (lib/metrics/pca.ts: covariance on the backend's matrix product, ml-matrix's symmetric EVD).
  *
  * @module
  */
+import { fitPca, pcaProject } from "../metrics/pca.ts";
 import { type CodesInput, toCodeMatrix } from "./input.ts";
 
 /** The result of {@link pca}. */
@@ -41,91 +42,14 @@ export function pca(
     throw new Error(`pca: components must be an integer in [1, ${dims}], got ${k}.`);
   }
   if (count < 2) throw new Error(`pca: need at least 2 points, got ${count}.`);
-  const mean = new Float64Array(dims);
-  for (let i = 0; i < count; i++) for (let j = 0; j < dims; j++) mean[j] += data[i * dims + j];
-  for (let j = 0; j < dims; j++) mean[j] /= count;
-  const cov = new Float64Array(dims * dims);
-  const row = new Float64Array(dims);
-  for (let i = 0; i < count; i++) {
-    for (let j = 0; j < dims; j++) row[j] = data[i * dims + j] - mean[j];
-    for (let a = 0; a < dims; a++) {
-      const ra = row[a];
-      if (ra === 0) continue;
-      for (let b = a; b < dims; b++) cov[a * dims + b] += ra * row[b];
-    }
-  }
-  for (let a = 0; a < dims; a++) {
-    for (let b = a; b < dims; b++) {
-      cov[a * dims + b] /= count - 1;
-      cov[b * dims + a] = cov[a * dims + b];
-    }
-  }
-  let total = 0;
-  for (let a = 0; a < dims; a++) total += cov[a * dims + a];
-  const axes: Float64Array[] = [];
-  const variances: number[] = [];
-  const work = Float64Array.from(cov);
-  for (let c = 0; c < k; c++) {
-    // Start from the column with the largest diagonal entry: deterministic and never orthogonal
-    // to the top eigenvector in practice.
-    let best = 0;
-    for (let a = 1; a < dims; a++) if (work[a * dims + a] > work[best * dims + best]) best = a;
-    let v: Float64Array = new Float64Array(dims);
-    for (let a = 0; a < dims; a++) v[a] = work[a * dims + best] + (a === best ? 1e-12 : 0);
-    let lambda = 0;
-    for (let iter = 0; iter < 500; iter++) {
-      const w: Float64Array = new Float64Array(dims);
-      for (let a = 0; a < dims; a++) {
-        let s = 0;
-        for (let b = 0; b < dims; b++) s += work[a * dims + b] * v[b];
-        w[a] = s;
-      }
-      const norm = Math.hypot(...w);
-      if (norm === 0) break;
-      for (let a = 0; a < dims; a++) w[a] /= norm;
-      let change = 0;
-      for (let a = 0; a < dims; a++) change = Math.max(change, Math.abs(w[a] - v[a]));
-      v = w;
-      lambda = norm;
-      if (change < 1e-12) break;
-    }
-    if (Math.hypot(...v) === 0 || !Number.isFinite(lambda)) v = unitVector(dims, c);
-    let largest = 0;
-    for (let a = 1; a < dims; a++) if (Math.abs(v[a]) > Math.abs(v[largest])) largest = a;
-    if (v[largest] < 0) { for (let a = 0; a < dims; a++) v[a] = -v[a]; }
-    let rayleigh = 0;
-    for (let a = 0; a < dims; a++) {
-      let s = 0;
-      for (let b = 0; b < dims; b++) s += cov[a * dims + b] * v[b];
-      rayleigh += v[a] * s;
-    }
-    axes.push(v);
-    variances.push(Math.max(0, rayleigh));
-    for (let a = 0; a < dims; a++) {
-      for (let b = 0; b < dims; b++) work[a * dims + b] -= rayleigh * v[a] * v[b];
-    }
-  }
-  const projected = new Float64Array(count * k);
-  for (let i = 0; i < count; i++) {
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let j = 0; j < dims; j++) s += (data[i * dims + j] - mean[j]) * axes[c][j];
-      projected[i * k + c] = s;
-    }
-  }
+  const model = fitPca(data, { dims, components: k });
   return {
-    projected,
+    projected: pcaProject(model, data),
     count,
     components: k,
-    axes,
-    mean,
-    variances,
-    explainedVarianceRatio: variances.map((v) => (total > 0 ? v / total : 0)),
+    axes: model.axes,
+    mean: model.mean,
+    variances: model.variances,
+    explainedVarianceRatio: model.explainedVarianceRatio,
   };
-}
-
-function unitVector(dims: number, index: number): Float64Array {
-  const v = new Float64Array(dims);
-  v[index % dims] = 1;
-  return v;
 }

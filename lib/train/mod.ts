@@ -14,14 +14,21 @@ export {
   epochShuffleSeed,
   evaluateLoss,
   gaussianNoise,
-  type NoiseOptions,
   NonFiniteLossError,
   type ProgressKind,
   train,
-  type TrainingState,
   type TrainOptions,
   type TrainResult,
 } from "./train.ts";
+export {
+  imageFingerprint,
+  type NoiseOptions,
+  resumeConflicts,
+  type RunSettings,
+  type SettingConflict,
+  type TrainingState,
+} from "./state.ts";
+export { type CollapseCheck, collapseCheck, collapseWarning } from "./collapse.ts";
 export {
   autoProgress,
   type BatchProgress,
@@ -40,11 +47,17 @@ export {
 } from "./progress.ts";
 export {
   CHECKPOINT_FILES,
+  CHECKPOINT_MANIFEST,
+  CHECKPOINT_SAVE_STEPS,
   type CheckpointContents,
+  checkpointFolder,
+  cleanCheckpointLeftovers,
   denoFileHandler,
+  hasCheckpoint,
   loadCheckpoint,
   type LoadedCheckpoint,
   loadModel,
+  removeCheckpoint,
   saveCheckpoint,
 } from "./checkpoint.ts";
 export { createOptimizer, type OptimizerOptions } from "./optimizer.ts";

@@ -8,12 +8,14 @@
  * cpu backend's array), keeps the moments in Float32Arrays, and writes each variable once, on
  * the wasm backend straight into fresh heap memory (no JS array, no copy). (Not in place:
  * tfjs's wasm kernels cache XNNPACK-packed weights per tensor, so a variable's memory must not
- * change under the same data id; `assign` gives it a new one.)
+ * change under the same data id; `assign` gives it a new one.) Where the backend offers a fused
+ * Adam step in tfjs's kernel registry ({@link ADAM_STEP_KERNEL}: the speed package registers one
+ * in C once `initBackend` has loaded its native helpers), the loop runs there, with the same
+ * rounding; on plain tfjs backends the JS loop runs.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { nativeIfLoaded } from "../../packages/tfjs_blas/native.ts";
 
 /** Options for {@link createOptimizer}. */
 export interface OptimizerOptions {
@@ -79,6 +81,15 @@ export interface NamedTensor {
   tensor: tf.Tensor;
 }
 
+/**
+ * Name of the fused Adam step kernel looked up in tfjs's registry for the active backend. Not a
+ * tensor kernel: its `kernelFunc` takes `{ inputs: {}, backend, attrs }` with attrs
+ * `{ g, w, m, v, out, b1, b2, c1, c2, stepSize, invSqrtBias2, eps }` (the loop's Float32Arrays
+ * and scalars below), updates m and v, writes the new weights to out (packages/tfjs_blas
+ * registers it; its README documents the contract).
+ */
+export const ADAM_STEP_KERNEL = "KmnistAdamStep";
+
 /** Variables smaller than this are updated in JS (an FFI call costs about as much). */
 const NATIVE_MIN_SIZE = 1024;
 
@@ -88,8 +99,8 @@ let useNative = true;
 export let nativeAdamUpdates = 0;
 
 /**
- * Whether {@link FusedAdam} may run its update loop in C (packages/tfjs_blas/native.ts, when loaded);
- * default true. For tests and benchmarks of the JS loop.
+ * Whether {@link FusedAdam} may run its update loop in a registered {@link ADAM_STEP_KERNEL}
+ * (when the backend has one); default true. For tests and benchmarks of the JS loop.
  */
 export function setNativeAdam(enabled: boolean): void {
   useNative = enabled;
@@ -174,10 +185,17 @@ export class FusedAdam extends tf.Optimizer {
       const g = readView(grad);
       const w = readView(variable);
       const out = target?.view() ?? new Float32Array(size);
-      // The same loop in C when the native helpers are loaded (same rounding: see native.ts).
-      const native = useNative && size >= NATIVE_MIN_SIZE ? nativeIfLoaded() : null;
-      if (native !== null && g.length === size && w.length === size) {
-        native.adam({ g, w, m, v, out, b1, b2, c1, c2, stepSize, invSqrtBias2, eps });
+      // The same loop as a registered kernel (C, same rounding) when the backend has one.
+      const fused = useNative && size >= NATIVE_MIN_SIZE
+        ? tf.getKernel(ADAM_STEP_KERNEL, tf.getBackend())
+        : undefined;
+      if (fused !== undefined && g.length === size && w.length === size) {
+        const attrs = { g, w, m, v, out, b1, b2, c1, c2, stepSize, invSqrtBias2, eps };
+        fused.kernelFunc({
+          inputs: {},
+          backend: tf.backend(),
+          attrs: attrs as unknown as tf.NamedAttrMap,
+        });
         nativeAdamUpdates++;
       } else {
         for (let i = 0; i < size; i++) {

@@ -2,6 +2,13 @@
  * One training loop for all four autoencoders: seeded shuffling, a validation pass per epoch,
  * history, throughput, progress callbacks, checkpoints, resumption and a stop on non-finite loss.
  *
+ * With `checkpointDirectory` the run owns that folder: it holds the folder's run lock while it
+ * trains (a second run into it is refused, naming the holder), cleans what an interrupted save
+ * left, refuses to start over an existing checkpoint unless `overwrite` or `resume` says what to
+ * do, and saves a checkpoint after every epoch as one unit. A resumed run takes every setting
+ * that shapes training from the saved state and refuses one that contradicts it. A training
+ * that collapsed to all-black outputs ends with a warning.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -16,43 +23,26 @@ import {
   type TrainBeginInfo,
   type TrainingCallbacks,
 } from "./progress.ts";
-import { saveCheckpoint } from "./checkpoint.ts";
-
-/** Gaussian input noise for denoising: inputs become clip(x + stddev * N(0, 1), 0, 1). */
-export interface NoiseOptions {
-  /** Standard deviation of the noise (in units of the [0,1] pixel range). */
-  stddev: number;
-  /** Seed of the noise; each step draws from a seed derived from it and the step. Default 0. */
-  seed?: number;
-  /** Clip the noisy image to [0,1] (default true). */
-  clip?: boolean;
-}
+import {
+  cleanCheckpointLeftovers,
+  hasCheckpoint,
+  removeCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
+import { collapseCheck, collapseWarning } from "./collapse.ts";
+import {
+  imageFingerprint,
+  type NoiseOptions,
+  resumeConflicts,
+  type TrainingState,
+} from "./state.ts";
+import { acquireRunLock, displayPath, type RunLock } from "../io/mod.ts";
 
 /**
  * A corruption of the inputs: training feeds `corrupt(x, step)` to the model and asks for `x`.
  * `step` is the global step (negative during validation); use it to seed any randomness.
  */
 export type CorruptFn = (clean: tf.Tensor4D, step: number) => tf.Tensor4D;
-
-/** Where training stands: JSON-able, stored in checkpoints, and what resuming continues from. */
-export interface TrainingState {
-  /** Epochs completed. */
-  epoch: number;
-  /** Optimizer steps taken. */
-  step: number;
-  /** One record per completed epoch. */
-  history: EpochRecord[];
-  /** Seed of the batch shuffling. */
-  seed: number;
-  /** Images per batch. */
-  batchSize: number;
-  /** Adam's step size. */
-  learningRate: number;
-  /** Training images per epoch. */
-  trainCount: number;
-  /** The denoising noise, when training used it. */
-  noise?: NoiseOptions;
-}
 
 /** Progress reporting choice: a reporter kind, or none. */
 export type ProgressKind = "auto" | "terminal" | "jupyter" | "none";
@@ -66,19 +56,22 @@ export interface TrainOptions {
    * validation inputs are corrupted too (the same noise every epoch) and the targets stay clean.
    */
   validation?: ImageSet;
-  /** Epoch to stop after, counting resumed ones (default 10). */
+  /** Epoch to stop after, counting resumed ones (default 10; more than a resumed state's). */
   epochs?: number;
   /** Images per batch (default 128). */
   batchSize?: number;
   /** Seed of the shuffling (default 0; epoch e shuffles with a seed derived from it and e). */
   seed?: number;
-  /** Adam's step size (default 1e-3); ignored when `optimizer` is given. */
+  /**
+   * Adam's step size (default 1e-3, or the resumed state's). With `optimizer` or `resume` it must
+   * equal theirs (it is checked, never silently ignored).
+   */
   learningRate?: number;
   /** The optimizer to use (the caller keeps and disposes it); a fresh Adam otherwise. */
   optimizer?: tf.Optimizer;
   /** Continue from this state (e.g. `loadCheckpoint(...).state`, with its optimizer). */
   resume?: TrainingState;
-  /** Denoising: train on noisy inputs against clean targets. */
+  /** Denoising: train on noisy inputs against clean targets (default: the resumed state's). */
   noise?: NoiseOptions;
   /** Denoising with any corruption (overrides `noise`); the function must not keep its input. */
   corrupt?: CorruptFn;
@@ -90,8 +83,16 @@ export interface TrainOptions {
   progress?: ProgressKind;
   /** Images per validation chunk (default 1000). */
   validationBatchSize?: number;
-  /** Save a checkpoint here after every epoch (atomic files; see `saveCheckpoint`). */
+  /**
+   * Run folder: a checkpoint is saved here after every epoch (as one unit; see `saveCheckpoint`),
+   * under the folder's run lock (a second run into it is refused). A folder that already holds a
+   * checkpoint is refused unless `resume` (from that checkpoint) or `overwrite` is given.
+   */
   checkpointDirectory?: string;
+  /** Replace the checkpoint already in `checkpointDirectory` (removed before training). */
+  overwrite?: boolean;
+  /** The run lock of `checkpointDirectory` when the caller already holds it (it stays held). */
+  runLock?: RunLock;
 }
 
 /** What {@link train} returns. */
@@ -104,6 +105,8 @@ export interface TrainResult {
   wallSeconds: number;
   /** Training images per second over this call (validation excluded). */
   imagesPerSecond: number;
+  /** Warnings about the result (a collapsed model); also printed unless `progress` is "none". */
+  warnings: string[];
 }
 
 /** Thrown when the loss stops being finite: names the epoch and the step. */
@@ -152,8 +155,16 @@ export function gaussianNoise(options: NoiseOptions): CorruptFn {
 }
 
 function checkOptions(options: TrainOptions, epochs: number, batchSize: number): void {
-  if (!Number.isInteger(epochs) || epochs < 0) {
-    throw new Error(`train: epochs must be a non-negative integer, got ${epochs}.`);
+  if (!Number.isInteger(epochs) || epochs < 1) {
+    throw new Error(`train: epochs must be a positive integer, got ${epochs}.`);
+  }
+  const resumed = options.resume?.epoch;
+  if (resumed !== undefined && epochs <= resumed) {
+    throw new Error(
+      `train: cannot resume to epoch ${epochs}: the checkpoint has already trained ${resumed} ` +
+        `epoch(s). Ask for more epochs than ${resumed} (deno task train --epochs), or evaluate ` +
+        `the checkpoint as it is (--evaluate-only).`,
+    );
   }
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new Error(`train: batchSize must be a positive integer, got ${batchSize}.`);
@@ -222,23 +233,45 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
   const epochs = options.epochs ?? 10;
   const batchSize = options.batchSize ?? resume?.batchSize ?? 128;
   const seed = options.seed ?? resume?.seed ?? 0;
-  const learningRate = options.learningRate ?? resume?.learningRate ?? 1e-3;
+  const optimizerRate = options.optimizer
+    ? Number(options.optimizer.getConfig().learningRate)
+    : undefined;
+  const learningRate = Number.isFinite(optimizerRate)
+    ? optimizerRate!
+    : options.learningRate ?? resume?.learningRate ?? 1e-3;
   checkOptions(options, epochs, batchSize);
+  if (options.learningRate !== undefined && options.learningRate !== learningRate) {
+    throw new Error(
+      `train: learningRate ${options.learningRate} differs from the given optimizer's ` +
+        `${learningRate}: pass one of them only.`,
+    );
+  }
+  const noise = options.noise ?? (options.corrupt ? undefined : resume?.noise);
+  const trainFingerprint = imageFingerprint(options.train);
+  const validationCount = options.validation?.count ?? 0;
+  const validationFingerprint = options.validation && validationCount > 0
+    ? imageFingerprint(options.validation)
+    : undefined;
   if (resume) {
-    const mismatch = [
-      ["batchSize", resume.batchSize, batchSize],
-      ["seed", resume.seed, seed],
-      ["trainCount", resume.trainCount, options.train.count],
-    ].filter(([, a, b]) => a !== b);
-    if (mismatch.length > 0) {
+    const conflicts = resumeConflicts(resume, {
+      batchSize,
+      seed,
+      learningRate,
+      trainCount: options.train.count,
+      validationCount,
+      trainFingerprint,
+      validationFingerprint,
+      noise: options.corrupt ? undefined : noise ?? null,
+    });
+    if (conflicts.length > 0) {
       throw new Error(
         `train: cannot resume: ${
-          mismatch.map(([k, a, b]) => `${k} was ${a}, now ${b}`).join("; ")
-        }. Resume with the options of the original run.`,
+          conflicts.map((c) => `${c.setting} was ${c.saved}, now ${c.given}`).join("; ")
+        }. Resume with the settings of the original run (leave them out to reuse the saved ones).`,
       );
     }
   }
-  const corrupt = options.corrupt ?? (options.noise ? gaussianNoise(options.noise) : undefined);
+  const corrupt = options.corrupt ?? (noise ? gaussianNoise(noise) : undefined);
   const ownOptimizer = options.optimizer === undefined;
   const optimizer = options.optimizer ?? createOptimizer({ learningRate });
   const callbacks = resolveCallbacks(options);
@@ -263,8 +296,41 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
     batchSize,
     learningRate,
     trainCount: train.count,
-    ...(options.noise ? { noise: { ...options.noise } } : {}),
+    validationCount,
+    trainFingerprint,
+    ...(validationFingerprint ? { validationFingerprint } : {}),
+    ...(noise ? { noise: { ...noise } } : {}),
   });
+
+  const directory = options.checkpointDirectory;
+  let lock: RunLock | undefined;
+  if (directory !== undefined) {
+    if (options.runLock && options.runLock.directory !== directory) {
+      throw new Error(
+        `train: runLock holds ${options.runLock.directory}, not the checkpointDirectory ` +
+          `${directory}.`,
+      );
+    }
+    lock = options.runLock ?? await acquireRunLock(directory, {
+      hint: "choose another checkpointDirectory",
+    });
+    try {
+      await cleanCheckpointLeftovers(directory);
+      if (!resume && await hasCheckpoint(directory)) {
+        if (!options.overwrite) {
+          throw new Error(
+            `train: ${displayPath(directory)} already holds a checkpoint: pass overwrite: true ` +
+              `to replace it (deno task train --overwrite), or resume it (resume: the state of ` +
+              `loadCheckpoint(...), with its optimizer; deno task train --resume).`,
+          );
+        }
+        await removeCheckpoint(directory);
+      }
+    } catch (error) {
+      if (!options.runLock) lock.release();
+      throw error;
+    }
+  }
 
   const started = performance.now();
   let trainSeconds = 0;
@@ -360,19 +426,30 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
       }
       record.seconds = (performance.now() - epochStart) / 1000;
       history.push(record);
-      if (options.checkpointDirectory) {
-        await saveCheckpoint(options.checkpointDirectory, { model, optimizer, state: state() });
+      if (directory !== undefined) {
+        await saveCheckpoint(directory, { model, optimizer, state: state() });
       }
       for (const cb of callbacks) await cb.onEpochEnd?.(record, info);
     }
     for (const cb of callbacks) await cb.onTrainEnd?.(history);
   } finally {
     if (ownOptimizer) optimizer.dispose();
+    if (lock && !options.runLock) lock.release();
   }
+  const warnings: string[] = [];
+  const check = collapseCheck(model, options.validation?.count ? options.validation : train);
+  if (check.collapsed) {
+    const last = history.at(-1)!;
+    warnings.push(
+      collapseWarning(model, check, { learningRate, loss: last.valLoss ?? last.trainLoss }),
+    );
+  }
+  if ((options.progress ?? "auto") !== "none") { for (const w of warnings) console.warn(w); }
   return {
     history: history.map((r) => ({ ...r })),
     state: state(),
     wallSeconds: (performance.now() - started) / 1000,
     imagesPerSecond: trainImages / Math.max(trainSeconds, 1e-9),
+    warnings,
   };
 }

@@ -18,6 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { BACKEND_NAMES, type BackendName, speedConfig } from "./config.ts";
 import {
   fastKernelsUnavailableReason,
   loadNative,
@@ -28,8 +29,7 @@ import {
   unregisterFastKernels,
 } from "./kernel_sets.ts";
 
-/** Names of the backends this project can run on. */
-export type BackendName = "blas" | "wasm" | "cpu";
+export type { BackendName } from "./config.ts";
 
 /** What {@link initBackend} selected. */
 export interface BackendInfo {
@@ -64,8 +64,6 @@ export interface InitBackendOptions {
   backend?: BackendName;
 }
 
-const BACKENDS: readonly BackendName[] = ["blas", "wasm", "cpu"];
-
 let fallbackNoticeShown = false;
 
 let wasmPathsSet = false;
@@ -84,13 +82,13 @@ export function wasmDirectory(): string {
  * @throws Error naming the backend and the fix when it cannot start.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  let requested = options.backend ??
-    (Deno.env.get("KMNIST_BACKEND") as BackendName | undefined) ??
-    "blas";
-  if (!BACKENDS.includes(requested)) {
+  // Reads (and validates) every switch: a bad value fails here, naming the variable.
+  const config = speedConfig();
+  let requested = options.backend ?? config.backend ?? "blas";
+  if (!BACKEND_NAMES.includes(requested)) {
     throw new Error(
       `Unknown backend "${requested}" (from KMNIST_BACKEND or options): use one of ${
-        BACKENDS.join(", ")
+        BACKEND_NAMES.join(", ")
       }.`,
     );
   }

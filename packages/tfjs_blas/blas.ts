@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { speedConfig } from "./config.ts";
 import { withLoadEnv } from "./load_env.ts";
 
 /** Candidate paths of the pthread OpenBLAS, best first. */
@@ -112,8 +113,9 @@ export function blasLoadError(): string {
  */
 export function loadBlas(): Blas | null {
   if (cached !== undefined) return cached;
-  const override = Deno.env.get("KMNIST_OPENBLAS");
-  const candidates = override ? [override] : OPENBLAS_CANDIDATES;
+  const config = speedConfig();
+  const override = config.openblas;
+  const candidates = override !== undefined ? [override] : OPENBLAS_CANDIDATES;
   const errors: string[] = [];
   for (const path of candidates) {
     try {
@@ -125,7 +127,7 @@ export function loadBlas(): Blas | null {
     try {
       const load = () => Deno.dlopen(path, SYMBOLS);
       // OPENBLAS_THREAD_TIMEOUT is read once, at load; a user's own value wins.
-      const lib = Deno.env.get("OPENBLAS_THREAD_TIMEOUT") !== undefined
+      const lib = config.openblasThreadTimeout !== undefined
         ? load()
         : withLoadEnv("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT, load);
       cached = makeBlas(path, lib);
@@ -210,8 +212,8 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
   // All cores unless KMNIST_BLAS_THREADS says otherwise. Never chosen by timing at start: sgemm's
   // rounding depends on the thread count, so a load-dependent choice would make re-runs of the
   // same seed give (slightly) different numbers.
-  const requested = Number(Deno.env.get("KMNIST_BLAS_THREADS") ?? "0");
-  if (requested > 0) blas.setThreads(requested);
+  const requested = speedConfig().blasThreads;
+  if (requested !== undefined) blas.setThreads(requested);
   return blas;
 }
 

@@ -8,9 +8,9 @@
  * convolutional autoencoder's 28x28x32 activations these passes are memory-bound, a fifth of a
  * training step.
  *
- * {@link fuseLayerCalls} gives a model's Dense, Conv2D and Conv2DTranspose layers a `call` that,
- * while the OpenBLAS kernels with the native helpers are active ({@link setFusedLayerKernels}),
- * runs one kernel per layer: `_FusedMatMul`, `FusedConv2D` or {@link FUSED_CONV2D_TRANSPOSE}
+ * {@link installFusedLayerCalls} gives tfjs-layers' Dense, Conv2D and Conv2DTranspose classes a
+ * `call` that, while the OpenBLAS kernels with the native helpers are active
+ * ({@link setFusedLayerKernels}), runs one kernel per layer: `_FusedMatMul`, `FusedConv2D` or {@link FUSED_CONV2D_TRANSPOSE}
  * (bias and activation applied while each block of the output is in cache). Their gradients,
  * registered by {@link installFusedLayerGradients}, compute the activation's gradient and the
  * bias gradient in one pass ({@link BIAS_ACT_GRAD}), then the two GEMM or convolution gradients,
@@ -21,8 +21,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE } from "./conv_kernels.ts";
-import { BIAS_ACT_GRAD } from "./native_kernels.ts";
+import { speedConfig } from "./config.ts";
+import { BIAS_ACT_GRAD, CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE } from "./kernel_names.ts";
 
 export { BIAS_ACT_GRAD, CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE };
 
@@ -45,8 +45,7 @@ export function setFusedLayerKernels(active: boolean): void {
  * active, and `KMNIST_FUSED_LAYERS` is not "0".
  */
 export function fusedLayersActive(): boolean {
-  return kernelsActive && tf.getBackend() === "wasm" &&
-    Deno.env.get("KMNIST_FUSED_LAYERS") !== "0";
+  return kernelsActive && tf.getBackend() === "wasm" && speedConfig().fusedLayers;
 }
 
 /** Counts of layer calls that ran fused, by layer class (tests, benchmarks). */
@@ -150,36 +149,51 @@ function fusedOutput(
   }) as tf.Tensor;
 }
 
-const FUSED_CLASSES = new Set(["Dense", "Conv2D", "Conv2DTranspose"]);
-const fusedMark = Symbol("kmnist fused layer call");
+/** The tfjs-layers classes whose `call` runs fused. */
+const FUSED_CLASSES = ["Dense", "Conv2D", "Conv2DTranspose"] as const;
+
+let callsInstalled = false;
+
+/** The class tfjs-layers registered for serialisation under `className`. */
+function layerClass(className: string): { prototype: unknown } {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
+  if (entry === undefined) {
+    throw new Error(
+      `Fused layers: tfjs-layers registers no "${className}" class (is @tensorflow/tfjs ` +
+        `4.22.0 installed?); run without fused layers: KMNIST_FUSED_LAYERS=0.`,
+    );
+  }
+  return entry[0] as unknown as { prototype: unknown };
+}
 
 /**
- * Gives every Dense, Conv2D and Conv2DTranspose layer of `model` (nested models included) a
- * `call` that runs one fused kernel while {@link fusedLayersActive}, and the layer's own `call`
- * otherwise. Idempotent; returns `model`.
+ * Gives tfjs-layers' Dense, Conv2D and Conv2DTranspose classes a `call` that runs one fused kernel
+ * while {@link fusedLayersActive}, and the class's own `call` otherwise (another backend or kernel
+ * set, an activation, data format, dilation, rank or dtype the fused kernels do not take, a
+ * subclass with a class name of its own). Patches the classes once, so layers built before or
+ * after run fused alike; idempotent. `initBackend` calls it when it registers the OpenBLAS set.
  */
-export function fuseLayerCalls<T extends tf.LayersModel>(model: T): T {
-  for (const layer of model.layers) {
-    if (layer instanceof tf.LayersModel) {
-      fuseLayerCalls(layer);
-      continue;
-    }
-    const className = layer.getClassName();
-    const target = layer as unknown as { call: CallFunction; [fusedMark]?: true };
-    if (!FUSED_CLASSES.has(className) || target[fusedMark]) continue;
-    const ownCall = target.call.bind(layer);
-    const fields = layer as unknown as LayerFields;
-    target[fusedMark] = true;
-    target.call = (inputs, kwargs) => {
-      if (!fusedLayersActive()) return ownCall(inputs, kwargs);
+export function installFusedLayerCalls(): void {
+  if (callsInstalled) return;
+  callsInstalled = true;
+  for (const className of FUSED_CLASSES) {
+    const prototype = layerClass(className).prototype as { call: CallFunction };
+    const ownCall = prototype.call;
+    prototype.call = function (
+      this: LayerFields & { getClassName(): string },
+      inputs: tf.Tensor | tf.Tensor[],
+      kwargs: tf.serialization.ConfigDict,
+    ) {
+      if (!fusedLayersActive() || this.getClassName() !== className) {
+        return ownCall.call(this, inputs, kwargs);
+      }
       // One kernel call and no intermediate tensors: nothing for a tidy to free.
-      const output = fusedOutput(className, fields, inputs, kwargs);
-      if (output === null) return ownCall(inputs, kwargs);
+      const output = fusedOutput(className, this, inputs, kwargs);
+      if (output === null) return ownCall.call(this, inputs, kwargs);
       fusedLayerCalls[className] = (fusedLayerCalls[className] ?? 0) + 1;
       return output;
     };
   }
-  return model;
 }
 
 /**

@@ -6,10 +6,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { floatOffset, type WasmBackendLike } from "./wasm_conv.ts";
+import { floatOffset, type WasmBackendLike } from "./wasm_heap.ts";
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-type Kernel = (args: KernelArgs) => tf.TensorInfo;
+import type { Kernel, KernelArgs } from "./kernel_types.ts";
 
 /** A `Sum` over every axis but the last of a float32 tensor: a bias gradient's column sums. */
 export interface ColumnSum {

@@ -26,30 +26,31 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Blas, blasLoadError, loadBlas } from "./blas.ts";
-import {
-  clearColsCache,
-  type Kernel,
-  makeBlasColumnSum,
-  makeBlasGemm,
-  makeConvKernels,
-  makeMatMulKernels,
-  makeWasmGemm,
-  makeWasmMatMul,
-} from "./conv_kernels.ts";
+import { clearColsCache } from "./cols_cache.ts";
+import { makeConvKernels } from "./conv_kernels.ts";
+import { type SpeedConfig, speedConfig } from "./config.ts";
+import { makeBlasGemm, makeWasmGemm } from "./gemm.ts";
+import type { Kernel } from "./kernel_types.ts";
+import { makeBlasColumnSum } from "./kernels/column_sum.ts";
+import { makeMatMulKernels, makeWasmMatMul } from "./kernels/matmul.ts";
 import { makeColumnSum, sharedIdentity } from "./js_kernels.ts";
-import { installFusedLayerGradients, setFusedLayerKernels } from "./fused_layers.ts";
-import { type Native, nativeIfLoaded } from "./native.ts";
 import {
-  installReluGradient,
-  makeNativeKernels,
-  makeSameDtypeCast,
+  installFusedLayerCalls,
+  installFusedLayerGradients,
+  setFusedLayerKernels,
+} from "./fused_layers.ts";
+import { type Native, nativeIfLoaded } from "./native.ts";
+import { installReluGradient, makeNativeKernels, makeSameDtypeCast } from "./native_kernels.ts";
+import {
+  BIAS_ACT_GRAD,
+  CONV2D_TRANSPOSE_GRAD,
+  FUSED_CONV2D_TRANSPOSE,
   RELU_GRAD,
-} from "./native_kernels.ts";
-import { BIAS_ACT_GRAD } from "./native_kernels.ts";
-import { CONV2D_TRANSPOSE_GRAD, FUSED_CONV2D_TRANSPOSE } from "./conv_kernels.ts";
+} from "./kernel_names.ts";
 
 export { type Blas, blasLoadError, loadBlas, measureSgemm, type SgemmArgs } from "./blas.ts";
-export { blasKernelCalls, blasPhaseMs, clearColsCache } from "./conv_kernels.ts";
+export { blasKernelCalls, blasPhaseMs } from "./kernel_stats.ts";
+export { clearColsCache } from "./cols_cache.ts";
 export { calibrateThreads } from "./blas.ts";
 export {
   loadNative,
@@ -58,14 +59,15 @@ export {
   nativeLoadError,
   resetNativeForTests,
 } from "./native.ts";
-export { nativeKernelCalls, RELU_GRAD } from "./native_kernels.ts";
+export { nativeKernelCalls } from "./native_kernels.ts";
+export { RELU_GRAD } from "./kernel_names.ts";
 export {
   BIAS_ACT_GRAD,
   CONV2D_TRANSPOSE_GRAD,
   FUSED_CONV2D_TRANSPOSE,
   fusedLayerCalls,
   fusedLayersActive,
-  fuseLayerCalls,
+  installFusedLayerCalls,
   installFusedLayerGradients,
 } from "./fused_layers.ts";
 
@@ -107,6 +109,8 @@ const originals = new Map<string, tf.KernelConfig | undefined>();
 let current: KernelSet = "tfjs";
 let currentNative = false;
 let currentParallel = false;
+/** The config the registered set was built with (a reloaded config rebuilds it). */
+let currentConfig: SpeedConfig | undefined;
 let registered: string[] = [];
 
 /** The kernel set registered now ("tfjs": tfjs's own wasm kernels only). */
@@ -199,7 +203,8 @@ export interface FastKernelOptions {
   native?: boolean;
   /**
    * Run the blocked convolutions' blocks on all cores from C (native.ts) rather than one block at
-   * a time from JS. Default: true unless `KMNIST_PARALLEL_BLOCKS=0`. Needs the native helpers.
+   * a time from JS. Default: the config's `parallelBlocks` (`KMNIST_PARALLEL_BLOCKS`). Needs the
+   * native helpers.
    */
   parallelBlocks?: boolean;
 }
@@ -212,15 +217,18 @@ export function registerFastKernels(options: FastKernelOptions = {}): Blas | nul
   const blas = loadBlas();
   if (blas === null) return null;
   const native = options.native === false ? null : nativeIfLoaded();
-  const parallel = native !== null &&
-    (options.parallelBlocks ?? Deno.env.get("KMNIST_PARALLEL_BLOCKS") !== "0");
+  const config = speedConfig();
+  const parallel = native !== null && (options.parallelBlocks ?? config.parallelBlocks);
   if (
-    current === "blas" && currentNative === (native !== null) && currentParallel === parallel
+    current === "blas" && currentNative === (native !== null) && currentParallel === parallel &&
+    currentConfig === config
   ) {
     return blas;
   }
+  currentConfig = config;
   installReluGradient(() => currentNative && tf.getBackend() === "wasm");
   installFusedLayerGradients();
+  installFusedLayerCalls();
   install(
     "blas",
     {

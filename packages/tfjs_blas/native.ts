@@ -18,6 +18,8 @@
  */
 import { join } from "node:path";
 import type { ConvGeometry } from "./im2col.ts";
+import { registerAdamStep, unregisterAdamStep } from "./adam_step.ts";
+import { speedConfig } from "./config.ts";
 import { withLoadEnv } from "./load_env.ts";
 
 const SYMBOLS = {
@@ -185,7 +187,8 @@ export interface Native {
   }): void;
   /**
    * One Adam step (lib/train/optimizer.ts's loop, same rounding): updates `m`, `v` in place and
-   * writes the new weights to `out`; any Float32Arrays (views of wasm memory included).
+   * writes the new weights to `out`; any Float32Arrays (views of wasm memory included). Served
+   * to the optimizer as the registered kernel `KmnistAdamStep` (adam_step.ts).
    */
   adam(args: AdamArgs): void;
   /** out[j] = Σ_r x[r, j] for x [rows, cols] (cols ≤ 65,536). */
@@ -293,8 +296,8 @@ export function nativeSource(): URL {
 }
 
 function cacheFolder(): string {
-  const override = Deno.env.get("KMNIST_NATIVE_CACHE");
-  if (override) return override;
+  const override = speedConfig().nativeCache;
+  if (override !== undefined) return override;
   const xdg = Deno.env.get("XDG_CACHE_HOME");
   const home = Deno.env.get("HOME") ?? "/tmp";
   return join(xdg || join(home, ".cache"), "kmnist-autoencoders");
@@ -330,15 +333,16 @@ const FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "
 export async function loadNative(): Promise<Native | null> {
   if (cached !== undefined) return cached;
   try {
-    if (Deno.env.get("KMNIST_NATIVE") === "0") {
+    const config = speedConfig();
+    if (!config.native) {
       throw new Error("disabled by KMNIST_NATIVE=0");
     }
     const source = await Deno.readTextFile(nativeSource());
-    const cc = Deno.env.get("KMNIST_CC") ?? "cc";
+    const cc = config.cc;
     // OpenMP (both cores for the big loops) when the compiler has it; else single-threaded.
     // GCC's cost model finds Adam's double-precision loop "not profitable" to vectorise; it is
     // 2.4x faster vectorised, so its `omp simd` is forced where the compiler knows the flag.
-    const attempts = Deno.env.get("KMNIST_NATIVE_OPENMP") === "0"
+    const attempts = !config.nativeOpenmp
       ? [FLAGS]
       : [[...FLAGS, "-fopenmp", "-fsimd-cost-model=unlimited"], [...FLAGS, "-fopenmp"], FLAGS];
     const folder = cacheFolder();
@@ -377,6 +381,7 @@ export async function loadNative(): Promise<Native | null> {
     // whatever the user set. Children never see it (PASSIVE halves the PyTorch reference).
     const lib = withLoadEnv("OMP_WAIT_POLICY", "PASSIVE", () => Deno.dlopen(file, SYMBOLS));
     cached = makeNative(file, lib);
+    registerAdamStep(cached);
   } catch (error) {
     loadError = `The native helpers are unavailable, the JS paths run instead (slower): ` +
       `${(error as Error).message}. Install a C compiler (Debian: gcc), allow --allow-run and ` +
@@ -391,8 +396,12 @@ export function nativeIfLoaded(): Native | null {
   return cached ?? null;
 }
 
-/** Forgets the loaded helpers (tests: the next {@link loadNative} reads KMNIST_NATIVE again). */
+/**
+ * Forgets the loaded helpers and unregisters the fused Adam step (tests: the next
+ * {@link loadNative} reads the config's `native`, `cc`, ... again).
+ */
 export function resetNativeForTests(): void {
+  unregisterAdamStep();
   cached = undefined;
   loadError = "";
 }

@@ -9,23 +9,17 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { columnSumOf } from "./js_kernels.ts";
+import { BIAS_ACT_GRAD, RELU_GRAD } from "./kernel_names.ts";
 import type { Native } from "./native.ts";
-import { floatOffset, type WasmBackendLike } from "./wasm_conv.ts";
+import { floatOffset, type WasmBackendLike } from "./wasm_heap.ts";
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-type Kernel = (args: KernelArgs) => tf.TensorInfo;
+import { type Kernel, type KernelArgs, sizeOf } from "./kernel_types.ts";
 
 /** Counts of calls served natively, by kernel name (tests, benchmarks). */
 export const nativeKernelCalls: Record<string, number> = {};
 
 function count(name: string): void {
   nativeKernelCalls[name] = (nativeKernelCalls[name] ?? 0) + 1;
-}
-
-function sizeOf(shape: number[]): number {
-  let s = 1;
-  for (const d of shape) s *= d;
-  return s;
 }
 
 /** Whether `small` is a vector over the last axis of `big` (shape [C] or [1, ..., 1, C]). */
@@ -190,18 +184,8 @@ export function makeNativeKernels(
   };
 }
 
-/**
- * Name of the fused bias + activation gradient kernel: inputs `dy` and `y` (the layer's output,
- * y = act(z + bias), the bias over the last axis), attr `activation` ("relu" or "sigmoid");
- * outputs [dz = dy · act'(y), db = dz summed over every axis but the last], in one pass.
- */
-export const BIAS_ACT_GRAD = "KmnistBiasActivationGrad";
-
 /** The activations of {@link BIAS_ACT_GRAD}, by their codes in native/kernels.c. */
 const BIAS_ACT_GRAD_CODES: Record<string, number> = { relu: 1, sigmoid: 5 };
-
-/** Name of the fused ReLU-gradient kernel (dy · step(x), float32, same shapes). */
-export const RELU_GRAD = "KmnistReluGrad";
 
 let reluGradientInstalled = false;
 

@@ -136,7 +136,7 @@ interface SavedCell {
 }
 
 Deno.test({
-  name: "report --quick: the five study notebooks run on the real kernel, figures in HTML and PDF",
+  name: "report --quick: the six study notebooks run on the real kernel, figures in HTML and PDF",
   async fn() {
     const notebooks = join(PROJECT_ROOT, "notebooks");
     const names = [...Deno.readDirSync(notebooks)].map((e) => e.name).filter((n) =>
@@ -148,6 +148,7 @@ Deno.test({
       "03_convolutional.ipynb",
       "04_variational.ipynb",
       "05_comparison.ipynb",
+      "06_design_space.ipynb",
     ]);
     const before = await Promise.all(names.map((n) => sha256(join(notebooks, n))));
     const out = await Deno.makeTempDir({ prefix: "report_test_quick_" });

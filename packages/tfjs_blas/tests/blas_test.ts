@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
 import { initBackend } from "../mod.ts";
-import { createRandom } from "../../../lib/data/random.ts";
+import { createRandom } from "./helpers/random.ts";
 import { blasKernelCalls, loadBlas, nativeKernelCalls } from "../kernel_sets.ts";
 import { randomArray, relError } from "../../../tests/helpers/numeric.ts";
 import { runSnippet } from "../../../tests/helpers/process.ts";

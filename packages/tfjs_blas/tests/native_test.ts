@@ -8,7 +8,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
 import { initBackend } from "../mod.ts";
-import { createRandom } from "../../../lib/data/random.ts";
+import { reloadConfig, speedConfig } from "../config.ts";
+import { createRandom } from "./helpers/random.ts";
 import { col2im, type ConvGeometry, im2col } from "../im2col.ts";
 import {
   blasKernelCalls,
@@ -31,7 +32,7 @@ const ignore = loadBlas() === null || native === null;
 /** Whether a C compiler answers here (then the helpers must build: a compile error is a bug). */
 async function compilerPresent(): Promise<boolean> {
   try {
-    const cc = Deno.env.get("KMNIST_CC") ?? "cc";
+    const cc = speedConfig().cc;
     return (await new Deno.Command(cc, { args: ["--version"], stdout: "null", stderr: "null" })
       .output()).success;
   } catch {
@@ -40,7 +41,7 @@ async function compilerPresent(): Promise<boolean> {
 }
 
 Deno.test("with a C compiler present, the native helpers build and load (no silent JS fallback)", async () => {
-  if (!(await compilerPresent()) || Deno.env.get("KMNIST_NATIVE") === "0") return;
+  if (!(await compilerPresent()) || !speedConfig().native) return;
   assert(native !== null, `the native helpers did not load: ${nativeLoadError()}`);
 });
 
@@ -193,15 +194,16 @@ Deno.test({
     "blocks on all cores (C) and one at a time (JS)",
   ignore,
   fn: async () => {
-    const saved = Deno.env.get("KMNIST_PARALLEL_BLOCKS");
     try {
-      for (const [flag, suffix] of [["1", "blocks on all cores"], ["0", "blocked"]]) {
-        Deno.env.set("KMNIST_PARALLEL_BLOCKS", flag); // read when initBackend registers kernels
+      for (
+        const [parallel, suffix] of [[true, "blocks on all cores"], [false, "blocked"]] as const
+      ) {
+        // As KMNIST_PARALLEL_BLOCKS=1 / 0: initBackend re-registers the kernels for a new config.
+        reloadConfig({ parallelBlocks: parallel });
         await blockedCases(suffix);
       }
     } finally {
-      if (saved === undefined) Deno.env.delete("KMNIST_PARALLEL_BLOCKS");
-      else Deno.env.set("KMNIST_PARALLEL_BLOCKS", saved);
+      reloadConfig();
       await initBackend({ backend: "blas" });
     }
   },
@@ -337,15 +339,12 @@ Deno.test({
   name: "without the native helpers (KMNIST_NATIVE=0, or no compiler) the JS paths run",
   ignore: loadBlas() === null,
   fn: async () => {
-    const saved = { native: Deno.env.get("KMNIST_NATIVE"), cc: Deno.env.get("KMNIST_CC") };
     try {
-      Deno.env.set("KMNIST_NATIVE", "0");
+      reloadConfig({ native: false }); // as KMNIST_NATIVE=0
       resetNativeForTests();
       assert((await loadNative()) === null, "KMNIST_NATIVE=0 still loaded the helpers");
       assert(nativeLoadError().includes("KMNIST_NATIVE=0"), nativeLoadError());
-      Deno.env.delete("KMNIST_NATIVE");
-      Deno.env.set("KMNIST_CC", "/nonexistent/cc");
-      Deno.env.set("KMNIST_NATIVE_CACHE", await Deno.makeTempDir());
+      reloadConfig({ native: true, cc: "/nonexistent/cc", nativeCache: await Deno.makeTempDir() });
       resetNativeForTests();
       assert((await loadNative()) === null, "a missing compiler still loaded the helpers");
       assert(nativeLoadError().includes("C compiler"), nativeLoadError());
@@ -370,11 +369,7 @@ Deno.test({
       const worst = Math.max(...reference.map((v, i) => Math.abs(v - fast[i])));
       assert(worst / scale < 2e-5, `JS path differs from cpu: ${worst / scale}`);
     } finally {
-      for (const [k, v] of [["KMNIST_NATIVE", saved.native], ["KMNIST_CC", saved.cc]]) {
-        if (v === undefined) Deno.env.delete(k!);
-        else Deno.env.set(k!, v);
-      }
-      Deno.env.delete("KMNIST_NATIVE_CACHE");
+      reloadConfig();
       resetNativeForTests();
       await loadNative();
       registerFastKernels();

@@ -11,7 +11,7 @@ function assertLess(a: number, b: number, msg: string): void {
   assert(a < b, `${msg}: ${a} is not < ${b}`);
 }
 import { initBackend } from "../mod.ts";
-import { createRandom } from "../../../lib/data/random.ts";
+import { createRandom } from "./helpers/random.ts";
 import { randomArray, relError } from "../../../tests/helpers/numeric.ts";
 
 /** Tolerance: max |difference| / max |reference| (float32 sums in a different order). */

@@ -1,11 +1,10 @@
 /**
  * Helpers to run kernels on the tfjs wasm backend's own memory: tensor offsets, freeing
- * intermediates, wasm's own BatchMatMul on views, conv geometry checks.
+ * intermediates, scratch memory, wasm's own BatchMatMul on views.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ConvGeometry } from "./im2col.ts";
 
 /** The parts of tfjs's Emscripten wasm module that the kernels here use. */
 export interface WasmModule {
@@ -72,50 +71,20 @@ export function wasmMatMul(
     attrs: { transposeA, transposeB },
   }) as tf.TensorInfo;
 }
-
-/** Whether a convolution reads its input as-is (1x1 filter, stride 1, no padding): cols = x. */
-export function isPointwise(g: ConvGeometry): boolean {
-  return g.filterHeight === 1 && g.filterWidth === 1 && g.strideHeight === 1 &&
-    g.strideWidth === 1 && g.padTop === 0 && g.padLeft === 0;
-}
-
-/** Attributes of tfjs's Conv2DBackpropFilter kernel. */
-interface FilterAttrs {
-  strides: [number, number] | number;
-  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
-  dataFormat: "NHWC" | "NCHW";
-  dimRoundingMode?: "floor" | "round" | "ceil";
-  filterShape: [number, number, number, number];
-}
-
-/** Computes the conv geometry of a Conv2DBackpropFilter call, or throws for NCHW / non-float. */
-export function filterGradInfo(
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  attrs: FilterAttrs,
-  where: string,
-): tf.backend_util.Conv2DInfo {
-  if (x.dtype !== "float32" || dy.dtype !== "float32") {
-    throw new Error(
-      `Conv2DBackpropFilter (${where}) needs float32 tensors, got x ${x.dtype} and dy ` +
-        `${dy.dtype}: cast them to float32 first.`,
-    );
+/**
+ * Runs `use` with `floats` floats of scratch wasm memory (given as their float position), freed
+ * afterwards even when `use` throws. Positions of other tensors must be read inside `use`: the
+ * allocation may grow, and so move, the heap.
+ */
+export function withScratch<T>(
+  backend: WasmBackendLike,
+  floats: number,
+  use: (at: number) => T,
+): T {
+  const scratch = backend.makeOutput([floats], "float32");
+  try {
+    return use(floatOffset(backend, scratch));
+  } finally {
+    wasmDispose(backend, scratch);
   }
-  const dataFormat = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat);
-  if (dataFormat !== "channelsLast") {
-    throw new Error(
-      `Conv2DBackpropFilter (${where}) supports only NHWC (channelsLast), got ` +
-        `${attrs.dataFormat}: use channelsLast layers, or the cpu backend.`,
-    );
-  }
-  return tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    dataFormat,
-  );
 }

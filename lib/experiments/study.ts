@@ -1,0 +1,288 @@
+/**
+ * The design study: what code size, depth, convolution and β buy on KMNIST. The four
+ * architectures at every code size, PCA at the same sizes, the raw-pixel k-NN baseline and a β
+ * sweep of the VAE, each a trial whose record (keyed by a hash of its full settings) lands in
+ * `runs/study/`. Re-running reuses finished trials, resumes interrupted ones from their
+ * checkpoints, adopts notebooks 1-4's runs where their settings match, and trains only what is
+ * missing; shards split the grid between processes or a cluster's array jobs.
+ *
+ * ```ts
+ * import { runStudy, studySettings } from "../lib/experiments/study.ts";
+ * const { records } = await runStudy({ settings: studySettings({ quick: true }) });
+ * ```
+ *
+ * @module
+ */
+import { displayPath } from "../io/mod.ts";
+import { formatDuration, hasCheckpoint, loadCheckpoint } from "../train/mod.ts";
+import { EXPERIMENT_NAMES, experimentSettings, loadExperimentRecord } from "./mod.ts";
+import {
+  checkStudySettings,
+  studyGrid,
+  type StudySettings,
+  trialKey,
+  trialLabel,
+  type TrialSettings,
+} from "./study_grid.ts";
+import {
+  loadTrialRecords,
+  QUICK_STUDY_DIRECTORY,
+  recordFile,
+  saveTrialRecord,
+  STUDY_DIRECTORY,
+  type TrialRecord,
+} from "./study_records.ts";
+import { expectedTrialSeconds, type Shard, shardTrials, WHOLE_STUDY } from "./study_shards.ts";
+import { loadStudyData, measureAutoencoder, runTrial, type StudyData } from "./study_trial.ts";
+
+export * from "./study_grid.ts";
+export * from "./study_records.ts";
+export * from "./study_shards.ts";
+export * from "./study_trial.ts";
+
+/** One trial of a planned study. */
+export interface PlannedTrial {
+  /** Its settings. */
+  trial: TrialSettings;
+  /** Its key. */
+  key: string;
+  /** Its record, when it is finished. */
+  record?: TrialRecord;
+}
+
+/** The study folder of a settings' mode: `runs/study/` or `runs/quick/study/`. */
+export function studyDirectory(settings: StudySettings): string {
+  return settings.quick ? QUICK_STUDY_DIRECTORY : STUDY_DIRECTORY;
+}
+
+/** The trials of a shard with their keys and finished records (reads and checks the folder). */
+export async function planStudy(
+  settings: StudySettings,
+  options: { directory?: string; shard?: Shard } = {},
+): Promise<PlannedTrial[]> {
+  const directory = options.directory ?? studyDirectory(settings);
+  const trials = shardTrials(studyGrid(checkStudySettings(settings)), options.shard ?? WHOLE_STUDY);
+  const records = await loadTrialRecords(directory);
+  return await Promise.all(trials.map(async (trial) => {
+    const key = await trialKey(trial);
+    return { trial, key, record: records.get(key) };
+  }));
+}
+
+function sameNumber(a: number | undefined, b: number | undefined): boolean {
+  return a === b;
+}
+
+/**
+ * The notebook run (runs/<name>/, or runs/quick/<name>/) whose settings are this trial's, when it
+ * has finished: its folder, else undefined.
+ */
+export async function matchingNotebookRun(
+  trial: TrialSettings,
+  quick: boolean,
+): Promise<string | undefined> {
+  for (const name of EXPERIMENT_NAMES) {
+    const s = experimentSettings(name, { quick });
+    const same = s.kind === trial.architecture && s.latentDim === trial.latentDim &&
+      sameNumber(s.epochs, trial.epochs) && sameNumber(s.batchSize, trial.batchSize) &&
+      sameNumber(s.learningRate, trial.learningRate) &&
+      sameNumber(s.validationSize, trial.validationSize) && sameNumber(s.seed, trial.seed) &&
+      sameNumber(s.splitSeed, trial.splitSeed) && sameNumber(s.trainImages, trial.trainImages) &&
+      sameNumber(s.testImages, trial.testImages) && (trial.beta ?? 1) === 1;
+    if (!same) continue;
+    try {
+      if (!(await hasCheckpoint(s.runDirectory))) continue;
+      if (!(await loadExperimentRecord(name, { quick }))) continue;
+    } catch {
+      continue;
+    }
+    return s.runDirectory;
+  }
+  return undefined;
+}
+
+/**
+ * Takes a notebook's finished run as the trial: its checkpoint, measured the study's way (the same
+ * metrics and k-NN protocol), and its training timing from its metrics.json.
+ */
+async function adoptNotebookRun(
+  folder: string,
+  trial: TrialSettings,
+  data: StudyData,
+  quick: boolean,
+  backend: string,
+): Promise<Omit<TrialRecord, "format" | "version" | "key" | "label" | "savedAt"> | undefined> {
+  const { model, optimizer, state } = await loadCheckpoint(folder);
+  optimizer?.dispose();
+  try {
+    if (!state || state.epoch !== trial.epochs || state.trainCount !== data.train.count) {
+      return undefined;
+    }
+    const started = performance.now();
+    const results = measureAutoencoder(model, trial, data);
+    results.losses = state.history.map((h) => ({
+      epoch: h.epoch,
+      trainLoss: h.trainLoss,
+      ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
+    }));
+    const name = EXPERIMENT_NAMES.find((n) =>
+      experimentSettings(n, { quick }).runDirectory === folder
+    );
+    const notebook = name ? await loadExperimentRecord(name, { quick }) : undefined;
+    return {
+      settings: trial,
+      results,
+      timing: {
+        secondsPerEpoch: notebook?.training.secondsPerEpoch,
+        trainSeconds: notebook?.training.wallSeconds,
+        evaluationSeconds: (performance.now() - started) / 1000,
+        backend: notebook?.training.backend ?? backend,
+      },
+      source: displayPath(folder),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Options of {@link runStudy}. */
+export interface RunStudyOptions {
+  /** The study (see `studySettings`). */
+  settings: StudySettings;
+  /** Record folder (default `runs/study/`, quick: `runs/quick/study/`). */
+  directory?: string;
+  /** This process's shard (default the whole grid). */
+  shard?: Shard;
+  /** Backend name for the records (default "blas"). */
+  backend?: string;
+  /** Take notebooks 1-4's finished runs as trials where their settings match (default true). */
+  adoptNotebookRuns?: boolean;
+  /** Where progress lines go (default console.log). */
+  log?: (line: string) => void;
+}
+
+/** What {@link runStudy} returns. */
+export interface StudyRun {
+  /** The shard's trials in grid order, each with its record. */
+  trials: Required<PlannedTrial>[];
+  /** Their records. */
+  records: TrialRecord[];
+  /** Trials trained (or fitted) by this call. */
+  ran: number;
+  /** Wall seconds of this call. */
+  wallSeconds: number;
+}
+
+/** The one progress line of a finished trial. */
+export function formatTrialLine(options: {
+  position: number;
+  total: number;
+  record: TrialRecord;
+  how: string;
+  seconds: number;
+  elapsed: number;
+  eta: number;
+}): string {
+  const { position, total, record, how, seconds, elapsed, eta } = options;
+  const r = record.results;
+  const width = String(total).length;
+  const parts = [
+    `[${String(position).padStart(width)}/${total}]`,
+    trialLabel(record.settings).padEnd(24),
+    how.padEnd(8),
+    record.timing.secondsPerEpoch !== undefined
+      ? `${record.timing.secondsPerEpoch.toFixed(1).padStart(5)} s/epoch`
+      : " ".repeat(13),
+    r.mse !== undefined ? `MSE ${r.mse.toFixed(4)}` : "          ",
+    `kNN ${(r.knnAccuracy * 100).toFixed(1)}%`,
+    r.vae ? `-ELBO ${r.vae.negativeElbo.toFixed(1)}` : "",
+    `(${formatDuration(seconds)})`,
+    `| study ${formatDuration(elapsed)}, ETA ${formatDuration(eta)}`,
+  ];
+  return parts.filter((p) => p !== "").join("  ");
+}
+
+/**
+ * Runs a study's grid (or one shard of it): finished trials are reused, interrupted ones resume
+ * from their checkpoints, notebook runs with the same settings are adopted, the rest train. One
+ * progress line per trial, with the whole study's (this shard's) ETA.
+ */
+export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
+  const started = performance.now();
+  const settings = checkStudySettings(options.settings);
+  const directory = options.directory ?? studyDirectory(settings);
+  const shard = options.shard ?? WHOLE_STUDY;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const backend = options.backend ?? "blas";
+  const planned = await planStudy(settings, { directory, shard });
+  const missing = planned.filter((p) => !p.record);
+  const shardText = shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : "";
+  let expectedLeft = missing.reduce((s, p) => s + expectedTrialSeconds(p.trial), 0);
+  log(
+    `study${shardText}: ${planned.length} trials, ${planned.length - missing.length} done, ` +
+      `${missing.length} to run (expected ${formatDuration(expectedLeft)}); records in ` +
+      `${displayPath(directory)}/`,
+  );
+  let data: StudyData | undefined;
+  let expectedDone = 0, actualDone = 0, ran = 0;
+  const done: Required<PlannedTrial>[] = [];
+  for (const [i, p] of planned.entries()) {
+    const trialStarted = performance.now();
+    let record = p.record;
+    let how = "reused";
+    if (!record) {
+      data ??= await loadStudyData(p.trial);
+      const folder = options.adoptNotebookRuns === false
+        ? undefined
+        : await matchingNotebookRun(p.trial, settings.quick);
+      const adopted = folder
+        ? await adoptNotebookRun(folder, p.trial, data, settings.quick, backend)
+        : undefined;
+      if (adopted) {
+        record = await saveTrialRecord(directory, adopted);
+        how = "notebook";
+      } else {
+        const outcome = await runTrial({ trial: p.trial, key: p.key, directory, data, backend });
+        record = await saveTrialRecord(directory, {
+          settings: p.trial,
+          ...outcome,
+          source: "study",
+        });
+        how = outcome.timing.resumedFromEpoch !== undefined
+          ? `resumed@${outcome.timing.resumedFromEpoch}`
+          : p.trial.architecture === "pca" || p.trial.architecture === "pixels"
+          ? "fitted"
+          : "trained";
+        ran++;
+      }
+      const seconds = (performance.now() - trialStarted) / 1000;
+      const expected = expectedTrialSeconds(p.trial);
+      expectedLeft -= expected;
+      expectedDone += expected;
+      actualDone += seconds;
+    }
+    const factor = expectedDone > 0 ? actualDone / expectedDone : 1;
+    log(formatTrialLine({
+      position: i + 1,
+      total: planned.length,
+      record,
+      how,
+      seconds: (performance.now() - trialStarted) / 1000,
+      elapsed: (performance.now() - started) / 1000,
+      eta: Math.max(0, expectedLeft * factor),
+    }));
+    done.push({ ...p, record });
+  }
+  const wallSeconds = (performance.now() - started) / 1000;
+  log(`study${shardText} finished in ${formatDuration(wallSeconds)}: ${ran} trials run.`);
+  return { trials: done, records: done.map((d) => d.record), ran, wallSeconds };
+}
+
+/** The lines of `--list`: every trial of the shard with its key and state. */
+export function formatPlan(planned: PlannedTrial[], directory: string): string[] {
+  return planned.map((p, i) =>
+    `${String(i + 1).padStart(3)}  ${p.key}  ${trialLabel(p.trial).padEnd(24)}  ${
+      p.record ? `done (${displayPath(recordFile(directory, p.key))})` : "to run"
+    }`
+  );
+}

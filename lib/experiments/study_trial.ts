@@ -1,0 +1,327 @@
+/**
+ * Running one trial of the design study: training an autoencoder (resuming from its checkpoint
+ * when an earlier process was interrupted; β scaling the VAE's KL term), fitting PCA, or probing
+ * the raw pixels; then measuring it on the test images.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { type ImageSet, imagesToTensor, loadKmnist } from "../data/mod.ts";
+import {
+  type Autoencoder,
+  buildModel,
+  isVariational,
+  type VariationalAutoencoder,
+} from "../models/mod.ts";
+import {
+  accuracy,
+  bcePerImage,
+  evaluate,
+  type EvaluationReport,
+  knnClassify,
+  mean,
+  msePerImage,
+  psnr,
+  ssimPerImage,
+} from "../metrics/mod.ts";
+import { fitPca, type PcaModel, pcaProject, pcaReconstruct } from "../metrics/pca.ts";
+import { hasCheckpoint, loadCheckpoint, type ProgressKind, train } from "../train/mod.ts";
+import { loadExperimentData } from "./data.ts";
+import { experimentSettings } from "./settings.ts";
+import type { TrialSettings } from "./study_grid.ts";
+import {
+  bytesToBase64,
+  CHECKPOINTS_FOLDER,
+  type TrialResults,
+  type TrialTiming,
+} from "./study_records.ts";
+
+/** The sets a study trains and measures on (shared by all trials with the same data settings). */
+export interface StudyData {
+  /** Fit part of the training images (a subset in quick mode). */
+  train: ImageSet;
+  /** Validation images. */
+  validation: ImageSet;
+  /** Test images (the first N in quick mode). */
+  test: ImageSet;
+  /** All 60,000 training images (the raw-pixel baseline's own protocol). */
+  allTraining: ImageSet;
+}
+
+/** Loads the sets of a trial's data settings (the same split as the notebooks). */
+export async function loadStudyData(trial: TrialSettings): Promise<StudyData> {
+  const base = experimentSettings("vanilla", { quick: false });
+  const data = await loadExperimentData({
+    ...base,
+    validationSize: trial.validationSize,
+    splitSeed: trial.splitSeed,
+    trainImages: trial.trainImages,
+    testImages: trial.testImages,
+  });
+  const kmnist = await loadKmnist();
+  return {
+    train: data.train,
+    validation: data.validation,
+    test: data.test,
+    allTraining: kmnist.train,
+  };
+}
+
+/** The test images whose reconstructions a record keeps: the first of each class. */
+export function sampleIndicesOf(test: ImageSet): number[] {
+  const indices: number[] = [];
+  for (let label = 0; label < 10; label++) {
+    const i = test.labels.indexOf(label);
+    if (i >= 0) indices.push(i);
+  }
+  return indices;
+}
+
+function samplesOf(test: ImageSet, reconstruct: (indices: number[]) => ArrayLike<number>) {
+  const indices = sampleIndicesOf(test);
+  const values = reconstruct(indices);
+  const bytes = Uint8Array.from(values, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+  return { indices, reconstructions: bytesToBase64(bytes) };
+}
+
+/** The VAE with its KL term weighted by β in the training loss (the measured terms unchanged). */
+export function withBeta(model: VariationalAutoencoder, beta: number): VariationalAutoencoder {
+  if (beta === 1) return model;
+  return {
+    ...model,
+    lossTerms: (batch, options) =>
+      tf.tidy(() => {
+        const terms = model.lossTerms(batch, options);
+        return {
+          loss: tf.add(terms.reconstruction!, tf.mul(beta, terms.kl!)) as tf.Scalar,
+          reconstruction: terms.reconstruction,
+          kl: terms.kl,
+        };
+      }),
+  };
+}
+
+/** What {@link runTrial} returns. */
+export interface TrialOutcome {
+  /** The measurements. */
+  results: TrialResults;
+  /** The timing. */
+  timing: TrialTiming;
+}
+
+/** Options of {@link runTrial}. */
+export interface RunTrialOptions {
+  /** The trial. */
+  trial: TrialSettings;
+  /** Its key (names its checkpoint folder). */
+  key: string;
+  /** The study's record folder. */
+  directory: string;
+  /** The sets. */
+  data: StudyData;
+  /** Backend name for the record. */
+  backend: string;
+  /** Progress of the training (default "none": the study prints one line per trial). */
+  progress?: ProgressKind;
+}
+
+/** The measurements of an autoencoder from `evaluate()`. */
+export function resultsFromEvaluation(
+  evaluation: EvaluationReport,
+  model: Autoencoder,
+  test: ImageSet,
+): TrialResults {
+  return {
+    parameters: evaluation.parameters,
+    testImages: evaluation.testImages,
+    mse: evaluation.mse,
+    bce: evaluation.bce,
+    psnr: evaluation.psnr,
+    ssim: evaluation.ssim,
+    knnAccuracy: evaluation.knn!.accuracy,
+    knnReferences: evaluation.knn!.referenceCount,
+    ...(evaluation.vae
+      ? {
+        vae: {
+          negativeElbo: evaluation.vae.negativeElbo,
+          distortion: evaluation.vae.reconstruction,
+          rate: evaluation.vae.kl,
+          ...(evaluation.vae.iwaeNll !== undefined ? { iwaeNll: evaluation.vae.iwaeNll } : {}),
+        },
+      }
+      : {}),
+    samples: samplesOf(test, (indices) => {
+      const images = imagesToTensor(test, indices);
+      const output = model.reconstruct(images);
+      const values = output.dataSync();
+      tf.dispose([images, output]);
+      return values;
+    }),
+  };
+}
+
+/** Measures a trained autoencoder as the study does (the notebooks' `evaluate`, seeded). */
+export function measureAutoencoder(
+  model: Autoencoder,
+  trial: TrialSettings,
+  data: StudyData,
+): TrialResults {
+  const evaluation = evaluate(model, {
+    test: data.test,
+    train: data.train,
+    knnK: trial.knnK,
+    iwaeSamples: trial.iwaeSamples ?? 0,
+    iwaeImages: trial.iwaeImages ?? 0,
+    seed: trial.seed ?? 0,
+  });
+  return resultsFromEvaluation(evaluation, model, data.test);
+}
+
+async function runAutoencoder(options: RunTrialOptions): Promise<TrialOutcome> {
+  const { trial, data } = options;
+  const checkpoint = path.join(options.directory, CHECKPOINTS_FOLDER, options.key);
+  let model: Autoencoder;
+  let optimizer: tf.Optimizer | undefined;
+  let resume;
+  if (await hasCheckpoint(checkpoint)) {
+    const loaded = await loadCheckpoint(checkpoint);
+    ({ model, optimizer } = loaded);
+    resume = loaded.state;
+  } else {
+    model = buildModel({
+      kind: trial.architecture as Autoencoder["kind"],
+      latentDim: trial.latentDim,
+      seed: trial.seed,
+    });
+  }
+  try {
+    const trained = isVariational(model) ? withBeta(model, trial.beta ?? 1) : model;
+    const result = await train(trained, {
+      train: data.train,
+      validation: data.validation,
+      epochs: trial.epochs,
+      batchSize: trial.batchSize,
+      learningRate: trial.learningRate,
+      seed: trial.seed,
+      optimizer,
+      resume,
+      checkpointDirectory: checkpoint,
+      progress: options.progress ?? "none",
+    });
+    const started = performance.now();
+    const results = measureAutoencoder(model, trial, data);
+    results.losses = result.history.map((h) => ({
+      epoch: h.epoch,
+      trainLoss: h.trainLoss,
+      ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
+    }));
+    const seconds = result.history.map((h) => h.seconds);
+    return {
+      results,
+      timing: {
+        secondsPerEpoch: seconds.reduce((a, b) => a + b, 0) / Math.max(1, seconds.length),
+        trainSeconds: result.wallSeconds,
+        evaluationSeconds: (performance.now() - started) / 1000,
+        ...(resume ? { resumedFromEpoch: resume.epoch } : {}),
+        backend: options.backend,
+      },
+    };
+  } finally {
+    optimizer?.dispose();
+    model.dispose();
+  }
+}
+
+function pixelsAsFloats(set: ImageSet): Float32Array {
+  return Float32Array.from(set.images, (v) => v / 255);
+}
+
+/** PCA of each training set met in this process (all 784 axes). */
+const pcaCache = new WeakMap<ImageSet, PcaModel>();
+
+function runPca(options: RunTrialOptions): TrialOutcome {
+  const { trial, data } = options;
+  const started = performance.now();
+  const k = trial.latentDim;
+  // One decomposition serves every code size of the same training images.
+  let model = pcaCache.get(data.train);
+  if (!model) {
+    model = fitPca(data.train.images, { dims: 784, scale: 1 / 255 });
+    pcaCache.set(data.train, model);
+  }
+  const trainCodes = pcaProject(model, data.train.images, { scale: 1 / 255, components: k });
+  const testCodes = pcaProject(model, data.test.images, { scale: 1 / 255, components: k });
+  const recon = pcaReconstruct(model, testCodes, { clip: [0, 1], components: k });
+  const target = pixelsAsFloats(data.test);
+  const mse = msePerImage(target, recon);
+  const predictions = knnClassify({
+    reference: Float32Array.from(trainCodes),
+    referenceLabels: data.train.labels,
+    query: Float32Array.from(testCodes),
+    dim: k,
+    k: trial.knnK,
+  });
+  const results: TrialResults = {
+    parameters: 784 * k + 784,
+    testImages: data.test.count,
+    mse: mean(mse),
+    bce: mean(bcePerImage(target, recon)),
+    psnr: mean(Array.from(mse, (m) => psnr(m))),
+    ssim: mean(ssimPerImage(target, recon)),
+    knnAccuracy: accuracy(predictions, data.test.labels),
+    knnReferences: data.train.count,
+    explainedVariance: model.explainedVarianceRatio.slice(0, k).reduce((a, b) => a + b, 0),
+    samples: samplesOf(data.test, (indices) => {
+      const out = new Float32Array(indices.length * 784);
+      indices.forEach((index, i) =>
+        out.set(recon.subarray(index * 784, (index + 1) * 784), i * 784)
+      );
+      return out;
+    }),
+  };
+  return {
+    results,
+    timing: { evaluationSeconds: (performance.now() - started) / 1000, backend: options.backend },
+  };
+}
+
+function runPixels(options: RunTrialOptions): TrialOutcome {
+  const { trial, data } = options;
+  const started = performance.now();
+  const query = pixelsAsFloats(data.test);
+  const probe = (reference: ImageSet) =>
+    accuracy(
+      knnClassify({
+        reference: pixelsAsFloats(reference),
+        referenceLabels: reference.labels,
+        query,
+        dim: 784,
+        k: trial.knnK,
+      }),
+      data.test.labels,
+    );
+  return {
+    results: {
+      parameters: 0,
+      testImages: data.test.count,
+      knnAccuracy: probe(data.train),
+      knnReferences: data.train.count,
+      // The paper's protocol (all 60,000 references) in full runs only.
+      ...(trial.trainImages === undefined ? { knnAllTraining: probe(data.allTraining) } : {}),
+    },
+    timing: { evaluationSeconds: (performance.now() - started) / 1000, backend: options.backend },
+  };
+}
+
+/** Runs one trial (training resumes from the trial's checkpoint when there is one). */
+export async function runTrial(options: RunTrialOptions): Promise<TrialOutcome> {
+  switch (options.trial.architecture) {
+    case "pca":
+      return runPca(options);
+    case "pixels":
+      return runPixels(options);
+    default:
+      return await runAutoencoder(options);
+  }
+}
