@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
 import type { Blas } from "../blas.ts";
 import { columnSumOf } from "../js_kernels.ts";
 import { count, phase } from "../kernel_stats.ts";
