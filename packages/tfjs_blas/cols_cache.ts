@@ -1,7 +1,17 @@
 /**
- * Kept im2col matrices: without the native helpers, a forward convolution keeps the im2col matrix
- * of its input (a few, freed when their input is) so that the filter gradient of the same input
- * reuses it.
+ * Kept im2col matrices: a forward convolution on the whole-GEMM path (without the native helpers,
+ * or a convolution too small for blocks) keeps the im2col matrix of its input so that the filter
+ * gradient of the same input reuses it.
+ *
+ * What is kept, and for how long:
+ * - at most {@link COLS_CACHE_SIZE} matrices and {@link COLS_CACHE_FLOATS} floats in all (256
+ *   MiB of wasm memory: the peak the cache can hold); the oldest go first, and a matrix larger
+ *   than the whole budget is not kept;
+ * - a matrix is freed as soon as its input tensor is: the backend's `disposeData` is wrapped
+ *   (once per backend instance) to drop the entries of an input it frees;
+ * - kept matrices belong to the cache, not to the kernel that made them: the backend's
+ *   `numDataIds()`, which tfjs's leak check (`IS_TEST`) compares before and after each kernel,
+ *   does not count them.
  *
  * @module
  */
@@ -17,9 +27,10 @@ interface ColsEntry {
   cols: tf.TensorInfo;
 }
 
-const COLS_CACHE_SIZE = 8;
+/** At most this many kept im2col matrices. */
+export const COLS_CACHE_SIZE = 8;
 /** At most this many floats of kept im2col matrices (64 Mi floats = 256 MiB of wasm memory). */
-const COLS_CACHE_FLOATS = 64 * 1024 * 1024;
+export const COLS_CACHE_FLOATS = 64 * 1024 * 1024;
 const colsCache: ColsEntry[] = [];
 let cacheBackend: WasmBackendLike | null = null;
 
@@ -29,9 +40,46 @@ function geometryKey(g: ConvGeometry): string {
     `${g.dilationHeight},${g.dilationWidth},${g.padTop},${g.padLeft}`;
 }
 
+/** The methods of tfjs's `BackendWasm` that the cache wraps. */
+interface Watched {
+  disposeData(dataId: object, force?: boolean): boolean;
+  numDataIds(): number;
+}
+
+const watched = new WeakSet<object>();
+
+/**
+ * Wraps `backend`'s `disposeData` (an input freed frees its kept matrices) and `numDataIds` (kept
+ * matrices are not counted), once per backend instance.
+ */
+function watch(backend: WasmBackendLike): void {
+  if (watched.has(backend)) return;
+  watched.add(backend);
+  const b = backend as unknown as Watched;
+  const disposeData = b.disposeData.bind(b);
+  const numDataIds = b.numDataIds.bind(b);
+  b.disposeData = (dataId, force) => {
+    const freed = disposeData(dataId, force);
+    if (cacheBackend === backend && !backend.dataIdMap.has(dataId)) dropEntriesOf(dataId);
+    return freed;
+  };
+  b.numDataIds = () => numDataIds() - (cacheBackend === backend ? colsCache.length : 0);
+}
+
+/** Frees the kept matrices of input `x` (a data id the cache's backend just freed). */
+function dropEntriesOf(x: object): void {
+  for (let i = colsCache.length - 1; i >= 0; i--) {
+    if (colsCache[i].x !== x) continue;
+    const [entry] = colsCache.splice(i, 1);
+    wasmDispose(cacheBackend!, entry.cols);
+  }
+}
+
 /** Frees every kept im2col matrix (call when switching kernels or backends). */
 export function clearColsCache(): void {
-  if (cacheBackend !== null) {
+  // A backend tfjs disposed (engine reset) has freed its whole memory already.
+  const alive = cacheBackend !== null && (cacheBackend as { wasm: unknown }).wasm != null;
+  if (cacheBackend !== null && alive) {
     for (const e of colsCache) {
       if (cacheBackend.dataIdMap.has(e.cols.dataId)) {
         wasmDispose(cacheBackend, e.cols);
@@ -76,7 +124,7 @@ export function takeCols(
   return entry.cols;
 }
 
-/** Keeps `cols` (of `x`, geometry `g`); the cache then owns them. */
+/** Keeps `cols` (of `x`, geometry `g`); the cache then owns them (and may free them at once). */
 export function keepCols(
   backend: WasmBackendLike,
   x: tf.TensorInfo,
@@ -84,12 +132,15 @@ export function keepCols(
   cols: tf.TensorInfo,
 ) {
   purgeDead(backend);
+  if (sizeOf(cols.shape) > COLS_CACHE_FLOATS) {
+    wasmDispose(backend, cols);
+    return;
+  }
+  watch(backend);
   colsCache.push({ x: x.dataId, key: geometryKey(g), cols });
   let floats = 0;
   for (const e of colsCache) floats += sizeOf(e.cols.shape);
-  while (
-    colsCache.length > COLS_CACHE_SIZE || (colsCache.length > 1 && floats > COLS_CACHE_FLOATS)
-  ) {
+  while (colsCache.length > COLS_CACHE_SIZE || floats > COLS_CACHE_FLOATS) {
     const dropped = colsCache.shift()!;
     floats -= sizeOf(dropped.cols.shape);
     wasmDispose(backend, dropped.cols);

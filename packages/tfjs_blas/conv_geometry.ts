@@ -22,7 +22,10 @@ interface FilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-/** Computes the conv geometry of a Conv2DBackpropFilter call, or throws for NCHW / non-float. */
+/**
+ * Computes the conv geometry of a Conv2DBackpropFilter call, or throws for NCHW, non-float, or a
+ * dy (or x) whose shape does not fit the geometry.
+ */
 export function filterGradInfo(
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
@@ -42,7 +45,7 @@ export function filterGradInfo(
         `${attrs.dataFormat}: use channelsLast layers, or the cpu backend.`,
     );
   }
-  return tf.backend_util.computeConv2DInfo(
+  const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     attrs.filterShape,
     attrs.strides,
@@ -52,6 +55,17 @@ export function filterGradInfo(
     false,
     dataFormat,
   );
+  // The GEMMs read x and dy as dense [rows, channels]: a dy of another shape would be read wrong
+  // (tfjs's kernels read it by its own strides; here it is refused).
+  if (x.shape[3] !== attrs.filterShape[2] || !tf.util.arraysEqual(dy.shape, info.outShape)) {
+    throw new Error(
+      `Conv2DBackpropFilter (${where}): x [${x.shape}] with a [${attrs.filterShape}] filter, ` +
+        `strides ${attrs.strides} and pad ${JSON.stringify(attrs.pad)} needs a dy of shape ` +
+        `[${info.outShape}] and ${attrs.filterShape[2]} input channels; got dy [${dy.shape}]: ` +
+        `pass the gradient of that convolution's output.`,
+    );
+  }
+  return info;
 }
 
 /** Attributes of tfjs's convolution kernels (Conv2D, FusedConv2D, Conv2DBackpropInput). */

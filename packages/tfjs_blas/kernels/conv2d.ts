@@ -40,6 +40,9 @@ export function makeConv2DKernels(ctx: ConvContext): { Conv2D: Kernel; FusedConv
       "channelsLast",
     );
     if (bias != null && sizeOf(bias.shape) !== info.outChannels) return null;
+    // x's channels must be the filter's input channels (tfjs's op checks; a direct kernel call
+    // need not): otherwise tfjs's own kernel decides.
+    if (x.shape[3] !== filter.shape[2]) return null;
     const g = geometryOf(info);
     const m = g.batchSize * g.outHeight * g.outWidth;
     const k = g.filterHeight * g.filterWidth * g.inChannels;

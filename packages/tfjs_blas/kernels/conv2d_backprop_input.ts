@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import { type Activation, ACTIVATION_CODES, epilogue, FUSABLE } from "../epilogue.ts";
 import { type ConvAttrs, isPointwise, transposedConvInfo } from "../conv_geometry.ts";
 import { type ConvGeometry, geometryOf } from "../im2col.ts";
@@ -12,6 +12,29 @@ import { count, phase } from "../kernel_stats.ts";
 import { type Kernel, type KernelArgs, sizeOf } from "../kernel_types.ts";
 import { floatOffset, type WasmBackendLike, wasmDispose, withScratch } from "../wasm_heap.ts";
 import { type ConvContext, orFallback } from "./conv_context.ts";
+
+/**
+ * Why `dy` or the filter of an NHWC Conv2DBackpropInput call does not fit the geometry its attrs
+ * imply (`dy` must be the output of convolving `inputShape` with the filter), or null when they
+ * fit. The GEMM reads dy as dense [rows, channels]: on a mismatch it would read wrong values
+ * (tfjs's own kernels read dy by its own strides), so such calls go to tfjs's kernel.
+ */
+export function inputGradientMismatch(args: KernelArgs): string | null {
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+  if (attrs.dataFormat === "NCHW") return null;
+  const info = transposedConvInfo(attrs.inputShape, filter, attrs);
+  if (filter.shape[2] !== attrs.inputShape[3]) {
+    return `the filter [${filter.shape}] has ${filter.shape[2]} output channels where ` +
+      `inputShape [${attrs.inputShape}] has ${attrs.inputShape[3]}`;
+  }
+  if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
+    return `dy has shape [${dy.shape}] where inputShape [${attrs.inputShape}], the filter ` +
+      `[${filter.shape}], strides ${attrs.strides} and pad ${JSON.stringify(attrs.pad)} imply ` +
+      `[${info.outShape}]`;
+  }
+  return null;
+}
 
 /**
  * Conv2DBackpropInput on `ctx`, or with `fused` a conv2dTranspose layer's whole forward
@@ -51,6 +74,7 @@ export function inputGradient(
       phase("epilogue");
     }
   };
+  if (inputGradientMismatch(args) !== null) return null;
   const info = transposedConvInfo(attrs.inputShape, filter, attrs);
   const g: ConvGeometry = geometryOf(info);
   const m = g.batchSize * g.outHeight * g.outWidth;

@@ -16,7 +16,8 @@ import { floatOffset, type WasmBackendLike } from "../wasm_heap.ts";
 
 /**
  * BatchMatMul for the wasm set: transposed single-batch products through {@link makeWasmGemm}
- * (explicit transpose + wasm's plain matmul); everything else to wasm's own kernel.
+ * (explicit transpose + wasm's plain matmul); everything else, inner dimensions that differ
+ * included, to wasm's own kernel.
  */
 export function makeWasmMatMul(gemm: Gemm, original: () => Kernel): Kernel {
   return (args) => {
@@ -33,7 +34,9 @@ export function makeWasmMatMul(gemm: Gemm, original: () => Kernel): Kernel {
     const k = transposeA ? a.shape[ar - 2] : a.shape[ar - 1];
     const m = transposeA ? a.shape[ar - 1] : a.shape[ar - 2];
     const n = transposeB ? b.shape[br - 2] : b.shape[br - 1];
-    if (m * n * k === 0) return original()(args);
+    // Inner dimensions that differ: wasm's own kernel throws tfjs's error (never multiply them).
+    const kb = transposeB ? b.shape[br - 1] : b.shape[br - 2];
+    if (ar < 2 || br < 2 || k !== kb || m * n * k === 0) return original()(args);
     count("BatchMatMul");
     const out = gemm.matmul(backend, a, b, { m, n, k, transA: transposeA, transB: transposeB });
     const outer = ar >= br ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
