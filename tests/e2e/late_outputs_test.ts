@@ -1,0 +1,96 @@
+/**
+ * The Deno kernel's late outputs (issue #14, part 6) on the real kernel and real runners: the
+ * repro notebook tests/e2e/fixtures/notebooks/late_outputs.ipynb (30 cells of `console.log` + a
+ * value) through `jupyter nbconvert --execute` and through a Run All client keeps every output in
+ * its own cell with the project's kernelspec (deno behind jupyter/kernels/deno/ordered_kernel.py),
+ * and the bare kernel still loses outputs under nbconvert (the fault the proxy works around).
+ *
+ * The kernelspec's setting comes from the environment: `KMNIST_KERNEL_ORDERING=0 deno test -A
+ * tests/e2e/late_outputs_test.ts` runs the first two tests on the bare kernel, as before the fix.
+ */
+import assert from "node:assert/strict";
+import {
+  countLateOutputs,
+  type LateOutputRunner,
+  type LateOutputsRun,
+  runLateOutputsNotebook,
+} from "../../tools/measure_late_outputs.ts";
+
+const DENO = Deno.env.get("KMNIST_DENO") ?? Deno.execPath();
+
+function describe(run: LateOutputsRun): string {
+  return `${run.cellsLost} of ${run.cells} cells lost (cells ${run.lostCells.join(", ")}: ` +
+    `${run.linesLost} lines, ${run.valuesLost} values), ${run.misplaced} misplaced`;
+}
+
+async function assertNoneLost(runner: LateOutputRunner, runs: number): Promise<void> {
+  for (let run = 0; run < runs; run++) {
+    const result = await runLateOutputsNotebook({ deno: DENO, runner });
+    assert.equal(result.cells, 30);
+    assert.ok(
+      result.cellsLost === 0 && result.misplaced === 0,
+      `${runner} run ${run + 1}: ${describe(result)}`,
+    );
+  }
+}
+
+Deno.test("nbconvert --execute keeps every line and value of the repro notebook (3 runs)", async () => {
+  await assertNoneLost("nbconvert", 3);
+});
+
+Deno.test("Run All (every cell sent at once) shows every output under its own cell (2 runs)", async () => {
+  await assertNoneLost("runall", 2);
+});
+
+Deno.test("the bare Deno kernel still loses outputs under nbconvert --execute", async () => {
+  // One run in ten or so loses nothing by chance: up to 5 runs, stopping at the first loss.
+  const seen: string[] = [];
+  for (let run = 0; run < 5; run++) {
+    const result = await runLateOutputsNotebook({
+      deno: DENO,
+      runner: "nbconvert",
+      ordering: false,
+    });
+    seen.push(describe(result));
+    if (result.cellsLost > 0) return;
+  }
+  assert.fail(
+    `the bare kernel lost nothing in 5 nbconvert runs (${seen.join("; ")}): this deno may have ` +
+      "fixed its late outputs; re-measure with tools/measure_late_outputs.ts --ordering off and " +
+      "consider dropping jupyter/kernels/deno/ordered_kernel.py",
+  );
+});
+
+Deno.test("countLateOutputs finds lost, misplaced and intact outputs", () => {
+  const cell = (n: number, outputs: unknown[]) => ({
+    cell_type: "code",
+    source: [`console.log("line ${n}");\n`, `"value ${n}";`],
+    outputs,
+  });
+  const line = (n: number) => ({ output_type: "stream", name: "stdout", text: [`line ${n}\n`] });
+  const value = (n: number) => ({
+    output_type: "execute_result",
+    data: { "text/plain": `"value ${n}"` },
+  });
+  const count = countLateOutputs({
+    cells: [
+      { cell_type: "markdown", source: "not counted" },
+      cell(1, [line(1), value(1)]),
+      cell(2, [line(2)]), // its value went under cell 3
+      cell(3, [value(2), line(3), value(3)]),
+      cell(4, []), // both lost
+    ] as never,
+  });
+  assert.deepEqual(count, {
+    cells: 4,
+    cellsLost: 2,
+    linesLost: 1,
+    valuesLost: 2,
+    misplaced: 1,
+    lostCells: [1, 3],
+  });
+  assert.throws(
+    () => countLateOutputs({ cells: [{ cell_type: "code", source: "1 + 1" }] as never }),
+    /code cell 0 is not .*late_outputs\.ipynb/,
+  );
+});
