@@ -9,6 +9,8 @@
  * tests/e2e/late_outputs_test.ts` runs the first two tests on the bare kernel, as before the fix.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../lib/io/mod.ts";
 import {
   countLateOutputs,
   type LateOutputRunner,
@@ -93,4 +95,68 @@ Deno.test("countLateOutputs finds lost, misplaced and intact outputs", () => {
     () => countLateOutputs({ cells: [{ cell_type: "code", source: "1 + 1" }] as never }),
     /code cell 0 is not .*late_outputs\.ipynb/,
   );
+});
+
+/**
+ * Runs jupyter/kernels/deno/ordered_kernel.py with a fake kernel (`bash -c SCRIPT`, which gets
+ * `jupyter --kernel --conn FILE` as $1..$4) and a client that sends one shell message at once,
+ * then optionally SIGINT; returns the proxy's exit status.
+ */
+async function runProxyWithFakeKernel(script: string, interrupt: boolean): Promise<number> {
+  const python = `
+import json, os, signal, socket, subprocess, sys, tempfile, time, zmq
+def port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+info = {"ip": "127.0.0.1", "transport": "tcp", "key": "k", "signature_scheme": "hmac-sha256",
+        **{name: port() for name in ("shell_port", "iopub_port", "control_port", "stdin_port", "hb_port")}}
+folder = tempfile.mkdtemp()
+conn = os.path.join(folder, "kernel.json")
+json.dump(info, open(conn, "w"))
+proxy = subprocess.Popen([sys.executable, sys.argv[1], conn, "bash", "-c", sys.argv[2], "fake"])
+client = zmq.Context().socket(zmq.DEALER)
+client.setsockopt(zmq.LINGER, 0)
+client.connect(f"tcp://127.0.0.1:{info['shell_port']}")
+header = {"msg_id": "m1", "msg_type": "kernel_info_request", "session": "s", "username": "u", "version": "5.3"}
+client.send_multipart([b"<IDS|MSG>", b"", json.dumps(header).encode(), b"{}", b"{}", b"{}"])
+if sys.argv[3] == "interrupt":
+    time.sleep(1)
+    proxy.send_signal(signal.SIGINT)
+code = proxy.wait(timeout=30)
+print(json.dumps({"code": code, "leftovers": sorted(os.listdir(folder))}))
+`;
+  const result = await new Deno.Command("/usr/bin/python3", {
+    args: [
+      "-c",
+      python,
+      join(PROJECT_ROOT, "jupyter", "kernels", "deno", "ordered_kernel.py"),
+      script,
+      interrupt ? "interrupt" : "none",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(result.stderr);
+  assert.ok(result.success, stderr);
+  const { code, leftovers } = JSON.parse(new TextDecoder().decode(result.stdout));
+  assert.deepEqual(leftovers, ["kernel.json"], "the proxy removes the connection file it wrote");
+  return code;
+}
+
+Deno.test("the kernel proxy keeps deno's connection file until deno has read it", async () => {
+  // The fake kernel reads its connection file only after the client's first message came in.
+  const code = await runProxyWithFakeKernel(
+    'sleep 1; grep -q shell_port "$4" && exit 0; echo "no connection file $4" >&2; exit 3',
+    false,
+  );
+  assert.equal(code, 0, "deno must find its connection file even when a client is quicker");
+});
+
+Deno.test("the kernel proxy passes Jupyter's interrupt (SIGINT) on and exits with deno's status", async () => {
+  const code = await runProxyWithFakeKernel(
+    "trap 'exit 7' INT; for i in $(seq 100); do sleep 0.1; done; exit 1",
+    true,
+  );
+  assert.equal(code, 7);
 });

@@ -232,8 +232,8 @@ def main(argv):
                 raise
             for sock in ready:
                 handlers[sock]()
-                if os.path.exists(inner_file):
-                    os.unlink(inner_file)  # deno has read it: it answers
+                if sock is not proxy.front_shell and os.path.exists(inner_file):
+                    os.unlink(inner_file)  # deno has sent something: it has read the file
             proxy.tick()
         # Deno exited (e.g. a shutdown request): pass on what it sent last.
         for sock, handler in handlers.items():
