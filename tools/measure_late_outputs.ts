@@ -1,9 +1,10 @@
 /**
  * Measures the Deno kernel's late outputs: runs the repro notebook
  * tests/e2e/fixtures/notebooks/late_outputs.ipynb (30 cells of `console.log` + a value) N times
- * through a notebook runner with a given deno, and counts the outputs lost or put under another cell.
+ * through a notebook runner with a given deno, and counts the outputs lost or put under another
+ * cell.
  *
- *     npx -y deno@2.9.6 run -A tools/measure_late_outputs.ts                      # 2.9.6, nbconvert, 5 runs
+ *     npx -y deno@2.9.6 run -A tools/measure_late_outputs.ts   # 2.9.6, nbconvert, 5 runs
  *     npx -y deno@2.9.6 run -A tools/measure_late_outputs.ts --deno 2.1.14,2.9.6 --runs 10
  *     npx -y deno@2.9.6 run -A tools/measure_late_outputs.ts --runner runall
  *     npx -y deno@2.9.6 run -A tools/measure_late_outputs.ts --ordering off   # the kernel bare
@@ -12,13 +13,13 @@
  * `nbconvert` (`jupyter nbconvert --to notebook --execute`, nbclient: stops reading a cell at its
  * "idle"), `executor` (tools/execute_notebook.py: reads on after "idle") and `runall` (what the
  * classic UI's Run All does: every cell's execute request sent at once, each output shown under the
- * cell its parent header names, reading on for 0.5 s after the last "idle"). The kernel is the
- * project's kernelspec (jupyter/kernels/deno/) with `KMNIST_DENO` set to the deno measured;
+ * cell its parent header names unless that cell has had both its reply and its "idle"). The kernel
+ * is the project's kernelspec (jupyter/kernels/deno/) with `KMNIST_DENO` set to the deno measured;
  * `--ordering off` sets `KMNIST_KERNEL_ORDERING=0`, which starts deno without the kernelspec's
  * output-ordering proxy (jupyter/kernels/deno/ordered_kernel.py); without `--ordering` the
- * environment's setting applies (default on). The notebook runs from a
- * temp copy outside the project, so deno versions that cannot read the project's deno.lock run it
- * too. Prints one Markdown table row per deno version.
+ * environment's setting applies (default on). The notebook runs from a temp copy outside the
+ * project, so deno versions that cannot read the project's deno.lock run it too. Prints one
+ * Markdown table row per deno version.
  *
  * @module
  */
@@ -47,7 +48,9 @@ export const LATE_OUTPUT_RUNNERS: readonly LateOutputRunner[] = ["nbconvert", "e
 /**
  * The `runall` runner (Python, jupyter_client): sends every code cell's execute request at once,
  * as the classic UI's Run All does, files each output under the cell its parent header names,
- * stops 0.5 s after the last cell's "idle" and saves the notebook. Arguments: IN OUT.
+ * drops the outputs that come after both the cell's reply and its "idle" (as the classic UI's
+ * kernel.js does: it forgets the cell's callbacks then), stops 0.5 s after the last cell's "idle"
+ * and saves the notebook. Arguments: IN OUT.
  */
 const RUN_ALL_PY = `
 import os, queue, sys, time
@@ -66,24 +69,31 @@ try:
         if cell.cell_type == "code":
             cell.outputs = []
             cells[client.execute(cell.source)] = cell
-    idle, deadline, last_idle = set(), time.monotonic() + 120, None
+    idle, replied, deadline, last_idle = set(), set(), time.monotonic() + 120, None
     while time.monotonic() < deadline and (last_idle is None or time.monotonic() - last_idle < 0.5):
+        while True:
+            try:
+                replied.add(client.get_shell_msg(timeout=0)["parent_header"].get("msg_id"))
+            except queue.Empty:
+                break
         try:
             msg = client.get_iopub_msg(timeout=0.05)
         except queue.Empty:
             continue
-        cell = cells.get(msg["parent_header"].get("msg_id"))
+        parent = msg["parent_header"].get("msg_id")
+        cell = cells.get(parent)
         kind, content = msg["header"]["msg_type"], msg["content"]
-        if cell is None:
-            continue
+        if cell is None or (parent in idle and parent in replied):
+            continue  # kernel.js has dropped the cell's callbacks: the output is not shown
         if kind == "status" and content["execution_state"] == "idle":
             idle.add(msg["parent_header"]["msg_id"])
             if len(idle) == len(cells):
                 last_idle = time.monotonic()
         elif kind == "stream":
-            cell.outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=content["text"]))
+            output = nbformat.v4.new_output("stream", name=content["name"], text=content["text"])
+            cell.outputs.append(output)
         elif kind == "execute_result":
-            cell.outputs.append(nbformat.v4.new_output("execute_result", data=content["data"], execution_count=content.get("execution_count")))
+            cell.outputs.append(nbformat.v4.new_output("execute_result", data=content["data"]))
     if len(idle) < len(cells):
         sys.exit(f"runall: {len(cells) - len(idle)} of {len(cells)} cells never went idle")
     nbformat.write(nb, target)

@@ -109,8 +109,8 @@ def port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-info = {"ip": "127.0.0.1", "transport": "tcp", "key": "k", "signature_scheme": "hmac-sha256",
-        **{name: port() for name in ("shell_port", "iopub_port", "control_port", "stdin_port", "hb_port")}}
+ports = {f"{name}_port": port() for name in ("shell", "iopub", "control", "stdin", "hb")}
+info = {"ip": "127.0.0.1", "transport": "tcp", "key": "k", "signature_scheme": "hmac-sha256", **ports}
 folder = tempfile.mkdtemp()
 conn = os.path.join(folder, "kernel.json")
 json.dump(info, open(conn, "w"))
@@ -118,7 +118,8 @@ proxy = subprocess.Popen([sys.executable, sys.argv[1], conn, "bash", "-c", sys.a
 client = zmq.Context().socket(zmq.DEALER)
 client.setsockopt(zmq.LINGER, 0)
 client.connect(f"tcp://127.0.0.1:{info['shell_port']}")
-header = {"msg_id": "m1", "msg_type": "kernel_info_request", "session": "s", "username": "u", "version": "5.3"}
+header = {"msg_id": "m1", "msg_type": "kernel_info_request", "session": "s", "username": "u",
+          "version": "5.3"}
 client.send_multipart([b"<IDS|MSG>", b"", json.dumps(header).encode(), b"{}", b"{}", b"{}"])
 if sys.argv[3] == "interrupt":
     time.sleep(1)

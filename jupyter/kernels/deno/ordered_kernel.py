@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Runs the Deno Jupyter kernel behind a small proxy that keeps each cell's outputs in its cell.
 
-    /usr/bin/python3 ordered_kernel.py CONNECTION_FILE DENO [ARG...]   # DENO ARG... jupyter --kernel
+    /usr/bin/python3 ordered_kernel.py CONNECTION_FILE DENO [ARG...]
+
+runs `DENO [ARG...] jupyter --kernel --conn INNER_CONNECTION_FILE` behind the proxy.
 
 Why: the Deno kernel (2.8.3 up to 2.9.6 at least) publishes a cell's printed lines and its value
 from a queue that is drained after the cell's "idle" status may already have gone out, and tags
@@ -45,7 +47,16 @@ except ImportError as error:  # pragma: no cover - depends on the machine
     sys.exit(1)
 
 DELIMITER = b"<IDS|MSG>"
-QUIET_SECONDS = float(os.environ.get("KMNIST_KERNEL_QUIET_MS", "50")) / 1000
+try:
+    QUIET_SECONDS = float(os.environ.get("KMNIST_KERNEL_QUIET_MS", "50")) / 1000
+    if not 0 <= QUIET_SECONDS <= 10:
+        raise ValueError
+except ValueError:
+    sys.stderr.write(
+        "ordered_kernel: KMNIST_KERNEL_QUIET_MS must be a number of milliseconds from 0 to 10000, "
+        f"got {os.environ.get('KMNIST_KERNEL_QUIET_MS')!r}; unset it for the default 50\n"
+    )
+    sys.exit(2)
 NO_IDLE_SECONDS = 5.0  # release the next cell anyway when a replied cell's idle never comes
 
 
@@ -198,9 +209,8 @@ def main(argv):
         log(f"{connection_file}: transport {info.get('transport')!r} is not supported, only tcp")
         return 2
     inner = dict(info, shell_port=free_port(info["ip"]), iopub_port=free_port(info["ip"]))
-    fd, inner_file = tempfile.mkstemp(
-        prefix="deno-ordered-", suffix=".json", dir=os.path.dirname(os.path.abspath(connection_file))
-    )
+    folder = os.path.dirname(os.path.abspath(connection_file))
+    fd, inner_file = tempfile.mkstemp(prefix="deno-ordered-", suffix=".json", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(inner, handle)
     # Deno starts first, before zmq's threads exist (preexec_fn is only safe then); it takes

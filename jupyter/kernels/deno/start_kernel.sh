@@ -58,9 +58,9 @@ for candidate in /usr/bin/python3 python3; do
   fi
 done
 if [ -z "$python" ]; then
-  echo "start_kernel.sh: no python3 with the zmq module for ordered_kernel.py; install the Debian" \
-    "package python3-zmq (bash tools/install_system_deps.sh), or set KMNIST_KERNEL_ORDERING=0 to run" \
-    "deno bare (then nbconvert --execute loses outputs)" >&2
+  echo "start_kernel.sh: no python3 with the zmq module for ordered_kernel.py; install the" \
+    "Debian package python3-zmq (bash tools/install_system_deps.sh), or set" \
+    "KMNIST_KERNEL_ORDERING=0 to run deno bare (then nbconvert --execute loses outputs)" >&2
   exit 1
 fi
 exec "$python" "$here/ordered_kernel.py" "$1" "${command[@]}"
