@@ -13,6 +13,10 @@
  * deno binary recorded here in `jupyter/kernels/deno/deno_path` (git-ignored: the binary running this
  * script), else `$KMNIST_DENO`, a deno 2.9.6 on PATH, or `npx -y deno@2.9.6`. Jupyter starts the
  * kernel in the notebook's folder, so Deno finds deno.json (import map) and node_modules above it.
+ * Deno runs behind `jupyter/kernels/deno/ordered_kernel.py` (Python with pyzmq, from Debian's
+ * python3-zmq), which holds each cell's "idle" until the cell's outputs are out: the bare Deno
+ * kernel can publish them after "idle", and `jupyter nbconvert --execute` then loses them (see
+ * tools/measure_late_outputs.ts). This script checks that the proxy can run.
  *
  * The smoke test runs tests/e2e/fixtures/notebooks/kernel_fixture.ipynb through
  * tools/execute_notebook.py into a temp file and prints how long the kernel took to start.
@@ -73,6 +77,7 @@ export async function installKernel(
       `install_kernel: ${specPath} has no argv with "{connection_file}"; restore it from git`,
     );
   }
+  await checkOrderingProxy(kernelDirectory);
   const deno = options.deno ?? Deno.execPath();
   const info = await Deno.stat(deno).catch(() => null);
   if (!info?.isFile || ((info.mode ?? 0o111) & 0o111) === 0) {
@@ -80,6 +85,28 @@ export async function installKernel(
   }
   await writeTextAtomic(join(kernelDirectory, "deno_path"), `${deno}\n`);
   return { kernelDirectory, deno, jupyterPath: join(root, "jupyter") };
+}
+
+/**
+ * Checks that the kernelspec's output-ordering proxy `ordered_kernel.py` is there and that
+ * {@link PYTHON} can import zmq for it. Throws an error naming the fix otherwise.
+ */
+export async function checkOrderingProxy(kernelDirectory: string): Promise<void> {
+  const proxy = join(kernelDirectory, "ordered_kernel.py");
+  if (!(await Deno.stat(proxy).catch(() => null))?.isFile) {
+    throw new Error(`install_kernel: ${proxy} is missing; restore jupyter/kernels/deno/ from git`);
+  }
+  const result = await new Deno.Command(PYTHON, {
+    args: ["-c", "import zmq"],
+    stdout: "null",
+    stderr: "null",
+  }).output().catch(() => null);
+  if (!result?.success) {
+    throw new Error(
+      `install_kernel: ${PYTHON} cannot import zmq, which the kernel's ordered_kernel.py needs; ` +
+        "install the Debian package python3-zmq (bash tools/install_system_deps.sh)",
+    );
+  }
 }
 
 /** Result of {@link smokeTestKernel}. */
