@@ -214,7 +214,7 @@ Deno.test("check_notebooks passes the project's notebooks and fails a type error
     const bad = structuredClone(fixture);
     bad.cells.forEach((c) => {
       c.source = joinText(c.source).replace(
-        '"../../../lib/data/mod.ts"',
+        '"../../../../lib/data/mod.ts"',
         '"../../lib/data/mod.ts"',
       );
     });
