@@ -19,6 +19,7 @@ packages=(
   jupyter-nbconvert    # HTML export of executed notebooks
   python3-nbclient     # nbformat / notebook execution helpers
   jupyter-client       # the kernel protocol client used by tools/execute_notebook.py
+  python3-zmq          # ZeroMQ for the kernelspec's ordering proxy (jupyter/kernels/deno/ordered_kernel.py)
   chromium             # prints the HTML reports to PDF (headless)
   poppler-utils        # pdfinfo / pdftoppm: checks the PDF reports
 )
