@@ -19,7 +19,7 @@
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { initBackend } from "@kmnist/tfjs-blas";
 import { explorerLinkHtml, writeReportExplorer } from "../lib/explorer/mod.ts";
-import { copyFileAtomic, PROJECT_ROOT, writeTextAtomic } from "../lib/io/mod.ts";
+import { copyFileAtomic, PROJECT_ROOT, readTextIfExists, writeTextAtomic } from "../lib/io/mod.ts";
 import { formatNumber } from "../lib/plot/number_format.ts";
 
 /** Project root (the folder holding deno.json). */
@@ -275,13 +275,8 @@ function firstNumber(value: unknown, paths: string[][]): number | undefined {
  * undefined when the file does not exist.
  */
 export async function readHeadlineMetrics(file: string): Promise<HeadlineMetrics | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
   const json = JSON.parse(text);
   const evaluation = pick(json, ["evaluation"]) ?? json;
   return {

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { EvaluationReport } from "../metrics/mod.ts";
 import { type TrainResult } from "../train/mod.ts";
-import { writeFileAtomic } from "../io/mod.ts";
+import { readTextIfExists, writeJsonAtomic } from "../io/mod.ts";
 import {
   checkName,
   EXPERIMENT_NAMES,
@@ -95,10 +95,7 @@ export async function saveExperimentRecord(
     savedAt: new Date().toISOString(),
   };
   await Deno.mkdir(settings.runDirectory, { recursive: true });
-  await writeFileAtomic(
-    settings.metricsFile,
-    new TextEncoder().encode(JSON.stringify(record, null, 2) + "\n"),
-  );
+  await writeJsonAtomic(settings.metricsFile, record);
   return record;
 }
 
@@ -111,13 +108,8 @@ export async function loadExperimentRecord(
   options: { quick?: boolean } = {},
 ): Promise<ExperimentRecord | undefined> {
   const file = experimentSettings(name, options).metricsFile;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === undefined) return undefined;
   const record = JSON.parse(text) as ExperimentRecord;
   if (record.format !== "kmnist-experiment") {
     throw new Error(

@@ -124,3 +124,13 @@ export async function syncDirectory(directory: string): Promise<void> {
 export async function copyFileAtomic(from: string, to: string): Promise<void> {
   await writeFileAtomic(to, await Deno.readFile(from));
 }
+
+/** The text of `file`, or undefined when it does not exist (other read errors are thrown). */
+export async function readTextIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
