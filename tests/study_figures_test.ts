@@ -84,6 +84,10 @@ Deno.test("code-size figures: a line per architecture on log2 sizes, the pixels 
   const [x0] = mse.layout.panels[0].toPixel(1, 0.05);
   const [x1] = mse.layout.panels[0].toPixel(3, 0.05);
   assert.ok(x1 > x0);
+  // The log2 axis is labelled with the code sizes themselves.
+  const x = mse.layout.panels[0].x;
+  assert.deepEqual(x.labels, x.ticks.map((t) => String(2 ** t)));
+  assert.ok(x.labels.includes("2") && x.labels.includes("8"), x.labels.join(" "));
   const knn = knnByCodeSize(RECORDS);
   assert.equal(knn.layout.panels[0].colors.length, 4, "three sweeps and the raw pixels");
   const png = await decodePng(knn.toPng());

@@ -48,6 +48,11 @@ export interface LearningCurvesOptions {
   title?: string;
   /** x axis label (default "epoch"). */
   xLabel?: string;
+  /**
+   * The label of an x tick from its value (default: the axis's own number format); e.g.
+   * `(v) => String(2 ** v)` for an axis of log2 code sizes labelled with the sizes.
+   */
+  xTickLabel?: (value: number) => string;
   /** y axis label (default "loss"). */
   yLabel?: string;
   /** Log-scale y axes (default false). */
@@ -159,11 +164,13 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
     const logY = panels[p].logY ?? options.logY ?? false;
     const xMin = Math.min(...allX);
     const xMax = Math.max(...allX);
-    const x = linearScale([xMin, xMax], [area.x, area.x + area.width], {
+    const linearX = linearScale([xMin, xMax], [area.x, area.x + area.width], {
       nice: false,
       integer: allX.every(Number.isInteger),
       tickCount: Math.min(8, Math.max(1, xMax - xMin)),
     });
+    const tickLabel = options.xTickLabel;
+    const x = tickLabel ? { ...linearX, labels: linearX.ticks.map(tickLabel) } : linearX;
     if (logY) {
       const bad = allY.findIndex((v) => v <= 0);
       if (bad >= 0) {

@@ -14,6 +14,7 @@ import type { Figure } from "./figure.ts";
 import { imageGrid, type ImageGridLayout } from "./image_grid.ts";
 import { type CurveSeries, learningCurves, type LearningCurvesLayout } from "./learning_curves.ts";
 import { type MetricRow, metricsTable, type MetricsTableLayout } from "./metrics_table.ts";
+import { formatNumber } from "./number_format.ts";
 
 /** Line order and names of the study's architectures. */
 const ARCHITECTURES = ["pca", "vanilla", "multilayer", "convolutional", "variational"] as const;
@@ -49,7 +50,12 @@ function bySize(
   return series;
 }
 
-const CODE_SIZE_AXIS = "log2 code size (1 = 2, 3 = 8, 5 = 32, 6 = 64)";
+const CODE_SIZE_AXIS = "code size (log2 axis)";
+
+/** Labels a tick of a log2 code-size axis with the code size itself (1 -> "2", 5 -> "32"). */
+function codeSizeLabel(log2Size: number): string {
+  return formatNumber(2 ** log2Size, { decimals: 0 });
+}
 
 /** Test MSE against code size, one line per architecture and PCA (log y). */
 export function mseByCodeSize(records: readonly TrialRecord[]): Figure<LearningCurvesLayout> {
@@ -58,6 +64,7 @@ export function mseByCodeSize(records: readonly TrialRecord[]): Figure<LearningC
     title: "Rate-distortion: test MSE against code size",
     series: bySize(records, (r) => r.results.mse),
     xLabel: CODE_SIZE_AXIS,
+    xTickLabel: codeSizeLabel,
     yLabel: "test MSE per pixel (log)",
     logY: true,
     markers: true,
@@ -88,6 +95,7 @@ export function knnByCodeSize(records: readonly TrialRecord[]): Figure<LearningC
     title: "4-NN accuracy of the codes (distance-weighted votes)",
     series,
     xLabel: CODE_SIZE_AXIS,
+    xTickLabel: codeSizeLabel,
     yLabel: "test accuracy, %",
     markers: true,
     panelSize: [520, 320],
