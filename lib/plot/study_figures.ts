@@ -205,10 +205,11 @@ export function costFigure(records: readonly TrialRecord[]): Figure<LearningCurv
   return learningCurves({
     title: "Cost: test MSE against parameters and training time",
     panels: [
-      { title: "x: log10 parameters", series: costSeries(records, "parameters") },
-      { title: "x: log10 seconds per epoch", series: costSeries(records, "secondsPerEpoch") },
+      { title: "parameters", series: costSeries(records, "parameters") },
+      { title: "seconds per epoch", series: costSeries(records, "secondsPerEpoch") },
     ],
-    xLabel: "log10 cost",
+    xLabel: "cost (log10 axis)",
+    xTickLabel: (log10Cost) => formatNumber(10 ** log10Cost, { significant: 2 }),
     yLabel: "test MSE (log)",
     logY: true,
     markers: true,
