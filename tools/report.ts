@@ -20,7 +20,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { initBackend } from "@kmnist/tfjs-blas";
 import { explorerLinkHtml, writeReportExplorer } from "../lib/explorer/mod.ts";
 import { copyFileAtomic, PROJECT_ROOT, readTextIfExists, writeTextAtomic } from "../lib/io/mod.ts";
-import { formatNumber } from "../lib/plot/number_format.ts";
+import { formatNumber } from "../lib/format/number_format.ts";
 
 /** Project root (the folder holding deno.json). */
 export { PROJECT_ROOT };

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatNumber } from "../plot/number_format.ts";
+import { formatNumber } from "../format/number_format.ts";
 import type { ExperimentRecord } from "./records.ts";
 
 /** One row of the comparison tables (plain numbers; undefined where not measured). */
@@ -16,7 +16,7 @@ export interface ComparisonRow {
 
 /**
  * Columns of the comparison tables: key, label, decimals, and which direction is better. The
- * decimals apply to the tables and to the sentences alike (both use lib/plot/number_format.ts).
+ * decimals apply to the tables and to the sentences alike (both use lib/format/number_format.ts).
  */
 export const COMPARISON_COLUMNS: readonly {
   key: string;

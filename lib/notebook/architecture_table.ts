@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatNumber } from "../plot/mod.ts";
+import { formatNumber } from "../format/mod.ts";
 import { architectureRows, type Autoencoder } from "../models/mod.ts";
 import { escapeHtml, HtmlDisplay } from "./display.ts";
 

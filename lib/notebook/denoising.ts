@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatNumber } from "../plot/mod.ts";
+import { formatNumber } from "../format/mod.ts";
 import * as path from "node:path";
 import type { Autoencoder } from "../models/mod.ts";
 import type { TrainResult } from "../train/mod.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { formatNumber, JUPYTER_DISPLAY } from "../plot/mod.ts";
+import { formatNumber } from "../format/mod.ts";
+import { JUPYTER_DISPLAY } from "../plot/mod.ts";
 
 /** What the kernel shows of an {@link HtmlDisplay}: HTML and plain text. */
 export type HtmlBundle = { "text/html": string; "text/plain": string };

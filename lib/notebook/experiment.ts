@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { formatNumber } from "../plot/mod.ts";
+import { formatNumber } from "../format/mod.ts";
 import * as tf from "@tensorflow/tfjs";
 import { type Autoencoder, buildModel } from "../models/mod.ts";
 import { train, type TrainOptions, type TrainResult } from "../train/mod.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatNumber } from "../plot/mod.ts";
+import { formatNumber } from "../format/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";
 import { type Figure, interpolationStrip, manifold, priorSamples } from "../plot/mod.ts";

@@ -1,6 +1,6 @@
 /**
  * Axes: linear and log scales with ticks and tick labels from d3-scale (labels in the project's
- * number format, see number_format.ts), and drawing of a framed plot area with tick labels, axis
+ * number format, see lib/format/number_format.ts), and drawing of a framed plot area with tick labels, axis
  * labels and light grid lines.
  *
  * @module
@@ -10,7 +10,7 @@ import type { SKRSContext2D } from "@napi-rs/canvas";
 import { scaleLinear, scaleLog } from "d3-scale";
 import { font } from "./fonts.ts";
 // Sets d3-format's default locale, which d3-scale's tickFormat uses for the labels.
-import "./number_format.ts";
+import "../format/number_format.ts";
 import { INK } from "./palette.ts";
 
 /** A rectangle in logical pixels. */

@@ -20,7 +20,7 @@ import {
   toImageStack,
 } from "./input.ts";
 import { normalQuantile, normalSamples } from "./normal.ts";
-import { formatNumber } from "./number_format.ts";
+import { formatNumber } from "../format/number_format.ts";
 import { INK } from "./palette.ts";
 import { type Colormap, drawImageValues } from "./raster.ts";
 

@@ -13,7 +13,7 @@ import { measureText } from "./fonts.ts";
 import { type CodesInput, toCodeMatrix } from "./input.ts";
 import { drawLegend, type LegendEntry, type LegendLayout, legendLayout } from "./legend.ts";
 import { seriesColor } from "./palette.ts";
-import { formatNumber } from "./number_format.ts";
+import { formatNumber } from "../format/number_format.ts";
 import { pca } from "./pca.ts";
 import { font } from "./fonts.ts";
 

@@ -1,6 +1,6 @@
 /**
  * A metrics table as a figure: rows = models, columns = metrics, numbers in the project's number
- * format (number_format.ts, the same as the notebooks' text), the best value of each column in
+ * format (lib/format/number_format.ts, the same as the notebooks' text), the best value of each column in
  * bold.
  *
  * @module
@@ -9,7 +9,7 @@ import type { SKRSContext2D } from "@napi-rs/canvas";
 import { type Box, drawFigureTitle } from "./axes.ts";
 import { Figure } from "./figure.ts";
 import { font, measureText } from "./fonts.ts";
-import { formatNumber } from "./number_format.ts";
+import { formatNumber } from "../format/number_format.ts";
 import { INK } from "./palette.ts";
 
 /** One column of a {@link metricsTable}. */

@@ -99,7 +99,7 @@ export {
   numberFormat,
   type NumberFormatOptions,
   numberSpecifier,
-} from "./number_format.ts";
+} from "../format/number_format.ts";
 export { OKABE_ITO, seriesColor, viridis } from "./palette.ts";
 export { pca, type PcaResult } from "./pca.ts";
 export { type DecodedImage, decodePng, meanRed, pixelAt } from "./png.ts";

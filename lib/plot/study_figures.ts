@@ -14,7 +14,7 @@ import type { Figure } from "./figure.ts";
 import { imageGrid, type ImageGridLayout } from "./image_grid.ts";
 import { type CurveSeries, learningCurves, type LearningCurvesLayout } from "./learning_curves.ts";
 import { type MetricRow, metricsTable, type MetricsTableLayout } from "./metrics_table.ts";
-import { formatNumber } from "./number_format.ts";
+import { formatNumber } from "../format/number_format.ts";
 
 /** Line order and names of the study's architectures. */
 const ARCHITECTURES = ["pca", "vanilla", "multilayer", "convolutional", "variational"] as const;
