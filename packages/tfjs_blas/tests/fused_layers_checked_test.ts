@@ -7,7 +7,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
 import { initBackend } from "../mod.ts";
-import { createRandom } from "../../../lib/data/random.ts";
+import { valueAndGrads } from "./helpers/gradients.ts";
+import { createRandom } from "./helpers/random.ts";
 import { FUSED_CONV2D_TRANSPOSE, loadBlas, loadNative } from "../kernel_sets.ts";
 import { randomArray } from "../../../tests/helpers/numeric.ts";
 
@@ -90,23 +91,6 @@ function convCase(activation: Activation): Case {
     reference: (x, f, b) =>
       act(tf.add(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 3, "same"), b), activation),
   };
-}
-
-/** y and the gradients of sum(y · r) w.r.t. x, w, b. */
-function valueAndGrads(
-  layer: Case["fused"],
-  values: Float32Array[],
-  shapes: number[][],
-): Float32Array[] {
-  return tf.tidy(() => {
-    const [x, w, b] = shapes.map((s, i) => tf.tensor(values[i], s));
-    const y = layer(x, w, b);
-    const r = tf.tensor(values[3].subarray(0, y.size), y.shape);
-    const grads = tf.grads((p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) =>
-      tf.sum(tf.mul(layer(p, q, s), r))
-    )([x, w, b]);
-    return [y, ...grads].map((t) => Float32Array.from(t.dataSync()));
-  });
 }
 
 function inputs(shapes: number[][], seed: number, nanAt: number): Float32Array[] {

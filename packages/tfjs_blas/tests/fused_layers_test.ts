@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
 import { initBackend } from "../mod.ts";
+import { valueAndGrads } from "./helpers/gradients.ts";
 import { reloadConfig } from "../config.ts";
 import { createRandom } from "./helpers/random.ts";
 import {
@@ -111,23 +112,6 @@ function transposeCases(activation: Activation): LayerCase[] {
           activation,
         ),
     };
-  });
-}
-
-/** The output and the gradients w.r.t. x, w and b of sum(layer(x, w, b) · r), as arrays. */
-function valueAndGrads(
-  layer: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor,
-  values: Float32Array[],
-  shapes: number[][],
-): Float32Array[] {
-  return tf.tidy(() => {
-    const [x, w, b] = shapes.map((s, i) => tf.tensor(values[i], s));
-    const y = layer(x, w, b);
-    const r = tf.tensor(values[3].subarray(0, y.size), y.shape);
-    const grads = tf.grads((p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) =>
-      tf.sum(tf.mul(layer(p, q, s), r))
-    )([x, w, b]);
-    return [y, ...grads].map((t) => Float32Array.from(t.dataSync()));
   });
 }
 
