@@ -3,6 +3,7 @@
  * and in a real child process), the take-over of a dead process's lock, a new run refused over an
  * existing checkpoint unless asked to overwrite, an unwritable folder refused before training.
  */
+import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { initBackend } from "@kmnist/tfjs-blas";
@@ -124,10 +125,12 @@ Deno.test("train(): a folder holding a checkpoint is refused unless overwrite; t
     const model = buildModel({ kind: "vanilla", seed: 0 });
     await train(model, options);
     assert.ok(await hasCheckpoint(dir));
+    const tensorsBefore = tf.memory().numTensors;
     await assert.rejects(
       train(model, options),
       /already holds a checkpoint: pass overwrite: true .*--overwrite.*or resume it/,
     );
+    assert.equal(tf.memory().numTensors, tensorsBefore, "a refused run leaves no tensor behind");
     // Overwriting starts again: a fresh model's one epoch, not two.
     const fresh = buildModel({ kind: "vanilla", seed: 1 });
     await train(fresh, { ...options, overwrite: true });

@@ -272,8 +272,6 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
     }
   }
   const corrupt = options.corrupt ?? (noise ? gaussianNoise(noise) : undefined);
-  const ownOptimizer = options.optimizer === undefined;
-  const optimizer = options.optimizer ?? createOptimizer({ learningRate });
   const callbacks = resolveCallbacks(options);
   const history: EpochRecord[] = resume ? resume.history.map((r) => ({ ...r })) : [];
   const startEpoch = resume?.epoch ?? 0;
@@ -332,6 +330,9 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
     }
   }
 
+  // Made once the run folder is ours, so that a refused run leaves no optimizer behind.
+  const ownOptimizer = options.optimizer === undefined;
+  const optimizer = options.optimizer ?? createOptimizer({ learningRate });
   const started = performance.now();
   let trainSeconds = 0;
   let trainImages = 0;
