@@ -11,10 +11,10 @@ import {
   IMAGE_PIXELS,
   IMAGE_SIZE,
   type ImageSet,
-  imagesToTensor,
   KMNIST_CLASSES,
   loadKmnist,
 } from "../data/mod.ts";
+import { encodeImages } from "../experiments/mod.ts";
 import { displayPath } from "../io/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 import { pca } from "../plot/mod.ts";
@@ -224,19 +224,9 @@ function projectionOf(codes: Float32Array, latentDim: number): Projection {
   };
 }
 
-function encodeAll(model: Autoencoder, set: ImageSet, count: number): Float32Array {
-  const indices = Int32Array.from({ length: count }, (_, i) => i);
-  const images = imagesToTensor(set, indices);
-  try {
-    const codes = model.encode(images);
-    try {
-      return codes.dataSync() as Float32Array;
-    } finally {
-      codes.dispose();
-    }
-  } finally {
-    images.dispose();
-  }
+/** The codes of the first `count` images of a set. */
+function encodeFirst(model: Autoencoder, set: ImageSet, count: number): Float32Array {
+  return encodeImages(model, set, Int32Array.from({ length: count }, (_, i) => i)).codes;
 }
 
 /**
@@ -262,8 +252,8 @@ export async function describeRun(
   try {
     checkSupported(model, spec);
     const latentDim = model.config.latentDim;
-    const testCodes = encodeAll(model, data.test, counts.test);
-    const trainCodes = encodeAll(model, data.train, counts.train);
+    const testCodes = encodeFirst(model, data.test, counts.test);
+    const trainCodes = encodeFirst(model, data.train, counts.train);
     return {
       name: spec.name,
       kind: model.kind,
