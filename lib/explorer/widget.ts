@@ -6,6 +6,7 @@
  * @module
  */
 import type { ImageSet } from "../data/mod.ts";
+import { escapeHtml } from "../format/mod.ts";
 import { isQuickMode } from "../experiments/mod.ts";
 import { JUPYTER_DISPLAY } from "../plot/figure.ts";
 import { buildExplorerPayload, type ExplorerRunSpec } from "./data.ts";
@@ -62,10 +63,9 @@ export class ExplorerWidget {
   /** The `<iframe srcdoc>` element holding the page. */
   iframe(): string {
     // Every markup character escaped: nothing of the page reads as a tag of the notebook's HTML.
-    const srcdoc = this.html.replace(/&/g, "&amp;").replace(/"/g, "&quot;")
-      .replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    const srcdoc = escapeHtml(this.html);
     return `<iframe class="kmnist-explorer" title="KMNIST latent explorer: ${
-      this.runs.join(", ")
+      escapeHtml(this.runs.join(", "))
     }" srcdoc="${srcdoc}" style="width:100%;max-width:1000px;height:${this.height}px;` +
       `border:1px solid #ddd;border-radius:4px"></iframe>`;
   }

@@ -12,3 +12,5 @@ export * from "./experiment.ts";
 export * from "./figures.ts";
 export * from "./variational.ts";
 export * from "./denoising.ts";
+export * from "./comparison.ts";
+export * from "./study.ts";
