@@ -2,52 +2,36 @@
  * Imports run one way: `deno info --json` on every lib/ entry and tool gives the project's import
  * graph, which must hold no cycle between files, and whose lib/ folders may import only the folders
  * below them (io/format -> data -> models -> train -> metrics -> records -> experiments -> study
- * -> notebook/explorer/report; plot sits low and draws what it is given).
+ * -> explorer -> notebook/report; plot sits low and draws what it is given).
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
+/** lib/'s folders from the bottom up; each may import the folders of the layers below its own. */
+const LAYERS: readonly (readonly string[])[] = [
+  ["io", "format"],
+  ["data"],
+  ["models"],
+  ["train"],
+  ["metrics"],
+  ["records"],
+  ["experiments"],
+  ["study"],
+  ["explorer"],
+  ["notebook", "report"],
+];
+
 /** What each lib/ folder may import (besides itself and npm/node packages). */
-const ALLOWED: Record<string, readonly string[]> = {
-  io: [],
-  format: [],
-  data: ["io", "format"],
-  models: ["io", "format", "data"],
-  train: ["io", "format", "data", "models"],
-  metrics: ["io", "format", "data", "models", "train"],
-  // The plot layer: numbers in, figures out (lib/metrics for the latent scatter's PCA only).
-  plot: ["io", "format", "data", "metrics"],
-  records: ["io", "format", "data", "models", "train", "metrics"],
-  experiments: ["io", "format", "data", "models", "train", "metrics", "records"],
-  study: ["io", "format", "data", "models", "train", "metrics", "records", "experiments"],
-  explorer: ["io", "format", "data", "models", "train", "metrics", "experiments", "study", "plot"],
-  notebook: [
-    "io",
-    "format",
-    "data",
-    "models",
-    "train",
-    "metrics",
-    "records",
-    "experiments",
-    "study",
-    "plot",
-    "explorer",
-  ],
-  report: [
-    "io",
-    "format",
-    "data",
-    "models",
-    "train",
-    "metrics",
-    "records",
-    "experiments",
-    "explorer",
-  ],
-};
+const ALLOWED: Record<string, readonly string[]> = Object.fromEntries(
+  LAYERS.flatMap((layer, i) => layer.map((folder) => [folder, LAYERS.slice(0, i).flat()])),
+);
+// The plot layer: numbers in, figures out (lib/metrics for the latent scatter's PCA only); the
+// explorer and the notebook steps draw with it.
+ALLOWED.plot = ["io", "format", "data", "metrics"];
+ALLOWED.explorer = [...ALLOWED.explorer, "plot"];
+ALLOWED.notebook = [...ALLOWED.notebook, "plot"];
 
 /** The project's files each file imports (file paths relative to the project root). */
 async function importGraph(entries: string[]): Promise<Map<string, Set<string>>> {
