@@ -21,6 +21,7 @@ import { initBackend } from "@kmnist/tfjs-blas";
 import { explorerLinkHtml, writeReportExplorer } from "../lib/explorer/mod.ts";
 import { copyFileAtomic, PROJECT_ROOT, readTextIfExists, writeTextAtomic } from "../lib/io/mod.ts";
 import { formatNumber } from "../lib/format/number_format.ts";
+import { exitIfInterrupted, interruptible } from "../lib/train/mod.ts";
 
 /** Project root (the folder holding deno.json). */
 export { PROJECT_ROOT };
@@ -510,8 +511,13 @@ function parseArgs(args: string[]): ReportOptions {
 
 if (import.meta.main) {
   try {
-    await runReport(parseArgs(Deno.args));
+    await interruptible(() => runReport(parseArgs(Deno.args)));
   } catch (error) {
+    exitIfInterrupted(
+      error,
+      "The report is unfinished; files already written are kept. Run the same command again: " +
+        `deno task report ${Deno.args.join(" ")}`,
+    );
     console.error(error instanceof Error ? error.message : error);
     Deno.exit(1);
   }
