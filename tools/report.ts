@@ -18,6 +18,7 @@
  * @module
  */
 import { type ReportOptions, runReport } from "../lib/report/mod.ts";
+import { exitIfInterrupted, interruptible } from "../lib/train/mod.ts";
 
 function parseArgs(args: string[]): ReportOptions {
   const options: ReportOptions = { only: [] };
@@ -42,8 +43,13 @@ function parseArgs(args: string[]): ReportOptions {
 
 if (import.meta.main) {
   try {
-    await runReport(parseArgs(Deno.args));
+    await interruptible(() => runReport(parseArgs(Deno.args)));
   } catch (error) {
+    exitIfInterrupted(
+      error,
+      "The report is unfinished; files already written are kept. Run the same command again: " +
+        `deno task report ${Deno.args.join(" ")}`,
+    );
     console.error(error instanceof Error ? error.message : error);
     Deno.exit(1);
   }

@@ -26,6 +26,7 @@ import {
   type StudySettings,
   studySettings,
 } from "../lib/study/mod.ts";
+import { exitIfInterrupted } from "../lib/train/mod.ts";
 
 const USAGE = "usage: deno task study [--quick] [--shard I/N] [--list] [--dir DIR] " +
   "[--settings FILE.json] [--no-adopt] [--backend blas|wasm|cpu]";
@@ -92,6 +93,11 @@ if (import.meta.main) {
   try {
     await main();
   } catch (error) {
+    exitIfInterrupted(
+      error,
+      "Finished trials are kept, and the interrupted one's last checkpoint; run the same " +
+        `command again to continue: deno task study ${Deno.args.join(" ")}`,
+    );
     console.error(error instanceof Error ? error.message : error);
     Deno.exit(1);
   }

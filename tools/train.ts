@@ -25,6 +25,7 @@ import { type ImageSet, loadKmnist, splitTrainValidation, takeSubset } from "../
 import { evaluate } from "../lib/metrics/mod.ts";
 import { type Autoencoder, buildModel, parseKind } from "../lib/models/mod.ts";
 import {
+  exitIfInterrupted,
   hasCheckpoint,
   loadCheckpoint,
   resumeConflicts,
@@ -461,6 +462,12 @@ if (import.meta.main) {
   try {
     await main();
   } catch (error) {
+    const args = Deno.args.filter((a) => a !== "--overwrite" && a !== "--resume");
+    exitIfInterrupted(
+      error,
+      "Checkpoints already saved are kept (one per finished epoch); the interrupted epoch is " +
+        `redone on resume. Continue with: deno task train ${[...args, "--resume"].join(" ")}`,
+    );
     // The stack too: a failure deep in tfjs is otherwise hard to place.
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     Deno.exit(1);

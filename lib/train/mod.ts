@@ -23,11 +23,28 @@ export {
 export {
   imageFingerprint,
   type NoiseOptions,
+  type PartialEpoch,
   resumeConflicts,
   type RunSettings,
   type SettingConflict,
   type TrainingState,
 } from "./state.ts";
+export {
+  checkInterrupt,
+  checkInterruptAsync,
+  exitIfInterrupted,
+  INTERRUPT_FILE_ENV,
+  INTERRUPTED_EXIT_CODE,
+  InterruptedError,
+  interruptible,
+  type InterruptPoint,
+  interruptRequested,
+  isInterrupted,
+  lastInterruption,
+  raiseInterrupted,
+  requestInterrupt,
+} from "./cancel.ts";
+export { resumeMismatch, takeRunFolder } from "./run_folder.ts";
 export { type CollapseCheck, collapseCheck, collapseWarning } from "./collapse.ts";
 export {
   autoProgress,
@@ -57,6 +74,7 @@ export {
   loadCheckpoint,
   type LoadedCheckpoint,
   loadModel,
+  readCheckpointState,
   removeCheckpoint,
   saveCheckpoint,
 } from "./checkpoint/mod.ts";

@@ -44,6 +44,27 @@ export interface TrainingState {
   validationFingerprint?: string;
   /** The denoising noise, when training used it. */
   noise?: NoiseOptions;
+  /**
+   * Set when training was interrupted inside epoch `epoch + 1` (a Stop or Ctrl-C between two
+   * batches): the batches of that epoch already applied and their running sums, so that a resumed
+   * run continues with the next batch and ends with the same epoch record. Checkpoints never hold
+   * one (they are saved at epoch ends).
+   */
+  partialEpoch?: PartialEpoch;
+}
+
+/** The part of an epoch done before an interruption (see {@link TrainingState.partialEpoch}). */
+export interface PartialEpoch {
+  /** Batches of the epoch applied (its steps are included in `step`). */
+  batches: number;
+  /** Images seen in them. */
+  seen: number;
+  /** Σ loss x batch size over them. */
+  sumLoss: number;
+  /** Σ reconstruction x batch size (variational). */
+  sumReconstruction: number;
+  /** Σ KL x batch size (variational). */
+  sumKl: number;
 }
 
 /** The settings of a run that a resumed run must share with the saved one. */

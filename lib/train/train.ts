@@ -12,8 +12,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { batchIndices, type ImageSet, imagesToTensor } from "../data/mod.ts";
-import { type Autoencoder, deriveSeed, type LossTerms } from "../models/mod.ts";
+import type { ImageSet } from "../data/mod.ts";
+import { type Autoencoder, deriveSeed } from "../models/mod.ts";
 import { createOptimizer } from "./optimizer.ts";
 import {
   autoProgress,
@@ -23,26 +23,21 @@ import {
   type TrainBeginInfo,
   type TrainingCallbacks,
 } from "./progress.ts";
-import {
-  cleanCheckpointLeftovers,
-  hasCheckpoint,
-  removeCheckpoint,
-  saveCheckpoint,
-} from "./checkpoint/mod.ts";
+import { saveCheckpoint } from "./checkpoint/mod.ts";
 import { collapseCheck, collapseWarning } from "./collapse.ts";
 import {
   imageFingerprint,
   type NoiseOptions,
+  type PartialEpoch,
   resumeConflicts,
   type TrainingState,
 } from "./state.ts";
-import { acquireRunLock, displayPath, type RunLock } from "../io/mod.ts";
+import type { RunLock } from "../io/mod.ts";
+import { type CorruptFn, runEpochs } from "./loop.ts";
+import { takeRunFolder } from "./run_folder.ts";
+import { interruptible, isInterrupted } from "./cancel.ts";
 
-/**
- * A corruption of the inputs: training feeds `corrupt(x, step)` to the model and asks for `x`.
- * `step` is the global step (negative during validation); use it to seed any randomness.
- */
-export type CorruptFn = (clean: tf.Tensor4D, step: number) => tf.Tensor4D;
+export { type CorruptFn, epochShuffleSeed, evaluateLoss, NonFiniteLossError } from "./loop.ts";
 
 /** Progress reporting choice: a reporter kind, or none. */
 export type ProgressKind = "auto" | "terminal" | "jupyter" | "none";
@@ -109,37 +104,6 @@ export interface TrainResult {
   warnings: string[];
 }
 
-/** Thrown when the loss stops being finite: names the epoch and the step. */
-export class NonFiniteLossError extends Error {
-  /** 1-based epoch where it happened. */
-  readonly epoch: number;
-  /** 1-based batch within the epoch. */
-  readonly batch: number;
-  /** Global optimizer step (1-based) that produced it. */
-  readonly step: number;
-  /** The loss value (NaN or ±Infinity). */
-  readonly loss: number;
-
-  /** @param details where and what. */
-  constructor(details: { epoch: number; batch: number; step: number; loss: number; lr: number }) {
-    super(
-      `Training stopped: the loss is ${details.loss} at epoch ${details.epoch}, batch ` +
-        `${details.batch} (global step ${details.step}). The weights were not updated with this ` +
-        `step. Lower the learning rate (now ${details.lr}) or check the inputs for NaN/Infinity.`,
-    );
-    this.name = "NonFiniteLossError";
-    this.epoch = details.epoch;
-    this.batch = details.batch;
-    this.step = details.step;
-    this.loss = details.loss;
-  }
-}
-
-/** The seed of the batch order of (0-based) epoch `epoch` for shuffling seed `seed`. */
-export function epochShuffleSeed(seed: number, epoch: number): number {
-  return deriveSeed(seed, epoch);
-}
-
 /** A {@link CorruptFn} adding seeded Gaussian noise (see {@link NoiseOptions}). */
 export function gaussianNoise(options: NoiseOptions): CorruptFn {
   const { stddev, seed = 0, clip = true } = options;
@@ -185,50 +149,20 @@ function resolveCallbacks(options: TrainOptions): TrainingCallbacks[] {
   return list;
 }
 
-/** Mean loss terms of a model over a set, in chunks (no gradients). */
-export function evaluateLoss(
-  model: Autoencoder,
-  set: ImageSet,
-  options: { batchSize?: number; corrupt?: CorruptFn } = {},
-): { loss: number; reconstruction?: number; kl?: number } {
-  const chunk = options.batchSize ?? 1000;
-  let loss = 0, reconstruction = 0, kl = 0;
-  const batches = batchIndices(set.count, { batchSize: chunk, shuffle: false });
-  batches.forEach((indices, i) => {
-    const values = tf.tidy(() => {
-      const clean = imagesToTensor(set, indices);
-      // Validation uses fixed negative "steps": the same noise every epoch.
-      const step = -(i + 1);
-      const input = options.corrupt ? options.corrupt(clean, step) : clean;
-      const terms = model.lossTerms(input, { target: clean, step });
-      return tf.stack([terms.loss, terms.reconstruction ?? terms.loss, terms.kl ?? terms.loss]);
-    });
-    const [l, r, k] = values.dataSync();
-    values.dispose();
-    loss += l * indices.length;
-    reconstruction += r * indices.length;
-    kl += k * indices.length;
-  });
-  const n = set.count;
-  if (model.kind !== "variational") return { loss: loss / n };
-  return { loss: loss / n, reconstruction: reconstruction / n, kl: kl / n };
+/** The run's settings, resolved from the options and the resumed state, checked. */
+interface ResolvedRun {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  learningRate: number;
+  noise?: NoiseOptions;
+  corrupt?: CorruptFn;
+  trainFingerprint: string;
+  validationCount: number;
+  validationFingerprint?: string;
 }
 
-/** Lets the event loop run (Jupyter display messages, timers) without slowing training much. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/**
- * Trains `model` in place with Adam on mini-batches, validating after every epoch.
- *
- * Reproducible: the batch order of epoch e depends only on (seed, e), the VAE's sampling noise and
- * the denoising noise only on their seeds and the global step, so a run resumed from a checkpoint
- * (`resume` + the saved optimizer) gives the same history as an uninterrupted one.
- *
- * @throws NonFiniteLossError when a batch's loss is NaN or infinite (before applying that step).
- */
-export async function train(model: Autoencoder, options: TrainOptions): Promise<TrainResult> {
+function resolveRun(options: TrainOptions): ResolvedRun {
   const resume = options.resume;
   const epochs = options.epochs ?? 10;
   const batchSize = options.batchSize ?? resume?.batchSize ?? 128;
@@ -270,23 +204,84 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
         }. Resume with the settings of the original run (leave them out to reuse the saved ones).`,
       );
     }
+    const partial = resume.partialEpoch;
+    const batches = Math.ceil(options.train.count / batchSize);
+    if (partial && !(Number.isInteger(partial.batches) && partial.batches <= batches)) {
+      throw new Error(
+        `train: cannot resume: the state stopped after batch ${partial.batches} of an epoch of ` +
+          `${batches} batches; it does not belong to this training set.`,
+      );
+    }
   }
   const corrupt = options.corrupt ?? (noise ? gaussianNoise(noise) : undefined);
+  return {
+    epochs,
+    batchSize,
+    seed,
+    learningRate,
+    noise,
+    corrupt,
+    trainFingerprint,
+    validationCount,
+    validationFingerprint,
+  };
+}
+
+/** The collapse warning, if the trained model outputs (nearly) the same image for everything. */
+function collapseWarnings(model: Autoencoder, options: TrainOptions, history: EpochRecord[]) {
+  const warnings: string[] = [];
+  const check = collapseCheck(
+    model,
+    options.validation?.count ? options.validation : options.train,
+  );
+  if (check.collapsed) {
+    const last = history.at(-1)!;
+    const learningRate = options.learningRate ?? options.resume?.learningRate ?? 1e-3;
+    warnings.push(
+      collapseWarning(model, check, { learningRate, loss: last.valLoss ?? last.trainLoss }),
+    );
+  }
+  return warnings;
+}
+
+/**
+ * Trains `model` in place with Adam on mini-batches, validating after every epoch.
+ *
+ * Reproducible: the batch order of epoch e depends only on (seed, e), the VAE's sampling noise and
+ * the denoising noise only on their seeds and the global step, so a run resumed from a checkpoint
+ * (`resume` + the saved optimizer) gives the same history as an uninterrupted one.
+ *
+ * Interruptible: Jupyter's Stop or Ctrl-C (lib/train/cancel.ts) stops it at the end of the current
+ * batch with an `InterruptedError` naming the epoch, batch and last loss; the model and optimizer
+ * hold that step, the last checkpoint stays as saved, and the error's `details` (also
+ * `lastInterruption().details`) hold `state` and `optimizer`: `train(model, { ...the same
+ * options, resume: state, optimizer })` continues to the bit-identical result of an uninterrupted
+ * run. Its own optimizer is then handed over, not disposed.
+ *
+ * @throws NonFiniteLossError when a batch's loss is NaN or infinite (before applying that step).
+ * @throws InterruptedError after Stop / Ctrl-C.
+ */
+export function train(model: Autoencoder, options: TrainOptions): Promise<TrainResult> {
+  return interruptible(() => trainNow(model, options));
+}
+
+async function trainNow(model: Autoencoder, options: TrainOptions): Promise<TrainResult> {
+  const resume = options.resume;
+  const run = resolveRun(options);
+  const { epochs, batchSize, seed, learningRate, noise } = run;
   const callbacks = resolveCallbacks(options);
   const history: EpochRecord[] = resume ? resume.history.map((r) => ({ ...r })) : [];
-  const startEpoch = resume?.epoch ?? 0;
-  let step = resume?.step ?? 0;
   const train = options.train;
-  const batchesPerEpoch = Math.ceil(train.count / batchSize);
   const info: TrainBeginInfo = {
     kind: model.kind,
-    startEpoch,
+    startEpoch: resume?.epoch ?? 0,
     epochs,
-    batchesPerEpoch,
+    batchesPerEpoch: Math.ceil(train.count / batchSize),
     trainCount: train.count,
-    validationCount: options.validation?.count ?? 0,
+    validationCount: run.validationCount,
   };
-  const state = (): TrainingState => ({
+  let step = resume?.step ?? 0;
+  const state = (partial?: PartialEpoch): TrainingState => ({
     epoch: history.length,
     step,
     history: history.map((r) => ({ ...r })),
@@ -294,163 +289,72 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
     batchSize,
     learningRate,
     trainCount: train.count,
-    validationCount,
-    trainFingerprint,
-    ...(validationFingerprint ? { validationFingerprint } : {}),
+    validationCount: run.validationCount,
+    trainFingerprint: run.trainFingerprint,
+    ...(run.validationFingerprint ? { validationFingerprint: run.validationFingerprint } : {}),
     ...(noise ? { noise: { ...noise } } : {}),
+    ...(partial ? { partialEpoch: { ...partial } } : {}),
   });
 
   const directory = options.checkpointDirectory;
-  let lock: RunLock | undefined;
-  if (directory !== undefined) {
-    if (options.runLock && options.runLock.directory !== directory) {
-      throw new Error(
-        `train: runLock holds ${options.runLock.directory}, not the checkpointDirectory ` +
-          `${directory}.`,
-      );
-    }
-    lock = options.runLock ?? await acquireRunLock(directory, {
-      hint: "choose another checkpointDirectory",
-    });
-    try {
-      await cleanCheckpointLeftovers(directory);
-      if (!resume && await hasCheckpoint(directory)) {
-        if (!options.overwrite) {
-          throw new Error(
-            `train: ${displayPath(directory)} already holds a checkpoint: pass overwrite: true ` +
-              `to replace it (deno task train --overwrite), or resume it (resume: the state of ` +
-              `loadCheckpoint(...), with its optimizer; deno task train --resume).`,
-          );
-        }
-        await removeCheckpoint(directory);
-      }
-    } catch (error) {
-      if (!options.runLock) lock.release();
-      throw error;
-    }
-  }
+  const lock = directory === undefined ? undefined : await takeRunFolder({
+    directory,
+    resume,
+    overwrite: options.overwrite,
+    runLock: options.runLock,
+  });
 
   // Made once the run folder is ours, so that a refused run leaves no optimizer behind.
   const ownOptimizer = options.optimizer === undefined;
   const optimizer = options.optimizer ?? createOptimizer({ learningRate });
   const started = performance.now();
-  let trainSeconds = 0;
-  let trainImages = 0;
+  let handedOver = false;
+  let totals;
   try {
     for (const cb of callbacks) await cb.onTrainBegin?.(info);
-    let lastYield = performance.now();
-    for (let epoch = startEpoch; epoch < epochs; epoch++) {
-      const epochStart = performance.now();
-      const batches = batchIndices(train.count, {
-        batchSize,
-        seed: epochShuffleSeed(seed, epoch),
-      });
-      let sumLoss = 0, sumRec = 0, sumKl = 0, seen = 0;
-      for (let b = 0; b < batches.length; b++) {
-        const indices = batches[b];
-        step++;
-        const clean = imagesToTensor(train, indices);
-        const input = corrupt ? corrupt(clean, step) : clean;
-        let terms: LossTerms | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          terms = model.lossTerms(input, { target: clean, step });
-          if (terms.reconstruction) tf.keep(terms.reconstruction);
-          if (terms.kl) tf.keep(terms.kl);
-          return terms.loss;
-        }, model.trainableVariables);
-        const loss = value.dataSync()[0];
-        const rec = terms?.reconstruction?.dataSync()[0];
-        const kl = terms?.kl?.dataSync()[0];
-        tf.dispose([value, terms?.reconstruction, terms?.kl]);
-        if (input !== clean) input.dispose();
-        clean.dispose();
-        if (!Number.isFinite(loss)) {
-          tf.dispose(grads);
-          throw new NonFiniteLossError({
-            epoch: epoch + 1,
-            batch: b + 1,
-            step,
-            loss,
-            lr: learningRate,
-          });
-        }
-        optimizer.applyGradients(grads);
-        tf.dispose(grads);
-        sumLoss += loss * indices.length;
-        if (rec !== undefined) sumRec += rec * indices.length;
-        if (kl !== undefined) sumKl += kl * indices.length;
-        seen += indices.length;
-        const elapsed = (performance.now() - epochStart) / 1000;
-        const rate = seen / Math.max(elapsed, 1e-9);
-        for (const cb of callbacks) {
-          await cb.onBatchEnd?.({
-            epoch: epoch + 1,
-            epochs,
-            batch: b + 1,
-            batches: batches.length,
-            step,
-            loss,
-            meanLoss: sumLoss / seen,
-            imagesPerSecond: rate,
-            etaSeconds: (train.count - seen) / rate,
-            totalEtaSeconds: ((epochs - epoch - 1) * train.count + train.count - seen) / rate,
-          });
-        }
-        if (performance.now() - lastYield > 200) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-        }
-      }
-      const epochTrainSeconds = (performance.now() - epochStart) / 1000;
-      trainSeconds += epochTrainSeconds;
-      trainImages += seen;
-      const record: EpochRecord = {
-        epoch: epoch + 1,
-        trainLoss: sumLoss / seen,
-        seconds: 0,
-        imagesPerSecond: seen / Math.max(epochTrainSeconds, 1e-9),
-      };
-      if (model.kind === "variational") {
-        record.trainReconstruction = sumRec / seen;
-        record.trainKl = sumKl / seen;
-      }
-      if (options.validation && options.validation.count > 0) {
-        const val = evaluateLoss(model, options.validation, {
-          batchSize: options.validationBatchSize,
-          corrupt,
-        });
-        record.valLoss = val.loss;
-        if (val.kl !== undefined) {
-          record.valReconstruction = val.reconstruction;
-          record.valKl = val.kl;
-        }
-      }
-      record.seconds = (performance.now() - epochStart) / 1000;
-      history.push(record);
-      if (directory !== undefined) {
-        await saveCheckpoint(directory, { model, optimizer, state: state() });
-      }
-      for (const cb of callbacks) await cb.onEpochEnd?.(record, info);
-    }
+    const ctx = {
+      model,
+      optimizer,
+      train,
+      validation: options.validation,
+      validationBatchSize: options.validationBatchSize,
+      corrupt: run.corrupt,
+      callbacks,
+      info,
+      epochs,
+      batchSize,
+      seed,
+      learningRate,
+      history,
+      get step() {
+        return step;
+      },
+      set step(value: number) {
+        step = value;
+      },
+      partial: resume?.partialEpoch,
+      state,
+      onEpochSaved: directory === undefined
+        ? undefined
+        : () => saveCheckpoint(directory, { model, optimizer, state: state() }),
+    };
+    totals = await runEpochs(ctx);
     for (const cb of callbacks) await cb.onTrainEnd?.(history);
+  } catch (error) {
+    // An interrupted run hands its optimizer to the caller for the resume.
+    if (isInterrupted(error) && error.details.optimizer === optimizer) handedOver = true;
+    throw error;
   } finally {
-    if (ownOptimizer) optimizer.dispose();
-    if (lock && !options.runLock) lock.release();
+    if (ownOptimizer && !handedOver) optimizer.dispose();
+    lock?.release();
   }
-  const warnings: string[] = [];
-  const check = collapseCheck(model, options.validation?.count ? options.validation : train);
-  if (check.collapsed) {
-    const last = history.at(-1)!;
-    warnings.push(
-      collapseWarning(model, check, { learningRate, loss: last.valLoss ?? last.trainLoss }),
-    );
-  }
+  const warnings = collapseWarnings(model, { ...options, learningRate }, history);
   if ((options.progress ?? "auto") !== "none") { for (const w of warnings) console.warn(w); }
   return {
     history: history.map((r) => ({ ...r })),
     state: state(),
     wallSeconds: (performance.now() - started) / 1000,
-    imagesPerSecond: trainImages / Math.max(trainSeconds, 1e-9),
+    imagesPerSecond: totals.trainImages / Math.max(totals.trainSeconds, 1e-9),
     warnings,
   };
 }

@@ -45,7 +45,31 @@ const SYMBOLS = {
   },
   openblas_set_num_threads: { parameters: ["i32"], result: "void" },
   openblas_get_num_threads: { parameters: [], result: "i32" },
+  // The threads OpenBLAS started with (OPENBLAS_NUM_THREADS or the cores); it only grows, so
+  // unlike openblas_get_num_threads it does not depend on what another worker has set since.
+  blas_num_threads: { type: "i32" },
 } as const;
+
+/**
+ * An sgemm that sets OpenBLAS's thread count and multiplies under one process-wide lock
+ * (native.ts's `kmnist_sgemm`); pointers as Deno's FFI gives them. Transposes are CBLAS codes.
+ */
+export type LockedSgemm = (
+  threads: number,
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Deno.PointerValue,
+  lda: number,
+  b: Deno.PointerValue,
+  ldb: number,
+  beta: number,
+  c: Deno.PointerValue,
+  ldc: number,
+) => void;
 
 /** A loaded OpenBLAS. */
 export interface Blas {
@@ -55,8 +79,20 @@ export interface Blas {
   threads: number;
   /** The cores OpenBLAS found (its default thread count). */
   maxThreads: number;
-  /** Sets the threads OpenBLAS uses (products of <= SINGLE_THREAD_MACS, or k <= 16, use 1). */
+  /**
+   * Sets the threads this library's products use (with {@link Blas.useLock}, products of <=
+   * SINGLE_THREAD_MACS, or k <= 16, use 1).
+   */
   setThreads(threads: number): void;
+  /**
+   * Runs every product through `locked` (the native helpers' `kmnist_sgemm`): the thread count is
+   * then chosen per product and set under a process-wide lock. Without it the count stays fixed
+   * at {@link Blas.threads} for every product (OpenBLAS's count is one value for the whole
+   * process, and changing it per call from JS races with other workers of the process).
+   */
+  useLock(locked: LockedSgemm): void;
+  /** Whether products go through {@link Blas.useLock}'s locked sgemm. */
+  readonly locked: boolean;
   /**
    * Row-major C[m,n] = alpha · op(A) · op(B) + beta · C, every matrix a float offset into `heap`
    * (op(A) is [m,k]; A is stored [k,m] when `transA`). Leading dimensions are the stored row
@@ -165,32 +201,52 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
       heap.byteOffset + offset * 4,
     );
   };
-  const maxThreads = lib.symbols.openblas_get_num_threads();
-  // The thread count OpenBLAS runs with now (set per call: small outputs run single-threaded).
-  let active = maxThreads;
-  const use = (threads: number) => {
-    if (threads !== active) {
-      lib.symbols.openblas_set_num_threads(threads);
-      active = threads;
-    }
-  };
+  const maxThreads = Math.max(1, Number(lib.symbols.blas_num_threads));
+  let locked: LockedSgemm | null = null;
   const blas: Blas = {
     path,
     threads: maxThreads,
     maxThreads,
+    get locked() {
+      return locked !== null;
+    },
     setThreads(threads: number): void {
-      lib.symbols.openblas_set_num_threads(threads);
-      blas.threads = active = lib.symbols.openblas_get_num_threads();
+      if (!(Number.isInteger(threads) && threads >= 1)) {
+        throw new Error(`setThreads: threads must be a positive integer, got ${threads}.`);
+      }
+      blas.threads = threads;
+      if (locked === null) lib.symbols.openblas_set_num_threads(blas.threads);
+    },
+    useLock(fn: LockedSgemm): void {
+      locked = fn;
     },
     sgemm(s: SgemmArgs): void {
-      // A memory-bound tiny inner dimension (100352x32x9: 1.1 ms on 1 thread, 1.4 ms on 2) and
-      // tiny products gain nothing from a second thread. (Larger ones do on an idle machine:
-      // 128x512x784 0.67 vs 0.35 ms; on a busy one 1 thread can be faster: KMNIST_BLAS_THREADS=1.)
-      use(s.k <= 16 || s.m * s.n * s.k <= SINGLE_THREAD_MACS ? 1 : blas.threads);
       const transA = s.transA ?? false;
       const transB = s.transB ?? false;
       const lda = transA ? s.m : s.k;
       const ldb = transB ? s.k : s.n;
+      if (locked !== null) {
+        // A memory-bound tiny inner dimension (100352x32x9: 1.1 ms on 1 thread, 1.4 ms on 2) and
+        // tiny products gain nothing from a second thread. (Larger ones do on an idle machine:
+        // 128x512x784 0.67 vs 0.35 ms; on a busy one 1 thread can be faster: KMNIST_BLAS_THREADS=1.)
+        locked(
+          s.k <= 16 || s.m * s.n * s.k <= SINGLE_THREAD_MACS ? 1 : blas.threads,
+          transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
+          transB ? CBLAS_TRANS : CBLAS_NO_TRANS,
+          s.m,
+          s.n,
+          s.k,
+          s.alpha ?? 1,
+          ptr(s.heap, s.a),
+          lda,
+          ptr(s.heap, s.b),
+          ldb,
+          s.beta ?? 0,
+          ptr(s.heap, s.c),
+          s.n,
+        );
+        return;
+      }
       lib.symbols.cblas_sgemm(
         CBLAS_ROW_MAJOR,
         transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
@@ -211,9 +267,9 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
   };
   // All cores unless KMNIST_BLAS_THREADS says otherwise. Never chosen by timing at start: sgemm's
   // rounding depends on the thread count, so a load-dependent choice would make re-runs of the
-  // same seed give (slightly) different numbers.
-  const requested = speedConfig().blasThreads;
-  if (requested !== undefined) blas.setThreads(requested);
+  // same seed give (slightly) different numbers. (Pinned here for the unlocked path; every worker
+  // of the process computes the same count from the same environment.)
+  blas.setThreads(speedConfig().blasThreads ?? maxThreads);
   return blas;
 }
 

@@ -217,6 +217,7 @@ export function registerFastKernels(options: FastKernelOptions = {}): Blas | nul
   const blas = loadBlas();
   if (blas === null) return null;
   const native = options.native === false ? null : nativeIfLoaded();
+  lockBlas(blas);
   const config = speedConfig();
   const parallel = native !== null && (options.parallelBlocks ?? config.parallelBlocks);
   if (
@@ -247,6 +248,17 @@ export function registerFastKernels(options: FastKernelOptions = {}): Blas | nul
     parallel,
   );
   return blas;
+}
+
+/**
+ * Routes every product of `blas` through the native helpers' locked sgemm once they are loaded
+ * (kernels.c: OpenBLAS's thread count is process-wide, so it is set under a lock per product),
+ * whichever kernels are registered, so that a worker's numbers never depend on another's.
+ */
+function lockBlas(blas: Blas): void {
+  const native = nativeIfLoaded();
+  if (blas.locked || native === null) return;
+  if (native.bindBlas(blas.path) > 0) blas.useLock(native.sgemm);
 }
 
 /**

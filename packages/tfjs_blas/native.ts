@@ -18,6 +18,7 @@
  */
 import { join } from "node:path";
 import type { ConvGeometry } from "./im2col.ts";
+import type { LockedSgemm } from "./blas.ts";
 import { type AdamArgs, registerAdamStep, unregisterAdamStep } from "./adam_step.ts";
 import { speedConfig } from "./config.ts";
 import { withLoadEnv } from "./load_env.ts";
@@ -56,6 +57,25 @@ const SYMBOLS = {
   },
   kmnist_column_sum: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
   kmnist_bind_blas: { parameters: ["buffer"], result: "i32" },
+  kmnist_sgemm: {
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "pointer",
+      "i32",
+      "pointer",
+      "i32",
+      "f32",
+      "pointer",
+      "i32",
+    ],
+    result: "void",
+  },
   kmnist_conv_forward_blocks: {
     parameters: ["buffer", "i32", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "i32", "f32"],
     result: "void",
@@ -201,6 +221,11 @@ export interface Native {
    */
   bindBlas(path: string): number;
   /**
+   * OpenBLAS sgemm on `threads` threads, the count set under the process-wide lock the blocked
+   * kernels also hold (see kernels.c). Needs {@link Native.bindBlas}; for `Blas.useLock`.
+   */
+  sgemm: LockedSgemm;
+  /**
    * Forward convolution in blocks of `perBlock` images spread over the cores: per block, im2col
    * into the thread's scratch, single-threaded sgemm into `out`, then bias and activation (codes
    * as {@link Native.biasAct}; `bias` < 0 for none). Needs {@link Native.bindBlas}; scratch holds
@@ -332,7 +357,9 @@ export async function loadNative(): Promise<Native | null> {
         // not built yet
       }
       await Deno.mkdir(folder, { recursive: true });
-      const tmp = `${file}.${Deno.pid}.tmp`;
+      // Unique per call: workers of one process (deno test --parallel) share Deno.pid and may
+      // compile at once; with a shared name one's cc overwrote the other's file mid-write.
+      const tmp = `${file}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
       const result = await new Deno.Command(cc, {
         args: [...flags, "-o", tmp, nativeSource().pathname],
         stdout: "piped",
@@ -468,6 +495,8 @@ function makeNative(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Nat
         a.eps,
       ),
     bindBlas: (path) => f.kmnist_bind_blas(new TextEncoder().encode(`${path}\0`)),
+    sgemm: (threads, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
+      f.kmnist_sgemm(threads, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
     convForwardBlocks: (a) =>
       f.kmnist_conv_forward_blocks(
         mem(a.heap),

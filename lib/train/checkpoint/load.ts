@@ -31,6 +31,7 @@ import {
   toArrayBuffer,
 } from "./format.ts";
 import { checkSize, parseModelArtifacts } from "./artifacts.ts";
+import { hasCheckpoint } from "./folder.ts";
 
 /** A checkpoint's files, read and checked. */
 export interface CheckpointFiles {
@@ -273,4 +274,21 @@ export async function loadCheckpoint(directory: string): Promise<LoadedCheckpoin
     tf.dispose(Object.values(tensors));
   }
   return { model, optimizer, state: saved.state };
+}
+
+/**
+ * The training state saved in `directory`'s checkpoint (undefined when the folder holds no
+ * checkpoint, or one saved without a state), read and checked without loading the model.
+ */
+export async function readCheckpointState(
+  directory: string,
+): Promise<TrainingState | undefined> {
+  if (!await hasCheckpoint(directory)) return undefined;
+  const files = await openCheckpoint(directory);
+  const bytes = await files.read(CHECKPOINT_FILES.state);
+  if (!bytes) return undefined;
+  const stateFile = path.join(files.folder, CHECKPOINT_FILES.state);
+  const saved = parseJson<SavedTrainingState>(bytes, stateFile);
+  checkState(saved, stateFile);
+  return saved.state;
 }

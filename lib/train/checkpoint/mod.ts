@@ -22,4 +22,10 @@ export { CHECKPOINT_FILES, CHECKPOINT_MANIFEST, CHECKPOINT_SAVE_STEPS } from "./
 export { denoFileHandler } from "./artifacts.ts";
 export { type CheckpointContents, saveCheckpoint } from "./save.ts";
 export { cleanCheckpointLeftovers, hasCheckpoint, removeCheckpoint } from "./folder.ts";
-export { checkpointFolder, loadCheckpoint, type LoadedCheckpoint, loadModel } from "./load.ts";
+export {
+  checkpointFolder,
+  loadCheckpoint,
+  type LoadedCheckpoint,
+  loadModel,
+  readCheckpointState,
+} from "./load.ts";

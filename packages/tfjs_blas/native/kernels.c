@@ -399,6 +399,25 @@ static void (*blas_set_threads)(int) = 0;
 static int (*blas_get_threads)(void) = 0;
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 
+/*
+ * OpenBLAS's thread count is one value for the whole process, and sgemm's rounding depends on it
+ * (measured: 1288 of the 6400 sums of a 100x64x784 product differ between 1 and 2 threads). Deno
+ * runs workers (`deno test --parallel`'s test modules, a notebook's workers) as threads of one
+ * process, so one worker's switch to 2 threads changed another's products mid-run and its losses
+ * in the last digits. Every OpenBLAS call from this package therefore runs under this one lock,
+ * with the thread count set inside it: the blocked kernels hold it for their whole call (their
+ * threads run single-threaded sgemm), kmnist_sgemm for one product.
+ */
+#include <pthread.h>
+static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void blas_begin(int threads) {
+  pthread_mutex_lock(&blas_lock);
+  if (blas_get_threads() != threads) blas_set_threads(threads);
+}
+
+static void blas_end(void) { pthread_mutex_unlock(&blas_lock); }
+
 /* Binds OpenBLAS at `path`; returns the threads the blocked kernels use (0 on failure). */
 int32_t kmnist_bind_blas(const char *path) {
   void *lib = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
@@ -412,6 +431,19 @@ int32_t kmnist_bind_blas(const char *path) {
   bound_threads = omp_get_max_threads();
 #endif
   return bound_threads;
+}
+
+/*
+ * C = alpha A·B + beta C (row-major, transposes 111 no / 112 yes) on `threads` OpenBLAS threads,
+ * under the process-wide lock above, so that no other thread changes the count during the call.
+ * Needs kmnist_bind_blas.
+ */
+void kmnist_sgemm(int32_t threads, int32_t trans_a, int32_t trans_b, int32_t m, int32_t n,
+                  int32_t k, float alpha, const float *a, int32_t lda, const float *b, int32_t ldb,
+                  float beta, float *c, int32_t ldc) {
+  blas_begin(threads);
+  blas_sgemm(ROW_MAJOR, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  blas_end();
 }
 
 static int thread_index(void) {
@@ -461,8 +493,7 @@ void kmnist_conv_forward_blocks(float *heap, int32_t x_at, int32_t w_at, int32_t
                                 int32_t per_block, int32_t activation, float alpha) {
   const BlockPlan p = plan_blocks(g, per_block);
   const int64_t rows = p.rows, k = p.k;
-  const int saved = blas_get_threads();
-  blas_set_threads(1);
+  blas_begin(1);
 #pragma omp parallel for num_threads(bound_threads) schedule(static)
   for (int64_t b = 0; b < p.blocks; b++) {
     int32_t gb[PL + 1];
@@ -477,7 +508,7 @@ void kmnist_conv_forward_blocks(float *heap, int32_t x_at, int32_t w_at, int32_t
                       alpha);
     }
   }
-  blas_set_threads(saved);
+  blas_end();
 }
 
 /*
@@ -491,8 +522,7 @@ void kmnist_conv_input_grad_blocks(float *heap, int32_t dy_at, int32_t w_at, int
                                    float alpha) {
   const BlockPlan p = plan_blocks(g, per_block);
   const int64_t rows = p.rows, k = p.k;
-  const int saved = blas_get_threads();
-  blas_set_threads(1);
+  blas_begin(1);
 #pragma omp parallel for num_threads(bound_threads) schedule(static)
   for (int64_t b = 0; b < p.blocks; b++) {
     int32_t gb[PL + 1];
@@ -506,7 +536,7 @@ void kmnist_conv_input_grad_blocks(float *heap, int32_t dy_at, int32_t w_at, int
                       bias_at, activation, alpha);
     }
   }
-  blas_set_threads(saved);
+  blas_end();
 }
 
 /*
@@ -521,8 +551,7 @@ void kmnist_conv_filter_grad_blocks(float *heap, int32_t x_at, int32_t dy_at, in
   const int64_t rows = p.rows, k = p.k;
   const int64_t per_thread = per_block * rows * k + k * co;
   int threads = 1;
-  const int saved = blas_get_threads();
-  blas_set_threads(1);
+  blas_begin(1);
 #pragma omp parallel num_threads(bound_threads)
   {
 #ifdef _OPENMP
@@ -544,7 +573,7 @@ void kmnist_conv_filter_grad_blocks(float *heap, int32_t x_at, int32_t dy_at, in
     }
     if (first) zero_floats(partial, k * co);
   }
-  blas_set_threads(saved);
+  blas_end();
   add_in_thread_order(heap + scratch_at + per_block * rows * k, per_thread, threads, k * co,
                       heap + dw_at);
 }
@@ -571,8 +600,7 @@ int32_t kmnist_conv_transpose_backward_blocks(float *heap, int32_t dy_at, int32_
   double *db_partials = calloc((size_t)bound_threads * (c > 0 ? c : 1), sizeof(double));
   if (db_partials == 0) return -1;
   int threads = 1;
-  const int saved = blas_get_threads();
-  blas_set_threads(1);
+  blas_begin(1);
 #pragma omp parallel num_threads(bound_threads)
   {
 #ifdef _OPENMP
@@ -615,7 +643,7 @@ int32_t kmnist_conv_transpose_backward_blocks(float *heap, int32_t dy_at, int32_
     }
     if (first) zero_floats(partial, k * co);
   }
-  blas_set_threads(saved);
+  blas_end();
   add_in_thread_order(heap + scratch_at + per_block * (p.pixels + rows * k), per_thread, threads,
                       k * co, heap + dw_at);
   sum_partials(db_partials, threads, c, heap + db_at);
