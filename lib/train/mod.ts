@@ -61,3 +61,10 @@ export {
   saveCheckpoint,
 } from "./checkpoint.ts";
 export { createOptimizer, type OptimizerOptions } from "./optimizer.ts";
+export {
+  checkKlSchedule,
+  isPlainSchedule,
+  type KlSchedule,
+  klWeightAt,
+  withKlSchedule,
+} from "./schedules.ts";

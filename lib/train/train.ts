@@ -353,7 +353,11 @@ export async function train(model: Autoencoder, options: TrainOptions): Promise<
         const input = corrupt ? corrupt(clean, step) : clean;
         let terms: LossTerms | undefined;
         const { value, grads } = tf.variableGrads(() => {
-          terms = model.lossTerms(input, { target: clean, step });
+          terms = model.lossTerms(input, {
+            target: clean,
+            step,
+            epochProgress: epoch + b / batches.length,
+          });
           if (terms.reconstruction) tf.keep(terms.reconstruction);
           if (terms.kl) tf.keep(terms.kl);
           return terms.loss;
