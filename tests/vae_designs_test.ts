@@ -30,7 +30,7 @@ Deno.test("each design has the parameter count of its layers", () => {
     [buildVariational({ design: "mlp", latentDim: 20 }), mlp],
   ];
   for (const [model, count] of cases) {
-    assert.equal(model.countParams(), count, model.config.design);
+    assert.equal(model.countParams(), count, model.config.design ?? "");
     model.dispose();
   }
 });

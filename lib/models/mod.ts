@@ -100,3 +100,10 @@ export function buildModel(options: BuildModelOptions): Autoencoder {
       return buildVariational({ latentDim, seed, design: options.design });
   }
 }
+export {
+  buildClassifier,
+  type Classifier,
+  CLASSIFIER_CLASSES,
+  type ClassifierConfig,
+  type ClassifierOptions,
+} from "./classifier.ts";

@@ -68,3 +68,18 @@ export {
   klWeightAt,
   withKlSchedule,
 } from "./schedules.ts";
+export {
+  CLASSIFIER_RECORD,
+  CLASSIFIER_TRAINING,
+  classifierAccuracy,
+  type ClassifierRecord,
+  type ClassifierTrainingSettings,
+  ensureClassifier,
+  type EnsureClassifierOptions,
+  hasClassifier,
+  loadClassifier,
+  saveClassifier,
+  trainClassifier,
+  type TrainClassifierOptions,
+  type TrainedClassifier,
+} from "./classifier.ts";
