@@ -10,7 +10,7 @@ import { loadKmnist } from "../data/mod.ts";
 import { formatDuration } from "../train/mod.ts";
 import type { ComparisonRow } from "./compare.ts";
 import { isQuickMode } from "./settings.ts";
-import { type StudySettings, studySettings, trialLabel } from "./study_grid.ts";
+import { isPlainVaeTrial, type StudySettings, studySettings, trialLabel } from "./study_grid.ts";
 import { CHECKPOINTS_FOLDER, type TrialRecord } from "./study_records.ts";
 import { runStudy, studyDirectory } from "./study.ts";
 
@@ -88,8 +88,11 @@ export function studyFindings(records: readonly TrialRecord[]): string {
     }
   }
   const vaes = records.filter((r) => r.results.vae && r.settings.architecture === "variational");
-  const betaSize = vaes.find((r) => (r.settings.beta ?? 1) !== 1)?.settings.latentDim;
-  const betas = vaes.filter((r) => r.settings.latentDim === betaSize)
+  const betaTrial = vaes.find((r) => (r.settings.beta ?? 1) !== 1)?.settings;
+  const betaSize = betaTrial?.latentDim;
+  const betas = vaes.filter((r) =>
+    r.settings.latentDim === betaSize && isPlainVaeTrial(r.settings, betaTrial?.design ?? "keras")
+  )
     .sort((a, b) => (a.settings.beta ?? 1) - (b.settings.beta ?? 1));
   if (betas.length > 1) {
     lines.push(

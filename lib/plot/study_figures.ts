@@ -108,10 +108,15 @@ export function betaRateDistortion(records: readonly TrialRecord[]): Figure<Lear
   if (vaes.length === 0) {
     throw new Error("betaRateDistortion: no finished variational trials; run the study first.");
   }
-  const betaSize = vaes.filter((r) => (r.settings.beta ?? 1) !== 1)[0]?.settings.latentDim;
-  const betas = vaes.filter((r) => r.settings.latentDim === betaSize)
+  const betaTrial = vaes.filter((r) => (r.settings.beta ?? 1) !== 1)[0]?.settings;
+  const betaSize = betaTrial?.latentDim;
+  // The β sweep: plain trials (no warm-up, no free bits) of the β trials' design.
+  const plainOf = (s: (typeof vaes)[number]["settings"]) =>
+    (betaTrial === undefined || (s.design ?? "keras") === (betaTrial.design ?? "keras")) &&
+    !s.warmupEpochs && !s.freeBits;
+  const betas = vaes.filter((r) => r.settings.latentDim === betaSize && plainOf(r.settings))
     .sort((a, b) => a.results.vae!.rate - b.results.vae!.rate);
-  const sizes = vaes.filter((r) => (r.settings.beta ?? 1) === 1)
+  const sizes = vaes.filter((r) => (r.settings.beta ?? 1) === 1 && plainOf(r.settings))
     .sort((a, b) => a.results.vae!.rate - b.results.vae!.rate);
   const series: CurveSeries[] = [];
   if (betas.length > 0) {
