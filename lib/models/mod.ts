@@ -107,3 +107,11 @@ export {
   type ClassifierConfig,
   type ClassifierOptions,
 } from "./classifier.ts";
+export {
+  buildConditional,
+  CONDITIONAL_CLASSES,
+  type ConditionalConfig,
+  type ConditionalLossOptions,
+  type ConditionalOptions,
+  type ConditionalVae,
+} from "./conditional.ts";

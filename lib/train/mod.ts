@@ -83,3 +83,13 @@ export {
   type TrainClassifierOptions,
   type TrainedClassifier,
 } from "./classifier.ts";
+export {
+  CONDITIONAL_RECORD,
+  type ConditionalEpoch,
+  type ConditionalRecord,
+  evaluateConditional,
+  loadConditional,
+  saveConditional,
+  trainConditional,
+  type TrainConditionalOptions,
+} from "./conditional.ts";
