@@ -1,7 +1,8 @@
 /**
  * Why the VAE collapses, with evidence: short seeded runs of VAE designs at several code sizes,
  * and for each the KL per epoch, the KL per latent dimension, the active units (Burda et al.
- * 2016: Cov_x(E_q[z_i]) > 0.01) on held-out validation images, and for the keras design the
+ * 2016: Cov_x(E_q[z_i]) > 0.01) and active directions (eigenvalues of Cov_x(E_q[z]) > 0.01: the
+ * rank the code really uses) on held-out validation images, and for the keras design the
  * dead units of its 16-unit ReLU layer (never positive on any of those images) at
  * initialisation and after training.
  *
@@ -14,6 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
+import { EigenvalueDecomposition, Matrix } from "ml-matrix";
 import { initBackend } from "@kmnist/tfjs-blas";
 import {
   type ImageSet,
@@ -36,6 +38,8 @@ import { type KlSchedule, train, withKlSchedule } from "../lib/train/mod.ts";
 const ACTIVE_THRESHOLD = 0.01;
 
 interface PosteriorStats {
+  /** Eigenvalues of Cov_x(E_q[z]) above the threshold: active directions (rank of the code). */
+  activeDirections: number;
   klPerDimension: number[];
   meanVariance: number[];
   activeUnits: number;
@@ -46,6 +50,16 @@ function posteriorStats(model: VariationalAutoencoder, set: ImageSet): Posterior
   const x = imagesToTensor(set, Int32Array.from({ length: set.count }, (_, i) => i));
   const { mean, logVar } = model.posterior(x);
   x.dispose();
+  const means = mean.arraySync();
+  const dims = means[0].length;
+  const centre = Array.from(
+    { length: dims },
+    (_, j) => means.reduce((s, r) => s + r[j], 0) / means.length,
+  );
+  const centred = new Matrix(means.map((r) => r.map((v, j) => v - centre[j])));
+  const covariance = centred.transpose().mmul(centred).div(means.length);
+  const eigen = new EigenvalueDecomposition(covariance, { assumeSymmetric: true }).realEigenvalues;
+  const activeDirections = eigen.filter((v) => v > ACTIVE_THRESHOLD).length;
   const [klPerDimension, meanVariance] = tf.tidy(() => {
     const kl = tf.mean(
       tf.mul(0.5, tf.sub(tf.add(tf.square(mean), tf.exp(logVar)), tf.add(1, logVar))),
@@ -55,6 +69,7 @@ function posteriorStats(model: VariationalAutoencoder, set: ImageSet): Posterior
   });
   tf.dispose([mean, logVar]);
   return {
+    activeDirections,
     klPerDimension,
     meanVariance,
     activeUnits: meanVariance.filter((v) => v > ACTIVE_THRESHOLD).length,
@@ -126,6 +141,7 @@ interface Row {
   valLossPerEpoch: number[];
   klPerDimension: number[];
   activeUnits: number;
+  activeDirections: number;
   valKl: number;
   deadUnitsAtInit?: number;
   deadUnitsTrained?: number;
@@ -153,6 +169,7 @@ for (const design of designs) {
         valLossPerEpoch: result.history.map((h) => h.valLoss ?? NaN),
         klPerDimension: stats.klPerDimension,
         activeUnits: stats.activeUnits,
+        activeDirections: stats.activeDirections,
         valKl: stats.kl,
         ...(deadUnitsAtInit !== undefined
           ? { deadUnitsAtInit, deadUnitsTrained: deadUnits(model, evalSet) }
@@ -165,7 +182,8 @@ for (const design of designs) {
       console.log(
         `${design} z=${latentDim}: KL/epoch ${row.klPerEpoch.map((v) => v.toFixed(2)).join(" ")}` +
           ` | val -ELBO ${row.valLossPerEpoch.at(-1)?.toFixed(1)} KL ${stats.kl.toFixed(2)}` +
-          ` | active ${stats.activeUnits}/${latentDim} | top KL/dim ${dims}` +
+          ` | active ${stats.activeUnits}/${latentDim} (directions ${stats.activeDirections})` +
+          ` | top KL/dim ${dims}` +
           (deadUnitsAtInit !== undefined
             ? ` | dead ReLU units ${deadUnitsAtInit}/${KERAS_HIDDEN_UNITS} at init, ` +
               `${row.deadUnitsTrained}/${KERAS_HIDDEN_UNITS} trained`
