@@ -18,13 +18,19 @@ import {
   trialLabel,
 } from "../lib/study/mod.ts";
 
-Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 4 more β (β=1 once)", async () => {
+Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 2 more β, 3 designs × 3 options", async () => {
   const grid = studyGrid(studySettings());
-  assert.equal(grid.length, 1 + 6 + 4 * 6 + 4);
+  // The design comparison at z = 32 lists the conv design's plain trial once (it is the sweep's).
+  assert.equal(grid.length, 1 + 6 + 4 * 6 + 2 + (3 * 3 - 1));
   const labels = grid.map(trialLabel);
   assert.equal(new Set(labels).size, grid.length);
-  assert.ok(labels.includes("variational z=32 β=0.25") && labels.includes("pca z=64"));
-  assert.equal(labels.filter((l) => l === "variational z=32").length, 1);
+  assert.ok(labels.includes("variational/conv z=32 β=0.5") && labels.includes("pca z=64"));
+  assert.equal(labels.filter((l) => l === "variational/conv z=32").length, 1);
+  for (const l of ["variational z=32", "variational z=32 warm-up 5", "variational/mlp z=32"]) {
+    assert.ok(labels.includes(l), l);
+  }
+  assert.ok(labels.includes("variational/conv z=32 free bits 0.5"));
+  assert.ok(labels.includes("variational/conv z=2") && labels.includes("variational/conv z=64"));
   const keys = await Promise.all(grid.map(trialKey));
   assert.equal(new Set(keys).size, grid.length);
   // The key depends on the settings' values, not on the order of their fields.
@@ -33,6 +39,49 @@ Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 4 mor
   assert.equal(await trialKey(reordered), await trialKey(first));
   assert.notEqual(await trialKey({ ...first, seed: 1 }), await trialKey(first));
   assert.equal(canonicalJson({ b: 1, a: [2, { d: 3, c: undefined }] }), '{"a":[2,{"d":3}],"b":1}');
+});
+
+Deno.test("new VAE settings at their defaults stay out of the keys: earlier records keep theirs", async () => {
+  // Keys of the grid before the designs existed (the keras VAE), copied from that version.
+  const keras32 = "a7d788e21432d5d1", keras2 = "0b9621dbfdb699c0", beta05 = "0fcbfa25809a750f";
+  const grid = studyGrid(studySettings());
+  const byLabel = new Map(
+    await Promise.all(grid.map(async (t) => [trialLabel(t), await trialKey(t)] as const)),
+  );
+  assert.equal(byLabel.get("variational z=32"), keras32);
+  // An earlier settings file (no vaeDesign, no design comparison) gives the earlier grid.
+  const {
+    vaeDesign: _d,
+    designCodeSize: _c,
+    designs: _ds,
+    vaeOptions: _o,
+    warmupEpochs: _w,
+    freeBits: _f,
+    ...earlier
+  } = studySettings();
+  const old = studyGrid({ ...earlier, betas: [0.25, 0.5, 1, 2, 4] });
+  const oldKeys = await Promise.all(old.map(trialKey));
+  for (const key of [keras32, keras2, beta05]) assert.ok(oldKeys.includes(key), key);
+  assert.equal(old.length, 35);
+  for (const t of old) {
+    assert.ok(!("design" in t) && !("warmupEpochs" in t) && !("freeBits" in t), trialLabel(t));
+  }
+  // The new fields enter the key only when they differ from the default.
+  const conv = grid.find((t) => trialLabel(t) === "variational/conv z=32")!;
+  assert.equal(conv.design, "conv");
+  assert.notEqual(await trialKey(conv), keras32);
+});
+
+Deno.test("bad VAE settings of the study are refused by name", () => {
+  const base = studySettings();
+  const bad = (change: Record<string, unknown>) => () =>
+    studyGrid({ ...base, ...change } as StudySettings);
+  assert.throws(bad({ vaeDesign: "vgg" }), /Unknown VAE design "vgg" in the study's vaeDesign/);
+  assert.throws(bad({ designs: ["conv", "x"] }), /Unknown VAE design "x" in the study's designs/);
+  assert.throws(bad({ vaeOptions: ["dropout"] }), /Unknown VAE option "dropout"/);
+  assert.throws(bad({ warmupEpochs: 0 }), /warmupEpochs is 0: it must be a positive number/);
+  assert.throws(bad({ freeBits: -1 }), /freeBits is -1: it must be a positive number/);
+  assert.throws(bad({ designCodeSize: 0 }), /Unknown code size 0 in the study's designCodeSize/);
 });
 
 Deno.test("shards partition the grid; --shard, Slurm and Kubernetes give the same shard", () => {

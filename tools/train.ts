@@ -2,6 +2,7 @@
  * Trains one autoencoder on KMNIST and evaluates it on the 10,000 test images.
  *
  *     deno task train --model conv --epochs 10 [--latent 2] [--out runs/conv]
+ *                     [--design keras|conv|mlp (variational only; default keras)]
  *                     [--train-images N] [--validation 5000] [--seed 0] [--batch-size 128]
  *                     [--lr 0.001] [--noise 0.3] [--resume | --overwrite] [--backend wasm|cpu]
  *                     [--iwae-samples 100] [--iwae-images 500] [--no-knn] [--evaluate-only]
@@ -23,7 +24,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "@kmnist/tfjs-blas";
 import { type ImageSet, loadKmnist, splitTrainValidation, takeSubset } from "../lib/data/mod.ts";
 import { evaluate } from "../lib/metrics/mod.ts";
-import { type Autoencoder, buildModel, parseKind } from "../lib/models/mod.ts";
+import { type Autoencoder, buildModel, parseDesign, parseKind } from "../lib/models/mod.ts";
 import {
   exitIfInterrupted,
   hasCheckpoint,
@@ -44,7 +45,7 @@ import {
 } from "../lib/records/mod.ts";
 
 const USAGE = "usage: deno task train --model vanilla|multilayer|convolutional|variational " +
-  "[--epochs 10] [--latent N] [--out DIR] [--train-images N] [--validation 5000] [--seed 0] " +
+  "[--epochs 10] [--latent N] [--design keras|conv|mlp] [--out DIR] [--train-images N] [--validation 5000] [--seed 0] " +
   "[--batch-size 128] [--lr 0.001] [--noise STDDEV] [--resume | --overwrite] " +
   "[--backend wasm|cpu] [--iwae-samples 100] [--iwae-images 500] [--no-knn] [--evaluate-only]";
 
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
       model: { type: "string" },
       epochs: { type: "string" },
       latent: { type: "string" },
+      design: { type: "string" },
       out: { type: "string" },
       "train-images": { type: "string" },
       validation: { type: "string" },
@@ -381,7 +383,19 @@ async function run(context: RunContext): Promise<void> {
     return;
   }
 
-  model ??= buildModel({ kind, latentDim: given.latent, seed });
+  const design = values.design === undefined ? undefined : parseDesign(String(values.design));
+  if (design !== undefined && kind !== "variational") {
+    throw new Error(`--design is a VAE option: pass it with --model variational.\n${USAGE}`);
+  }
+  if (model && design !== undefined && design !== (model.config.design ?? "keras")) {
+    throw new Error(
+      `--design ${design}: ${shown} holds a ${
+        model.config.design ?? "keras"
+      } VAE; leave --design ` +
+        `out to continue it, or choose another --out.`,
+    );
+  }
+  model ??= buildModel({ kind, latentDim: given.latent, seed, design });
   try {
     console.error(
       `${kind}: ${model.countParams()} parameters, latent ${model.config.latentDim}, backend ` +

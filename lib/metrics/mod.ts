@@ -44,3 +44,4 @@ export {
   PSNR_CAP_DB,
 } from "./pixel.ts";
 export { gaussianKernel, type SsimOptions, ssimPerImage } from "./ssim.ts";
+export { type ConditionalAccuracy, conditionalAccuracy } from "./conditional.ts";

@@ -25,6 +25,16 @@ export const MAX_INFERENCE_BATCH = 1000;
 /** predict() options: one batch per chunk (tfjs's default of 32 is ~25% slower here). */
 export const INFER = { batchSize: MAX_INFERENCE_BATCH } as const;
 
+/**
+ * The VAE designs: "keras" (keras-io's 2-D example, a 16-unit ReLU layer before the heads; the
+ * design of checkpoints that name none), "conv" (the heads on the conv features, no bottleneck),
+ * "mlp" (784-400-z-400-784, the common reference VAE).
+ */
+export type VaeDesign = "keras" | "conv" | "mlp";
+
+/** Every VAE design, the reference first. */
+export const VAE_DESIGNS: readonly VaeDesign[] = ["keras", "conv", "mlp"];
+
 /** The JSON-able description that rebuilds a model (weights aside): stored in checkpoints. */
 export interface AutoencoderConfig {
   /** Which family. */
@@ -35,6 +45,8 @@ export interface AutoencoderConfig {
   seed: number;
   /** Multilayer only: widths of the hidden layers from the image inwards (default [256, 128]). */
   hidden?: number[];
+  /** Variational only: the design (a config without one is the "keras" design). */
+  design?: VaeDesign;
 }
 
 /** The scalar losses of one batch; `loss` is what training minimises. */
@@ -56,6 +68,15 @@ export interface LossOptions {
    * Training passes 1, 2, ...; validation passes fixed negative values (-1 per chunk).
    */
   step?: number;
+  /** VAE only: weight of the KL term in `loss` (β, times the warm-up factor; default 1). */
+  klWeight?: number;
+  /** VAE only: free bits, a floor in nats per latent dimension on the batch-mean KL (default 0). */
+  freeBits?: number;
+  /**
+   * Epochs completed before this step, fractional (epoch e, batch b of B: e + (b - 1) / B), for
+   * schedules such as KL warm-up; training passes it, evaluation leaves it out.
+   */
+  epochProgress?: number;
 }
 
 /**

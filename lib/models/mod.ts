@@ -1,5 +1,5 @@
 /**
- * The four autoencoders behind one interface.
+ * The four autoencoders behind one interface (the VAE in three designs: `VAE_DESIGNS`).
  *
  * ```ts
  * import { buildModel } from "../lib/models/mod.ts";
@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Autoencoder, AutoencoderKind } from "./common.ts";
+import type { Autoencoder, AutoencoderKind, VaeDesign } from "./common.ts";
 import { AUTOENCODER_KINDS } from "./common.ts";
 import { buildConvolutional } from "./convolutional.ts";
 import { buildMultilayer } from "./multilayer.ts";
@@ -38,12 +38,27 @@ export { buildMultilayer, type MultilayerOptions } from "./multilayer.ts";
 export { buildConvolutional, type ConvolutionalOptions } from "./convolutional.ts";
 export {
   buildVariational,
+  gaussianKlPerDimension,
   isVariational,
+  KERAS_HIDDEN_UNITS,
+  makeVariational,
+  parseDesign,
   type Posterior,
+  VAE_DESIGNS,
+  type VaeDesign,
   vaeNoiseSeed,
+  vaeObjective,
+  type VaeObjectiveInputs,
   type VariationalAutoencoder,
   type VariationalOptions,
+  type VariationalParts,
 } from "./variational.ts";
+export { buildConvVariational, type ConvVariationalOptions } from "./variational_conv.ts";
+export {
+  buildMlpVariational,
+  MLP_VAE_HIDDEN,
+  type MlpVariationalOptions,
+} from "./variational_mlp.ts";
 
 /** Options for {@link buildModel}. */
 export interface BuildModelOptions {
@@ -55,6 +70,8 @@ export interface BuildModelOptions {
   seed?: number;
   /** Multilayer only: hidden widths from the image inwards (default [256, 128]). */
   hidden?: readonly number[];
+  /** Variational only: the design (default "keras"; old checkpoints name none). */
+  design?: VaeDesign;
 }
 
 /** Checks a model kind name, throwing an error that lists the kinds on an unknown one. */
@@ -80,6 +97,21 @@ export function buildModel(options: BuildModelOptions): Autoencoder {
     case "convolutional":
       return buildConvolutional({ latentDim, seed });
     case "variational":
-      return buildVariational({ latentDim, seed });
+      return buildVariational({ latentDim, seed, design: options.design });
   }
 }
+export {
+  buildClassifier,
+  type Classifier,
+  CLASSIFIER_CLASSES,
+  type ClassifierConfig,
+  type ClassifierOptions,
+} from "./classifier.ts";
+export {
+  buildConditional,
+  CONDITIONAL_CLASSES,
+  type ConditionalConfig,
+  type ConditionalLossOptions,
+  type ConditionalOptions,
+  type ConditionalVae,
+} from "./conditional.ts";

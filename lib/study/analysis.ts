@@ -9,6 +9,7 @@
 import { greyToUnit } from "../data/mod.ts";
 import { base64ToBytes } from "../format/mod.ts";
 import { type ComparisonRow, METRIC_COLUMNS } from "../experiments/mod.ts";
+import { isPlainVaeTrial } from "./grid.ts";
 import type { TrialRecord } from "./records.ts";
 
 /** The line order of the code-size sweep: PCA first, then the autoencoders. */
@@ -108,9 +109,13 @@ export function rateDistortionLines(records: readonly TrialRecord[]): RateDistor
     throw new Error("rateDistortionLines: no finished variational trials; run the study first.");
   }
   const byRate = (a: TrialRecord, b: TrialRecord) => a.results.vae!.rate - b.results.vae!.rate;
-  const betaSize = vaes.find((r) => (r.settings.beta ?? 1) !== 1)?.settings.latentDim;
-  const betas = vaes.filter((r) => r.settings.latentDim === betaSize).sort(byRate);
-  const sizes = vaes.filter((r) => (r.settings.beta ?? 1) === 1).sort(byRate);
+  const betaTrial = vaes.find((r) => (r.settings.beta ?? 1) !== 1)?.settings;
+  const betaSize = betaTrial?.latentDim;
+  // The sweeps are plain trials (no warm-up, no free bits) of the β trials' design.
+  const design = betaTrial?.design ?? "keras";
+  const plain = vaes.filter((r) => isPlainVaeTrial(r.settings, design));
+  const betas = plain.filter((r) => r.settings.latentDim === betaSize).sort(byRate);
+  const sizes = plain.filter((r) => (r.settings.beta ?? 1) === 1).sort(byRate);
   const line = (
     name: string,
     trials: TrialRecord[],

@@ -1,12 +1,19 @@
 /**
  * The design study's grid: which trials it runs (the four architectures at every code size, PCA at
- * the same sizes, the raw-pixel baseline, a β sweep of the VAE), their settings, checks of those
- * settings, and each trial's key (a hash of its full settings).
+ * the same sizes, the raw-pixel baseline, a β sweep of the VAE, and at one code size every VAE
+ * design under every training option), their settings, checks of those settings, and each trial's
+ * key (a hash of its full settings; a new setting at its default is left out of the hash, so the
+ * records of earlier grids keep their keys).
  *
  * @module
  */
 import { IMAGE_PIXELS } from "../data/mod.ts";
-import { AUTOENCODER_KINDS, type AutoencoderKind } from "../models/mod.ts";
+import {
+  AUTOENCODER_KINDS,
+  type AutoencoderKind,
+  VAE_DESIGNS,
+  type VaeDesign,
+} from "../models/mod.ts";
 import { FULL_RUN, QUICK_RUN } from "../experiments/mod.ts";
 import { sha256Hex } from "../format/mod.ts";
 
@@ -20,6 +27,12 @@ export const STUDY_ARCHITECTURES: readonly StudyArchitecture[] = [
   "pixels",
 ];
 
+/** A VAE training option of the design comparison: the plain ELBO, KL warm-up or free bits. */
+export type VaeOption = "plain" | "warmup" | "freebits";
+
+/** Every training option, in the order the study presents them. */
+export const VAE_OPTIONS: readonly VaeOption[] = ["plain", "warmup", "freebits"];
+
 /** The settings that define a whole study (its grid and how every trial trains). */
 export interface StudySettings {
   /** Architectures swept over the code sizes (autoencoders and "pca"). */
@@ -32,6 +45,18 @@ export interface StudySettings {
   betas: number[];
   /** Whether to add the raw-pixel k-NN baseline as a trial. */
   pixelBaseline: boolean;
+  /** The VAE design of the code-size sweep and the β sweep (omitted: "keras", earlier grids). */
+  vaeDesign?: VaeDesign;
+  /** Code size of the design comparison (every design × every option; omitted: none). */
+  designCodeSize?: number;
+  /** VAE designs of the design comparison. */
+  designs?: VaeDesign[];
+  /** Training options of the design comparison. */
+  vaeOptions?: VaeOption[];
+  /** Epochs of KL warm-up of the "warmup" option. */
+  warmupEpochs?: number;
+  /** Free bits (nats per latent dimension) of the "freebits" option. */
+  freeBits?: number;
   /** Training epochs. */
   epochs: number;
   /** Images per batch. */
@@ -66,6 +91,12 @@ export interface TrialSettings {
   latentDim: number;
   /** Variational only: weight of the KL term (1 = the plain VAE). */
   beta?: number;
+  /** Variational only: the design; omitted for "keras" (so earlier records keep their keys). */
+  design?: VaeDesign;
+  /** Variational only: epochs of KL warm-up; omitted when 0. */
+  warmupEpochs?: number;
+  /** Variational only: free bits in nats per latent dimension; omitted when 0. */
+  freeBits?: number;
   /** Autoencoders: epochs, batch, step size, validation size, seed. */
   epochs?: number;
   /** Images per batch. */
@@ -93,8 +124,27 @@ export interface TrialSettings {
 /** The code sizes of the full study. */
 export const STUDY_CODE_SIZES: readonly number[] = [2, 4, 8, 16, 32, 64];
 
-/** The β values of the full study's β sweep. */
-export const STUDY_BETAS: readonly number[] = [0.25, 0.5, 1, 2, 4];
+/**
+ * The β values of the full study's β sweep: one weaker and one stronger KL term around the ELBO
+ * (β = 1). The earlier grid's β = 0.25 and 4 are dropped: with the keras design β = 2 and 4 gave
+ * the same collapsed model (−ELBO 341.3 nats both), and 0.25 moved rate and distortion the same
+ * way as 0.5, only further, so each pair told one thing; one value per direction tells it at half
+ * the cost (each VAE trial at z = 32 takes minutes of the report's budget).
+ */
+export const STUDY_BETAS: readonly number[] = [0.5, 1, 2];
+
+/**
+ * The VAE design the project recommends ("conv": heads on the conv features), chosen on
+ * tools/vae_evidence.ts' short runs (README, "Why the VAE collapsed"): the keras design's 16-unit
+ * ReLU layer dies at z >= 32 and takes the whole posterior with it.
+ */
+export const RECOMMENDED_VAE_DESIGN: VaeDesign = "conv";
+
+/** Epochs of KL warm-up of the "warmup" option (half of the 10-epoch runs). */
+export const STUDY_WARMUP_EPOCHS = 5;
+
+/** Free bits of the "freebits" option: nats per latent dimension. */
+export const STUDY_FREE_BITS = 0.5;
 
 /**
  * The study's settings: the full grid (10 epochs on 55,000 images, as notebooks 1-4), or in quick
@@ -109,6 +159,13 @@ export function studySettings(options: { quick?: boolean } = {}): StudySettings 
     betaCodeSize: 32,
     betas: quick ? [2] : [...STUDY_BETAS],
     pixelBaseline: true,
+    vaeDesign: RECOMMENDED_VAE_DESIGN,
+    designCodeSize: 32,
+    // Quick mode runs the cheap MLP under each option: every code path in seconds.
+    designs: quick ? ["mlp"] : [...VAE_DESIGNS],
+    vaeOptions: [...VAE_OPTIONS],
+    warmupEpochs: quick ? 1 : STUDY_WARMUP_EPOCHS,
+    freeBits: STUDY_FREE_BITS,
     epochs: quick ? QUICK_RUN.epochs : FULL_RUN.epochs,
     batchSize: FULL_RUN.batchSize,
     learningRate: FULL_RUN.learningRate,
@@ -171,6 +228,37 @@ export function checkStudySettings(settings: StudySettings): StudySettings {
     checkCodeSize(settings.betaCodeSize, "betaCodeSize");
     for (const beta of settings.betas) checkPositive(beta, `β ${beta} (betas)`, false);
   }
+  if (settings.vaeDesign !== undefined && !VAE_DESIGNS.includes(settings.vaeDesign)) {
+    throw new Error(
+      `Unknown VAE design ${JSON.stringify(settings.vaeDesign)} in the study's vaeDesign: use ` +
+        `${VAE_DESIGNS.join(", ")}.`,
+    );
+  }
+  if (settings.designCodeSize !== undefined) {
+    checkCodeSize(settings.designCodeSize, "designCodeSize");
+    for (const d of settings.designs ?? []) {
+      if (!VAE_DESIGNS.includes(d)) {
+        throw new Error(
+          `Unknown VAE design ${JSON.stringify(d)} in the study's designs: use ` +
+            `${VAE_DESIGNS.join(", ")}.`,
+        );
+      }
+    }
+    for (const o of settings.vaeOptions ?? []) {
+      if (!VAE_OPTIONS.includes(o)) {
+        throw new Error(
+          `Unknown VAE option ${JSON.stringify(o)} in the study's vaeOptions: use ` +
+            `${VAE_OPTIONS.join(", ")}.`,
+        );
+      }
+    }
+    if ((settings.vaeOptions ?? []).includes("warmup")) {
+      checkPositive(settings.warmupEpochs, "warmupEpochs", false);
+    }
+    if ((settings.vaeOptions ?? []).includes("freebits")) {
+      checkPositive(settings.freeBits, "freeBits", false);
+    }
+  }
   for (const name of ["epochs", "batchSize", "knnK", "validationSize"] as const) {
     checkPositive(settings[name], name, true);
   }
@@ -181,17 +269,32 @@ export function checkStudySettings(settings: StudySettings): StudySettings {
   return settings;
 }
 
+/** How a VAE trial differs from the plain VAE of the study's design. */
+interface VaeVariant {
+  beta?: number;
+  design?: VaeDesign;
+  option?: VaeOption;
+}
+
 function autoencoderTrial(
   settings: StudySettings,
   kind: AutoencoderKind,
   latentDim: number,
-  beta?: number,
+  variant: VaeVariant = {},
 ): TrialSettings {
   const variational = kind === "variational";
+  const design = variant.design ?? settings.vaeDesign ?? "keras";
   return {
     architecture: kind,
     latentDim,
-    ...(variational ? { beta: beta ?? 1 } : {}),
+    ...(variational ? { beta: variant.beta ?? 1 } : {}),
+    ...(variational && design !== "keras" ? { design } : {}),
+    ...(variational && variant.option === "warmup"
+      ? { warmupEpochs: settings.warmupEpochs ?? STUDY_WARMUP_EPOCHS }
+      : {}),
+    ...(variational && variant.option === "freebits"
+      ? { freeBits: settings.freeBits ?? STUDY_FREE_BITS }
+      : {}),
     epochs: settings.epochs,
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
@@ -223,8 +326,10 @@ function baselineTrial(
 
 /**
  * Every trial of a study, once each, in a fixed order: the baselines (pixels, PCA), then the
- * autoencoders by architecture and code size, then the β sweep (β = 1 at the sweep's size is the
- * plain VAE's trial, listed once).
+ * autoencoders by architecture and code size (the VAE in the study's design), then the β sweep
+ * (β = 1 at the sweep's size is the plain VAE's trial, listed once), then the design comparison:
+ * every design × every training option at its code size (the study design's plain trial listed
+ * once).
  */
 export function studyGrid(settings: StudySettings): TrialSettings[] {
   checkStudySettings(settings);
@@ -246,7 +351,14 @@ export function studyGrid(settings: StudySettings): TrialSettings[] {
     for (const size of settings.codeSizes) add(autoencoderTrial(settings, a, size));
   }
   for (const beta of settings.betas) {
-    add(autoencoderTrial(settings, "variational", settings.betaCodeSize, beta));
+    add(autoencoderTrial(settings, "variational", settings.betaCodeSize, { beta }));
+  }
+  if (settings.designCodeSize !== undefined) {
+    for (const design of settings.designs ?? []) {
+      for (const option of settings.vaeOptions ?? []) {
+        add(autoencoderTrial(settings, "variational", settings.designCodeSize, { design, option }));
+      }
+    }
   }
   return trials;
 }
@@ -268,9 +380,21 @@ export async function trialKey(trial: TrialSettings): Promise<string> {
   return (await sha256Hex(canonicalJson(trial))).slice(0, 16);
 }
 
-/** A short human name of a trial, e.g. "convolutional z=16" or "variational z=32 β=0.5". */
+/**
+ * A short human name of a trial, e.g. "convolutional z=16", "variational z=32 β=0.5" (the keras
+ * design), "variational/conv z=32 warm-up 5" or "variational/mlp z=32 free bits 0.5".
+ */
 export function trialLabel(trial: TrialSettings): string {
   if (trial.architecture === "pixels") return "raw pixels";
   const beta = trial.beta !== undefined && trial.beta !== 1 ? ` β=${trial.beta}` : "";
-  return `${trial.architecture} z=${trial.latentDim}${beta}`;
+  const design = trial.design !== undefined ? `/${trial.design}` : "";
+  const warmup = trial.warmupEpochs ? ` warm-up ${trial.warmupEpochs}` : "";
+  const freeBits = trial.freeBits ? ` free bits ${trial.freeBits}` : "";
+  return `${trial.architecture}${design} z=${trial.latentDim}${beta}${warmup}${freeBits}`;
+}
+
+/** Whether a trial is a plain VAE trial (no warm-up, no free bits) of `design`, any β. */
+export function isPlainVaeTrial(trial: TrialSettings, design: VaeDesign): boolean {
+  return trial.architecture === "variational" && (trial.design ?? "keras") === design &&
+    !trial.warmupEpochs && !trial.freeBits;
 }

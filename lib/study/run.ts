@@ -75,7 +75,8 @@ export async function matchingNotebookRun(
       sameNumber(s.learningRate, trial.learningRate) &&
       sameNumber(s.validationSize, trial.validationSize) && sameNumber(s.seed, trial.seed) &&
       sameNumber(s.splitSeed, trial.splitSeed) && sameNumber(s.trainImages, trial.trainImages) &&
-      sameNumber(s.testImages, trial.testImages) && (trial.beta ?? 1) === 1;
+      sameNumber(s.testImages, trial.testImages) && (trial.beta ?? 1) === 1 &&
+      trial.design === undefined && !trial.warmupEpochs && !trial.freeBits;
     if (!same) continue;
     try {
       if (!(await hasCheckpoint(s.runDirectory))) continue;

@@ -11,7 +11,7 @@ import { formatDuration } from "../train/mod.ts";
 import { isQuickMode } from "../experiments/mod.ts";
 import { formatNumber } from "../format/mod.ts";
 import { codeSizeSweep } from "./analysis.ts";
-import { type StudySettings, studySettings } from "./grid.ts";
+import { isPlainVaeTrial, type StudySettings, studySettings } from "./grid.ts";
 import { CHECKPOINTS_FOLDER, type TrialRecord } from "./records.ts";
 import { runStudy, studyDirectory } from "./run.ts";
 
@@ -80,8 +80,11 @@ export function studyFindings(records: readonly TrialRecord[]): string {
     }
   }
   const vaes = records.filter((r) => r.results.vae && r.settings.architecture === "variational");
-  const betaSize = vaes.find((r) => (r.settings.beta ?? 1) !== 1)?.settings.latentDim;
-  const betas = vaes.filter((r) => r.settings.latentDim === betaSize)
+  const betaTrial = vaes.find((r) => (r.settings.beta ?? 1) !== 1)?.settings;
+  const betaSize = betaTrial?.latentDim;
+  const betas = vaes.filter((r) =>
+    r.settings.latentDim === betaSize && isPlainVaeTrial(r.settings, betaTrial?.design ?? "keras")
+  )
     .sort((a, b) => (a.settings.beta ?? 1) - (b.settings.beta ?? 1));
   if (betas.length > 1) {
     lines.push(

@@ -34,7 +34,13 @@ import {
   ssimPerImage,
 } from "../metrics/mod.ts";
 import { fitPca, type PcaModel, pcaProject, pcaReconstruct } from "../metrics/pca.ts";
-import { hasCheckpoint, loadCheckpoint, type ProgressKind, train } from "../train/mod.ts";
+import {
+  hasCheckpoint,
+  loadCheckpoint,
+  type ProgressKind,
+  train,
+  withKlSchedule,
+} from "../train/mod.ts";
 import { loadExperimentData } from "../experiments/mod.ts";
 import { experimentSettings } from "../experiments/mod.ts";
 import type { TrialSettings } from "./grid.ts";
@@ -88,21 +94,12 @@ function samplesOf(test: ImageSet, reconstruct: (indices: number[]) => ArrayLike
   return { indices, reconstructions: bytesToBase64(unitToGrey(values)) };
 }
 
-/** The VAE with its KL term weighted by β in the training loss (the measured terms unchanged). */
+/**
+ * The VAE with its KL term weighted by β in the training loss (the measured terms unchanged).
+ * Kept for callers of earlier versions; the study trains with `withKlSchedule`.
+ */
 export function withBeta(model: VariationalAutoencoder, beta: number): VariationalAutoencoder {
-  if (beta === 1) return model;
-  return {
-    ...model,
-    lossTerms: (batch, options) =>
-      tf.tidy(() => {
-        const terms = model.lossTerms(batch, options);
-        return {
-          loss: tf.add(terms.reconstruction!, tf.mul(beta, terms.kl!)) as tf.Scalar,
-          reconstruction: terms.reconstruction,
-          kl: terms.kl,
-        };
-      }),
-  };
+  return withKlSchedule(model, { beta });
 }
 
 /** What {@link runTrial} returns. */
@@ -196,10 +193,17 @@ async function runAutoencoder(options: RunTrialOptions): Promise<TrialOutcome> {
       kind: trial.architecture as Autoencoder["kind"],
       latentDim: trial.latentDim,
       seed: trial.seed,
+      design: trial.design,
     });
   }
   try {
-    const trained = isVariational(model) ? withBeta(model, trial.beta ?? 1) : model;
+    const trained = isVariational(model)
+      ? withKlSchedule(model, {
+        beta: trial.beta ?? 1,
+        warmupEpochs: trial.warmupEpochs ?? 0,
+        freeBits: trial.freeBits ?? 0,
+      })
+      : model;
     const result = await train(trained, {
       train: data.train,
       validation: data.validation,

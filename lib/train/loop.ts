@@ -120,6 +120,7 @@ function yieldToEventLoop(): Promise<void> {
 function trainStep(
   ctx: LoopContext,
   indices: Int32Array,
+  epochProgress: number,
 ): { loss: number; rec?: number; kl?: number } {
   const { model, corrupt, step } = ctx;
   const clean = imagesToTensor(ctx.train, indices);
@@ -129,7 +130,7 @@ function trainStep(
   try {
     input = corrupt ? corrupt(clean, step) : clean;
     const result = tf.variableGrads(() => {
-      terms = model.lossTerms(input, { target: clean, step });
+      terms = model.lossTerms(input, { target: clean, step, epochProgress });
       if (terms.reconstruction) tf.keep(terms.reconstruction);
       if (terms.kl) tf.keep(terms.kl);
       return terms.loss;
@@ -218,7 +219,7 @@ export async function runEpochs(ctx: LoopContext): Promise<LoopTotals> {
     for (let b = sums.batches; b < batches.length; b++) {
       const indices = batches[b];
       ctx.step++;
-      const { loss, rec, kl } = trainStep(ctx, indices);
+      const { loss, rec, kl } = trainStep(ctx, indices, epoch + b / batches.length);
       if (!Number.isFinite(loss)) {
         throw new NonFiniteLossError({
           epoch: epoch + 1,

@@ -79,3 +79,35 @@ export {
   saveCheckpoint,
 } from "./checkpoint/mod.ts";
 export { createOptimizer, type OptimizerOptions } from "./optimizer.ts";
+export {
+  checkKlSchedule,
+  isPlainSchedule,
+  type KlSchedule,
+  klWeightAt,
+  withKlSchedule,
+} from "./schedules.ts";
+export {
+  CLASSIFIER_RECORD,
+  CLASSIFIER_TRAINING,
+  classifierAccuracy,
+  type ClassifierRecord,
+  type ClassifierTrainingSettings,
+  ensureClassifier,
+  type EnsureClassifierOptions,
+  hasClassifier,
+  loadClassifier,
+  saveClassifier,
+  trainClassifier,
+  type TrainClassifierOptions,
+  type TrainedClassifier,
+} from "./classifier.ts";
+export {
+  CONDITIONAL_RECORD,
+  type ConditionalEpoch,
+  type ConditionalRecord,
+  evaluateConditional,
+  loadConditional,
+  saveConditional,
+  trainConditional,
+  type TrainConditionalOptions,
+} from "./conditional.ts";

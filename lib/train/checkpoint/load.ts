@@ -13,6 +13,7 @@ import {
   AUTOENCODER_KINDS,
   type AutoencoderConfig,
   buildModel,
+  VAE_DESIGNS,
 } from "../../models/mod.ts";
 import { createOptimizer } from "../optimizer.ts";
 import type { TrainingState } from "../state.ts";
@@ -137,6 +138,12 @@ export function checkConfig(value: unknown, file: string): AutoencoderConfig {
     throw new Error(
       `${file} has no valid userDefinedMetadata.autoencoder ({kind, latentDim, seed}): it was ` +
         `not written by saveCheckpoint; re-save the model with saveCheckpoint.`,
+    );
+  }
+  if (config.design !== undefined && !VAE_DESIGNS.includes(config.design)) {
+    throw new Error(
+      `${file} names the VAE design ${JSON.stringify(config.design)}, which this version does ` +
+        `not know: use one of ${VAE_DESIGNS.join(", ")} (a checkpoint that names none is "keras").`,
     );
   }
   return config as AutoencoderConfig;

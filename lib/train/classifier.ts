@@ -1,0 +1,268 @@
+/**
+ * Training, saving and loading the KMNIST classifier (lib/models/classifier.ts), the instrument
+ * that measures generated samples. {@link ensureClassifier} loads the project's checkpoint
+ * (runs/classifier/ by default) and trains it first when it is missing.
+ *
+ * A classifier folder holds model.json + weights.bin (a tfjs layers model) and classifier.json
+ * (config, settings, test accuracy, seconds per epoch), written last: a folder without it holds
+ * no classifier.
+ *
+ * @module
+ */
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { batchIndices, type ImageSet, imagesToTensor, labelsToTensor } from "../data/mod.ts";
+import { displayPath, writeJsonAtomic } from "../io/mod.ts";
+import { buildClassifier, type Classifier, type ClassifierConfig } from "../models/mod.ts";
+import { denoFileHandler } from "./checkpoint/mod.ts";
+import { createOptimizer } from "./optimizer.ts";
+
+/** The file that marks a complete classifier folder. */
+export const CLASSIFIER_RECORD = "classifier.json";
+
+/** How the classifier is trained. */
+export interface ClassifierTrainingSettings {
+  /** Passes over the training images (default 6). */
+  epochs: number;
+  /** Images per batch (default 128). */
+  batchSize: number;
+  /** Adam's step size (default 1e-3). */
+  learningRate: number;
+  /** Seed of the initialisers, shuffling and dropout (default 0). */
+  seed: number;
+}
+
+/** The default training of the project's classifier. */
+export const CLASSIFIER_TRAINING: Readonly<ClassifierTrainingSettings> = {
+  epochs: 6,
+  batchSize: 128,
+  learningRate: 1e-3,
+  seed: 0,
+};
+
+/** What classifier.json holds. */
+export interface ClassifierRecord {
+  /** What rebuilds the model. */
+  config: ClassifierConfig;
+  /** How it was trained. */
+  training: ClassifierTrainingSettings;
+  /** Training images used. */
+  trainImages: number;
+  /** Test images it was measured on. */
+  testImages: number;
+  /** Fraction of the test images classified correctly. */
+  testAccuracy: number;
+  /** Mean training loss of each epoch. */
+  trainLoss: number[];
+  /** Wall seconds of each training epoch. */
+  secondsPerEpoch: number[];
+  /** The backend it was trained on. */
+  backend: string;
+}
+
+/** Options for {@link trainClassifier}. */
+export interface TrainClassifierOptions extends Partial<ClassifierTrainingSettings> {
+  /** Training images with labels. */
+  train: ImageSet;
+  /** Called after each epoch. */
+  onEpochEnd?: (epoch: number, loss: number, seconds: number) => void;
+}
+
+/** What {@link trainClassifier} returns. */
+export interface TrainedClassifier {
+  /** The trained model (the caller disposes it). */
+  classifier: Classifier;
+  /** The settings used. */
+  training: ClassifierTrainingSettings;
+  /** Mean training loss per epoch. */
+  trainLoss: number[];
+  /** Wall seconds per epoch. */
+  secondsPerEpoch: number[];
+}
+
+/** Trains a fresh, seeded classifier with Adam on shuffled mini-batches. */
+export async function trainClassifier(options: TrainClassifierOptions): Promise<TrainedClassifier> {
+  const training: ClassifierTrainingSettings = {
+    epochs: options.epochs ?? CLASSIFIER_TRAINING.epochs,
+    batchSize: options.batchSize ?? CLASSIFIER_TRAINING.batchSize,
+    learningRate: options.learningRate ?? CLASSIFIER_TRAINING.learningRate,
+    seed: options.seed ?? CLASSIFIER_TRAINING.seed,
+  };
+  if (!Number.isInteger(training.epochs) || training.epochs < 1) {
+    throw new Error(`trainClassifier: epochs must be a positive integer, got ${training.epochs}.`);
+  }
+  const classifier = buildClassifier({ seed: training.seed });
+  const optimizer = createOptimizer({ learningRate: training.learningRate });
+  const trainLoss: number[] = [], secondsPerEpoch: number[] = [];
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < training.epochs; epoch++) {
+      const started = performance.now();
+      let sum = 0, seen = 0;
+      const batches = batchIndices(options.train.count, {
+        batchSize: training.batchSize,
+        seed: training.seed * 1000 + epoch,
+      });
+      for (const indices of batches) {
+        step++;
+        const x = imagesToTensor(options.train, indices);
+        const y = labelsToTensor(options.train, indices);
+        const { value, grads } = tf.variableGrads(
+          () => classifier.loss(x, y, step),
+          classifier.trainableVariables,
+        );
+        const loss = value.dataSync()[0];
+        tf.dispose([x, y, value]);
+        if (!Number.isFinite(loss)) {
+          tf.dispose(grads);
+          throw new Error(
+            `trainClassifier: the loss is ${loss} at epoch ${epoch + 1}, step ${step}; lower ` +
+              `the learning rate (now ${training.learningRate}).`,
+          );
+        }
+        optimizer.applyGradients(grads);
+        tf.dispose(grads);
+        sum += loss * indices.length;
+        seen += indices.length;
+        if (step % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      trainLoss.push(sum / seen);
+      secondsPerEpoch.push(seconds);
+      options.onEpochEnd?.(epoch + 1, sum / seen, seconds);
+    }
+  } catch (error) {
+    classifier.dispose();
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+  return { classifier, training, trainLoss, secondsPerEpoch };
+}
+
+/** The fraction of `set` the classifier labels correctly. */
+export function classifierAccuracy(classifier: Classifier, set: ImageSet): number {
+  let correct = 0;
+  for (let start = 0; start < set.count; start += 1000) {
+    const indices = Int32Array.from(
+      { length: Math.min(1000, set.count - start) },
+      (_, i) => start + i,
+    );
+    const x = imagesToTensor(set, indices);
+    const predicted = classifier.predict(x);
+    const labels = predicted.dataSync();
+    for (let i = 0; i < indices.length; i++) if (labels[i] === set.labels[indices[i]]) correct++;
+    tf.dispose([x, predicted]);
+  }
+  return correct / set.count;
+}
+
+/** Saves a classifier and its record into `directory` (the record last). */
+export async function saveClassifier(
+  directory: string,
+  classifier: Classifier,
+  record: Omit<ClassifierRecord, "config">,
+): Promise<void> {
+  await Deno.mkdir(directory, { recursive: true });
+  await Deno.remove(path.join(directory, CLASSIFIER_RECORD)).catch(() => {});
+  await classifier.model.save(denoFileHandler(directory));
+  await writeJsonAtomic(path.join(directory, CLASSIFIER_RECORD), {
+    config: classifier.config,
+    ...record,
+  });
+}
+
+/** Whether `directory` holds a complete classifier. */
+export async function hasClassifier(directory: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path.join(directory, CLASSIFIER_RECORD))).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Loads the classifier saved in `directory` with its record. */
+export async function loadClassifier(
+  directory: string,
+): Promise<{ classifier: Classifier; record: ClassifierRecord }> {
+  const file = path.join(directory, CLASSIFIER_RECORD);
+  let record: ClassifierRecord;
+  try {
+    record = JSON.parse(await Deno.readTextFile(file));
+  } catch (error) {
+    throw new Error(
+      `No classifier at ${displayPath(directory)} (${(error as Error).message}): train it with ` +
+        `npx -y deno@2.9.6 run --allow-all tools/classifier.ts --out ${displayPath(directory)}, ` +
+        `or call ensureClassifier().`,
+    );
+  }
+  if (record?.config?.kind !== "classifier") {
+    throw new Error(
+      `${displayPath(file)} is not a classifier record (no config.kind "classifier").`,
+    );
+  }
+  const saved = await tf.loadLayersModel(denoFileHandler(directory));
+  const classifier = buildClassifier(record.config);
+  try {
+    const weights = saved.getWeights();
+    if (weights.length !== classifier.model.weights.length) {
+      throw new Error(
+        `${displayPath(directory)} holds ${weights.length} weights, the classifier has ` +
+          `${classifier.model.weights.length}: retrain it (tools/classifier.ts --overwrite).`,
+      );
+    }
+    classifier.model.setWeights(weights);
+  } catch (error) {
+    classifier.dispose();
+    throw error;
+  } finally {
+    saved.dispose();
+  }
+  return { classifier, record };
+}
+
+/** Options for {@link ensureClassifier}. */
+export interface EnsureClassifierOptions extends Partial<ClassifierTrainingSettings> {
+  /** The classifier's folder. */
+  directory: string;
+  /** Training images (all 60,000 for the project's classifier). */
+  train: ImageSet;
+  /** Test images (its accuracy is measured on them and recorded). */
+  test: ImageSet;
+  /** The backend's name, for the record. */
+  backend?: string;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+/** Loads the classifier in `directory`, training and saving it first when there is none. */
+export async function ensureClassifier(
+  options: EnsureClassifierOptions,
+): Promise<{ classifier: Classifier; record: ClassifierRecord; trained: boolean }> {
+  if (await hasClassifier(options.directory)) {
+    return { ...(await loadClassifier(options.directory)), trained: false };
+  }
+  const log = options.log ?? (() => {});
+  const trained = await trainClassifier({
+    ...options,
+    onEpochEnd: (epoch, loss, seconds) =>
+      log(`classifier epoch ${epoch}: loss ${loss.toFixed(4)}, ${seconds.toFixed(1)} s`),
+  });
+  const testAccuracy = classifierAccuracy(trained.classifier, options.test);
+  const record: Omit<ClassifierRecord, "config"> = {
+    training: trained.training,
+    trainImages: options.train.count,
+    testImages: options.test.count,
+    testAccuracy,
+    trainLoss: trained.trainLoss,
+    secondsPerEpoch: trained.secondsPerEpoch,
+    backend: options.backend ?? tf.getBackend(),
+  };
+  await saveClassifier(options.directory, trained.classifier, record);
+  log(`classifier test accuracy ${(100 * testAccuracy).toFixed(2)}%`);
+  return {
+    classifier: trained.classifier,
+    record: { config: trained.classifier.config, ...record },
+    trained: true,
+  };
+}
