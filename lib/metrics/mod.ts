@@ -105,6 +105,7 @@ export {
   type MixtureSampleOptions,
   sampleGaussianMixture,
 } from "./gaussian_mixture.ts";
+export { type CodeModel, decodeExPostSamples, encodeImageSet, fitExPostPrior } from "./ex_post.ts";
 export {
   BCE_CLIP,
   bcePerImage,
