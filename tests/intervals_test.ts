@@ -13,6 +13,7 @@ import {
   normalCdf,
   normalMeanInterval,
   normalQuantile,
+  pairedDifferenceInterval,
   standardError,
   wilsonInterval,
 } from "../lib/metrics/mod.ts";
@@ -118,4 +119,17 @@ Deno.test("intervalsSeparate: overlap is no difference, a gap is", () => {
   assert.equal(intervalsSeparate({ lower: 1, upper: 2 }, { lower: 1.9, upper: 3 }), false);
   assert.equal(intervalsSeparate({ lower: 1, upper: 4 }, { lower: 2, upper: 3 }), false);
   assert.throws(() => intervalsSeparate({ lower: 2, upper: 1 }, { lower: 0, upper: 1 }), /lower 2/);
+});
+
+Deno.test("pairedDifferenceInterval resolves a small shift that separate intervals cannot", () => {
+  const random = createRandom(8);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  // Per-image losses with a large shared difficulty; model b is better by 0.5 on every image.
+  const difficulty = Float64Array.from({ length: 2000 }, () => 300 + 40 * normal());
+  const a = difficulty.map((d) => d + 0.5 + 0.2 * normal());
+  const b = difficulty.map((d) => d + 0.2 * normal());
+  assert.equal(intervalsSeparate(bootstrapMeanInterval(a), bootstrapMeanInterval(b)), false);
+  const paired = pairedDifferenceInterval(a, b, { seed: 1 });
+  assert.ok(paired.lower > 0.4 && paired.upper < 0.6, `${paired.lower}..${paired.upper}`);
+  assert.throws(() => pairedDifferenceInterval([1, 2], [1]), /2 and 1 values/);
 });

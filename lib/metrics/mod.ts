@@ -74,6 +74,7 @@ export {
   normalCdf,
   normalMeanInterval,
   normalQuantile,
+  pairedDifferenceInterval,
   quantileSorted,
   standardError,
   wilsonInterval,
