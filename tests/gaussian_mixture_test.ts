@@ -158,3 +158,22 @@ Deno.test("fitGaussianMixture refuses bad input with the fix", () => {
     /value 7 is NaN/,
   );
 });
+
+Deno.test("a collapsed code (a constant and a near-constant dimension) still fits and samples", () => {
+  const random = createRandom(12);
+  const n = 3000, d = 4;
+  const data = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    data[i * d] = 0.25; // a dimension that never moves (a collapsed VAE's posterior mean)
+    data[i * d + 1] = 3 + 1e-6 * random();
+    data[i * d + 2] = random() + (i % 3);
+    data[i * d + 3] = random() - (i % 2);
+  }
+  const gmm = fitGaussianMixture(data, { dims: d, seed: 0 });
+  const samples = sampleGaussianMixture(gmm, 1000, { seed: 0 });
+  for (let i = 0; i < 1000; i++) {
+    // Only the floor (1e-6 x the mean variance, sd ~ 5e-4 here) spreads it.
+    assert.ok(Math.abs(samples[i * d] - 0.25) < 5e-3, `constant dimension: ${samples[i * d]}`);
+    assert.ok(Number.isFinite(samples[i * d + 2]));
+  }
+});
