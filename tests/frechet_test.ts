@@ -136,3 +136,15 @@ Deno.test("gaussianStatistics: backend float32 blocks match float64; FD of sampl
   assert.throws(() => gaussianStatistics([1, 2, 3], { dims: 2 }), /not a whole number of 2-D/);
   assert.throws(() => gaussianStatistics([1, NaN, 3, 4], { dims: 2 }), /value 1 is NaN/);
 });
+
+Deno.test("Fréchet distance with singular covariances (dead feature units) stays exact", () => {
+  // Dimension 2 never varies in either set (a dead ReLU unit): the distance is that of the rest.
+  const s1 = Float64Array.from([2, 0.5, 0, 0.5, 1, 0, 0, 0, 0]);
+  const s2 = Float64Array.from([1, -0.2, 0, -0.2, 3, 0, 0, 0, 0]);
+  const full = frechetDistance(stats([0, 1, 0], s1), stats([1, 1, 0], s2));
+  const reduced = frechetDistance(
+    stats([0, 1], Float64Array.from([2, 0.5, 0.5, 1])),
+    stats([1, 1], Float64Array.from([1, -0.2, -0.2, 3])),
+  );
+  close(full.distance, reduced.distance, 1e-10, "zero-variance dimension");
+});
