@@ -155,5 +155,10 @@ Deno.test("evaluate reports the VAE's likelihoods on a fixed subset", async () =
   assert.equal(report.vae?.iwaeSamples, 8);
   assert.ok(report.vae!.negativeElbo > 0 && report.vae!.kl >= 0);
   assert.ok(Number.isFinite(report.vae!.iwaeNll));
+  // The IWAE bound and the -ELBO of the same images and draws: Jensen orders them.
+  assert.ok(report.vae!.iwaeNll! <= report.vae!.iwaeNegativeElbo!);
+  assert.ok(
+    report.vae!.iwaeNllStandardError! > 0 && report.vae!.iwaeNegativeElboStandardError! > 0,
+  );
   vae.dispose();
 });

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type ImageSet, imagesToTensor, KMNIST_CLASSES } from "../data/mod.ts";
 import { type Autoencoder, isVariational } from "../models/mod.ts";
 import { accuracy, KMNIST_PIXEL_KNN_BASELINE, knnClassify } from "./knn.ts";
-import { importanceWeightedNll, negativeElbo } from "./likelihood.ts";
+import { likelihoodReport, negativeElbo } from "./likelihood.ts";
 import { bcePerImage, mean, msePerImage, psnr } from "./pixel.ts";
 import { ssimPerImage } from "./ssim.ts";
 
@@ -75,6 +75,12 @@ export interface EvaluationReport {
     kl: number;
     /** IWAE estimate of -log p(x) on the first `iwaeImages` test images (absent if skipped). */
     iwaeNll?: number;
+    /** Its standard error over those images. */
+    iwaeNllStandardError?: number;
+    /** -ELBO on the same images from the same importance draws, comparable with `iwaeNll`. */
+    iwaeNegativeElbo?: number;
+    /** Its standard error over those images. */
+    iwaeNegativeElboStandardError?: number;
     /** Importance samples per image. */
     iwaeSamples?: number;
     /** Images in the IWAE subset. */
@@ -176,8 +182,11 @@ export function evaluate(model: Autoencoder, options: EvaluateOptions): Evaluati
       if (samples > 0 && subset > 0) {
         const first = tf.slice(images, [0, 0, 0, 0], [subset, -1, -1, -1]);
         try {
-          const iwae = importanceWeightedNll(model, first, { samples, seed });
-          report.vae.iwaeNll = iwae.nll;
+          const bounds = likelihoodReport(model, first, { samples, seed, checkSamples: 0 });
+          report.vae.iwaeNll = bounds.negativeIwae.mean;
+          report.vae.iwaeNllStandardError = bounds.negativeIwae.standardError;
+          report.vae.iwaeNegativeElbo = bounds.negativeElbo.mean;
+          report.vae.iwaeNegativeElboStandardError = bounds.negativeElbo.standardError;
           report.vae.iwaeSamples = samples;
           report.vae.iwaeImages = subset;
         } finally {
