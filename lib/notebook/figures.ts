@@ -8,21 +8,11 @@
 import type { Autoencoder } from "../models/mod.ts";
 import type { TrainResult } from "../train/mod.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";
-import {
-  classBars,
-  type Figure,
-  historyCurves,
-  imageGrid,
-  latentScatter,
-  metricsTable,
-} from "../plot/mod.ts";
+import { classBars, type Figure, historyCurves, imageGrid, latentScatter } from "../plot/mod.ts";
 import {
   classCaptions,
-  columnsWithValues,
-  comparisonRow,
   encodeImages,
   examplesPerClass,
-  type ExperimentRecord,
   imagesAsFloats,
   reconstructImages,
   sampleIndices,
@@ -86,12 +76,6 @@ export function latentCodes(run: ExperimentRun, model: Autoencoder): Figure<unkn
     dims: probe.dim,
     title: "Test codes by class",
   });
-}
-
-/** The record's test metrics as a one-row table. */
-export function testMetrics(record: ExperimentRecord): Figure<unknown> {
-  const row = comparisonRow(record);
-  return metricsTable({ title: "Test metrics", columns: columnsWithValues([row]), rows: [row] });
 }
 
 /** Mean test MSE of each class. */

@@ -10,5 +10,8 @@ export * from "./display.ts";
 export * from "./architecture_table.ts";
 export * from "./experiment.ts";
 export * from "./figures.ts";
+export * from "./html_table.ts";
+export * from "./tables.ts";
+export * from "./prose.ts";
 export * from "./variational.ts";
 export * from "./denoising.ts";
