@@ -284,10 +284,13 @@ Deno.test("the notebook widget prints a static picture of its plane in place of 
     assert.match(html, /@media print\{iframe\.kmnist-explorer\{display:none !important\}/);
     assert.match(html, /<iframe class="kmnist-explorer"/);
     const img = html.match(
-      /<img class="kmnist-explorer-print"[^>]*src="data:image\/png;base64,([^"]+)"/,
+      /<img class="kmnist-explorer-print"[^>]* width="(\d+)" src="data:image\/png;base64,([^"]+)"/,
     );
     assert.ok(img, "the print picture is inline");
-    assert.deepEqual(fromBase64(img[1]), widget.printPng);
+    assert.deepEqual(fromBase64(img[2]), widget.printPng);
+    // Printed at its logical width (the PNG holds 1.5 device pixels per CSS pixel).
+    assert.equal(Number(img[1]), Math.round(widget.printWidth!));
+    assert.ok(Math.abs(png.width - 1.5 * widget.printWidth!) <= 2, `${png.width} px`);
     // The picture shows the page's plane: the same 60 test codes the page scatters.
     const payload = await buildExplorerPayload({
       runs: [spec],

@@ -54,16 +54,24 @@ export class ExplorerWidget {
 
   /** The PNG shown in print instead of the frame (absent: nothing replaces the frame). */
   readonly printPng?: Uint8Array;
+  /** The printed picture's width in CSS pixels (its logical width, not the PNG's pixels). */
+  readonly printWidth?: number;
 
   /**
    * @param html the page; @param runs their names; @param height of the frame;
-   * @param printPng the static picture printed in the frame's place.
+   * @param print the static picture printed in the frame's place, and its width in CSS pixels.
    */
-  constructor(html: string, runs: string[], height: number, printPng?: Uint8Array) {
+  constructor(
+    html: string,
+    runs: string[],
+    height: number,
+    print?: { png: Uint8Array; width: number },
+  ) {
     this.html = html;
     this.runs = runs;
     this.height = height;
-    this.printPng = printPng;
+    this.printPng = print?.png;
+    this.printWidth = print?.width;
   }
 
   /** Size of the page in bytes. */
@@ -92,7 +100,8 @@ export class ExplorerWidget {
       "@media print{iframe.kmnist-explorer{display:none !important}" +
       ".kmnist-explorer-print{display:block !important;max-width:100%;height:auto}}</style>";
     const alt = `Latent explorer (${this.runs.join(", ")}): the plane of test codes`;
-    return `${style}\n${this.iframe()}\n<img class="kmnist-explorer-print" alt="${alt}" ` +
+    const width = this.printWidth ? ` width="${Math.round(this.printWidth)}"` : "";
+    return `${style}\n${this.iframe()}\n<img class="kmnist-explorer-print" alt="${alt}"${width} ` +
       `src="data:image/png;base64,${toBase64(this.printPng)}"/>`;
   }
 
@@ -130,7 +139,7 @@ export async function latentExplorer(options: LatentExplorerOptions): Promise<Ex
     html,
     payload.runs.map((r) => r.name),
     options.height ?? 1020,
-    picture?.toPng({ scale: 1.5 }),
+    picture ? { png: picture.toPng({ scale: 1.5 }), width: picture.width } : undefined,
   );
   if (widget.bytes > MAX_PAGE_BYTES) {
     throw new Error(
