@@ -11,12 +11,14 @@ import type { EvaluationReport } from "../lib/metrics/mod.ts";
 import { pixelKnnAccuracy } from "../lib/metrics/mod.ts";
 import type { EpochRecord, TrainResult } from "../lib/train/mod.ts";
 import {
+  comparisonTable,
   htmlTable,
   htmlTableCells,
   klTrendSentence,
   markdown,
   pixelBaseline,
   seriesTrend,
+  studyTable,
   testMetrics,
 } from "../lib/notebook/mod.ts";
 import { JUPYTER_DISPLAY } from "../lib/plot/mod.ts";
@@ -243,4 +245,84 @@ Deno.test("markdown: a text/markdown display of the paragraphs", () => {
     "text/plain": "First **1.5**.\n\nSecond.",
   });
   assert.equal(String(shown), "First **1.5**.\n\nSecond.");
+});
+
+Deno.test("studyTable: every trial in two tables that repeat the trial names; comparisonTable", () => {
+  const trial = (architecture: string, z: number, mse: number | undefined, rate?: number) => ({
+    format: "kmnist-study-trial" as const,
+    version: 1 as const,
+    key: `${architecture}${z}`,
+    label: architecture === "pixels" ? "raw pixels" : `${architecture} z=${z}`,
+    settings: {
+      architecture: architecture as "pca",
+      latentDim: z,
+      validationSize: 5000,
+      splitSeed: 0,
+      knnK: 4,
+    },
+    results: {
+      parameters: z * 1000,
+      testImages: 10000,
+      ...(mse !== undefined ? { mse, bce: 0.2, psnr: 15, ssim: 0.5 } : {}),
+      knnAccuracy: 0.5 + z / 200,
+      knnReferences: 55000,
+      ...(rate !== undefined ? { vae: { negativeElbo: 290.07, distortion: 284.53, rate } } : {}),
+    },
+    timing: { secondsPerEpoch: mse === undefined ? undefined : 1.25, evaluationSeconds: 1 },
+    source: "study",
+    savedAt: "2026-01-01T00:00:00.000Z",
+  });
+  const records = [
+    trial("pixels", 784, undefined),
+    trial("pca", 2, 0.0895),
+    trial("vanilla", 32, 0.03891),
+    trial("variational", 2, 0.0855, 5.54),
+  ] as unknown as Parameters<typeof studyTable>[0];
+  const display = studyTable(records);
+  const tables = parseTables(display.html);
+  assert.equal(tables.length, 2, "11 measures in two tables");
+  assert.deepEqual(tables.map((t) => t.caption), [
+    "The design study: every trial (1 of 2)",
+    "The design study: every trial (2 of 2)",
+  ]);
+  for (const t of tables) {
+    assert.deepEqual(t.rows.map((r) => r[0]), [
+      "trial",
+      "raw pixels",
+      "pca z=2",
+      "vanilla z=32",
+      "variational z=2",
+    ]);
+  }
+  const [first, second] = tables;
+  assert.deepEqual(first.rows[3], [
+    "vanilla z=32",
+    "32,000",
+    "1.3",
+    "0.0389",
+    "0.2000",
+    "15.00",
+    "0.500",
+  ]);
+  assert.deepEqual(second.rows[0], [
+    "trial",
+    "4-NN (%)",
+    "−ELBO",
+    "rate",
+    "distortion",
+    "−log p(x)",
+  ]);
+  assert.deepEqual(second.rows[4], ["variational z=2", "51.00", "290.1", "5.5", "284.5", "–"]);
+  assert.match(display.html, /Test set, 10,000 images/);
+  assert.throws(() => studyTable([]), /no finished trials/);
+
+  const rows = [
+    { name: "Vanilla", values: { parameters: 50992, mse: 0.0389, knnAccuracy: 90.1 } },
+    { name: "Convolutional", values: { parameters: 278369, mse: 0.0216, knnAccuracy: 94.7 } },
+  ];
+  const comparison = comparisonTable(rows, { caption: "Four autoencoders", quick: true });
+  const [t] = parseTables(comparison.html);
+  assert.deepEqual(t.rows[0], ["model", "params", "test MSE", "k-NN acc. (%)"]);
+  assert.deepEqual(t.rows[2], ["Convolutional", "278,369", "0.0216", "94.7"]);
+  assert.match(comparison.html, /Quick mode: one epoch/);
 });

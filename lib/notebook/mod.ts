@@ -13,5 +13,7 @@ export * from "./figures.ts";
 export * from "./html_table.ts";
 export * from "./tables.ts";
 export * from "./prose.ts";
+export * from "./study_prose.ts";
+export * from "./study_tables.ts";
 export * from "./variational.ts";
 export * from "./denoising.ts";
