@@ -6,7 +6,7 @@
  * @module
  */
 import { formatNumber } from "../format/mod.ts";
-import { columnsWithValues, COMPARISON_COLUMNS, type ComparisonRow } from "../experiments/mod.ts";
+import { columnsWithValues, type ComparisonRow } from "../experiments/mod.ts";
 import type { TrialRecord } from "../experiments/study_records.ts";
 import { studyRows } from "../plot/study_figures.ts";
 import type { HtmlDisplay } from "./display.ts";
