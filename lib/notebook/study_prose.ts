@@ -8,6 +8,7 @@
  * @module
  */
 import { formatNumber } from "../format/mod.ts";
+import type { ExperimentRecord } from "../experiments/mod.ts";
 import type { TrialRecord } from "../experiments/study_records.ts";
 import { costPoints, paretoFront } from "../plot/study_figures.ts";
 import { bulletList, markdown, type MarkdownDisplay } from "./prose.ts";
@@ -268,4 +269,55 @@ export function rateDistortionReading(records: readonly TrialRecord[]): Markdown
   return markdown(
     rateByCodeSize(records) ?? "Fewer than two VAE code sizes in these records: no trend to read.",
   );
+}
+
+/** What notebook 05 knows of the two VAEs: the 2-D experiment's and the equal-size trial's. */
+export interface EqualSizeVaeInput {
+  /** The variational experiment's record (notebook 04, the 2-D code). */
+  small: ExperimentRecord;
+  /** The study's variational trial at the deterministic models' code size (β = 1). */
+  equal: TrialRecord;
+}
+
+/**
+ * Notebook 05's reading of the VAE at equal code size, from the two records: its KL term (and
+ * whether the posterior collapsed), its test MSE, −ELBO and 4-NN accuracy against the 2-D VAE's,
+ * with chance for ten classes.
+ */
+export function equalSizeVaeReading(input: EqualSizeVaeInput): MarkdownDisplay {
+  const { small, equal } = input;
+  const z = equal.settings.latentDim;
+  const zSmall = small.evaluation.latentDim;
+  const vae = equal.results.vae;
+  const smallVae = small.evaluation.vae;
+  if (!vae || !smallVae || equal.results.mse === undefined) {
+    throw new Error(
+      "equalSizeVaeReading: pass the variational experiment's record and a finished variational " +
+        "study trial (with its ELBO terms and test MSE).",
+    );
+  }
+  const collapsed = vae.rate < COLLAPSED_RATE_NATS;
+  const smallKnn = small.evaluation.knn?.accuracy;
+  const sentences = [
+    `At z=${z} the VAE's KL term on the test images is ${
+      formatNumber(vae.rate, { decimals: 2 })
+    } nats per image against ${formatNumber(smallVae.kl, { decimals: 2 })} at z=${zSmall}` +
+    (collapsed
+      ? `: its posterior has collapsed (below ${
+        formatNumber(COLLAPSED_RATE_NATS, { decimals: 1 })
+      } nats), so the code tells the decoder almost nothing about the image.`
+      : `: it keeps a code.`),
+    `Test MSE ${mse4(equal.results.mse)} against ${mse4(small.evaluation.mse)}, −ELBO ${
+      nats(vae.negativeElbo)
+    } nats against ${nats(smallVae.negativeElbo)}, 4-NN ${pct1(equal.results.knnAccuracy)}` +
+    (smallKnn !== undefined ? ` against ${pct1(smallKnn)}` : "") +
+    ` (chance: ${pct1(1 / 10)}).`,
+  ];
+  if (collapsed && vae.negativeElbo >= smallVae.negativeElbo) {
+    sentences.push(
+      `More dimensions did not buy this design a better model: the ${z}-number row shows the ` +
+        "collapse, not the cost of the prior. Notebook 6 traces it over every code size and β.",
+    );
+  }
+  return markdown(sentences.join(" "));
 }
