@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { formatNumber } from "../format/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 import type { TrainResult } from "../train/mod.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";
@@ -74,7 +75,7 @@ export function latentCodes(run: ExperimentRun, model: Autoencoder): Figure<unkn
     codes: probe.codes,
     labels: probe.labels,
     dims: probe.dim,
-    title: "Test codes by class",
+    title: `Codes of ${formatNumber(indices.length, { decimals: 0 })} test images by class`,
   });
 }
 
