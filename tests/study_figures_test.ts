@@ -1,6 +1,6 @@
 /** The design study's figures from records: series per architecture, baselines, Pareto fronts. */
 import assert from "node:assert/strict";
-import type { TrialRecord } from "../lib/experiments/study.ts";
+import type { TrialRecord } from "../lib/study/mod.ts";
 import { decodePng } from "../lib/plot/mod.ts";
 import {
   betaRateDistortion,

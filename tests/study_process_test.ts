@@ -6,11 +6,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { CHECKPOINT_MANIFEST } from "../lib/train/mod.ts";
-import {
-  CHECKPOINTS_FOLDER,
-  loadTrialRecords,
-  type TrialRecord,
-} from "../lib/experiments/study.ts";
+import { CHECKPOINTS_FOLDER, loadTrialRecords, type TrialRecord } from "../lib/study/mod.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TOOL = path.join(ROOT, "tools", "study.ts");

@@ -16,7 +16,7 @@ import {
   studySettings,
   trialKey,
   trialLabel,
-} from "../lib/experiments/study.ts";
+} from "../lib/study/mod.ts";
 
 Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 4 more β (β=1 once)", async () => {
   const grid = studyGrid(studySettings());

@@ -25,7 +25,7 @@ import {
   studyDirectory,
   type StudySettings,
   studySettings,
-} from "../lib/experiments/study.ts";
+} from "../lib/study/mod.ts";
 
 const USAGE = "usage: deno task study [--quick] [--shard I/N] [--list] [--dir DIR] " +
   "[--settings FILE.json] [--no-adopt] [--backend blas|wasm|cpu]";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { TrialRecord } from "../experiments/study_records.ts";
+import type { TrialRecord } from "../study/records.ts";
 import type { Figure } from "./figure.ts";
 import { imageGrid, type ImageGridLayout } from "./image_grid.ts";
 import { type CurveSeries, learningCurves, type LearningCurvesLayout } from "./learning_curves.ts";

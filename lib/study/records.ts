@@ -8,8 +8,8 @@
  */
 import * as path from "node:path";
 import { displayPath, isAtomicTemporary, writeJsonAtomic } from "../io/mod.ts";
-import { RUNS_DIRECTORY } from "./settings.ts";
-import { trialKey, trialLabel, type TrialSettings } from "./study_grid.ts";
+import { RUNS_DIRECTORY } from "../experiments/mod.ts";
+import { trialKey, trialLabel, type TrialSettings } from "./grid.ts";
 
 /** The study's default record folder. */
 export const STUDY_DIRECTORY: string = path.join(RUNS_DIRECTORY, "study");

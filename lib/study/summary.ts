@@ -8,11 +8,11 @@
 import * as path from "node:path";
 import { loadKmnist } from "../data/mod.ts";
 import { formatDuration } from "../train/mod.ts";
-import type { ComparisonRow } from "./compare.ts";
-import { isQuickMode } from "./settings.ts";
-import { type StudySettings, studySettings, trialLabel } from "./study_grid.ts";
-import { CHECKPOINTS_FOLDER, type TrialRecord } from "./study_records.ts";
-import { runStudy, studyDirectory } from "./study.ts";
+import type { ComparisonRow } from "../experiments/mod.ts";
+import { isQuickMode } from "../experiments/mod.ts";
+import { type StudySettings, studySettings, trialLabel } from "./grid.ts";
+import { CHECKPOINTS_FOLDER, type TrialRecord } from "./records.ts";
+import { runStudy, studyDirectory } from "./run.ts";
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 

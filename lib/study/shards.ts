@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { StudyArchitecture, TrialSettings } from "./study_grid.ts";
+import type { StudyArchitecture, TrialSettings } from "./grid.ts";
 
 /** One shard: index (from 0) and count. */
 export interface Shard {

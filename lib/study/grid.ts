@@ -7,7 +7,7 @@
  */
 import { IMAGE_PIXELS } from "../data/mod.ts";
 import { AUTOENCODER_KINDS, type AutoencoderKind } from "../models/mod.ts";
-import { FULL_RUN, QUICK_RUN } from "./settings.ts";
+import { FULL_RUN, QUICK_RUN } from "../experiments/mod.ts";
 
 /** What a trial measures: an autoencoder, the PCA baseline, or k-NN on the raw pixels. */
 export type StudyArchitecture = AutoencoderKind | "pca" | "pixels";

@@ -1,21 +1,12 @@
 /**
- * The design study: what code size, depth, convolution and β buy on KMNIST. The four
- * architectures at every code size, PCA at the same sizes, the raw-pixel k-NN baseline and a β
- * sweep of the VAE, each a trial whose record (keyed by a hash of its full settings) lands in
- * `runs/study/`. Re-running reuses finished trials, resumes interrupted ones from their
- * checkpoints, adopts notebooks 1-4's runs where their settings match, and trains only what is
- * missing; shards split the grid between processes or a cluster's array jobs.
- *
- * ```ts
- * import { runStudy, studySettings } from "../lib/experiments/study.ts";
- * const { records } = await runStudy({ settings: studySettings({ quick: true }) });
- * ```
+ * Running the design study: planning a shard's trials, reusing finished ones, adopting notebooks
+ * 1-4's runs, training the rest, and the progress lines.
  *
  * @module
  */
 import { displayPath } from "../io/mod.ts";
 import { formatDuration, hasCheckpoint, loadCheckpoint } from "../train/mod.ts";
-import { EXPERIMENT_NAMES, experimentSettings, loadExperimentRecord } from "./mod.ts";
+import { EXPERIMENT_NAMES, experimentSettings, loadExperimentRecord } from "../experiments/mod.ts";
 import {
   checkStudySettings,
   studyGrid,
@@ -23,7 +14,7 @@ import {
   trialKey,
   trialLabel,
   type TrialSettings,
-} from "./study_grid.ts";
+} from "./grid.ts";
 import {
   loadTrialRecords,
   QUICK_STUDY_DIRECTORY,
@@ -31,14 +22,9 @@ import {
   saveTrialRecord,
   STUDY_DIRECTORY,
   type TrialRecord,
-} from "./study_records.ts";
-import { expectedTrialSeconds, type Shard, shardTrials, WHOLE_STUDY } from "./study_shards.ts";
-import { loadStudyData, measureAutoencoder, runTrial, type StudyData } from "./study_trial.ts";
-
-export * from "./study_grid.ts";
-export * from "./study_records.ts";
-export * from "./study_shards.ts";
-export * from "./study_trial.ts";
+} from "./records.ts";
+import { expectedTrialSeconds, type Shard, shardTrials, WHOLE_STUDY } from "./shards.ts";
+import { loadStudyData, measureAutoencoder, runTrial, type StudyData } from "./trial.ts";
 
 /** One trial of a planned study. */
 export interface PlannedTrial {

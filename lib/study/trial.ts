@@ -27,15 +27,15 @@ import {
 } from "../metrics/mod.ts";
 import { fitPca, type PcaModel, pcaProject, pcaReconstruct } from "../metrics/pca.ts";
 import { hasCheckpoint, loadCheckpoint, type ProgressKind, train } from "../train/mod.ts";
-import { loadExperimentData } from "./data.ts";
-import { experimentSettings } from "./settings.ts";
-import type { TrialSettings } from "./study_grid.ts";
+import { loadExperimentData } from "../experiments/mod.ts";
+import { experimentSettings } from "../experiments/mod.ts";
+import type { TrialSettings } from "./grid.ts";
 import {
   bytesToBase64,
   CHECKPOINTS_FOLDER,
   type TrialResults,
   type TrialTiming,
-} from "./study_records.ts";
+} from "./records.ts";
 
 /** The sets a study trains and measures on (shared by all trials with the same data settings). */
 export interface StudyData {
