@@ -4,7 +4,7 @@
  * text had (a VAE whose rate falls with code size; a "best likelihood" that was not the best).
  */
 import assert from "node:assert/strict";
-import type { TrialRecord } from "../lib/experiments/study.ts";
+import type { TrialRecord } from "../lib/study/mod.ts";
 import {
   costFinding,
   equalSizeVaeReading,

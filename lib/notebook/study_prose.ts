@@ -9,7 +9,7 @@
  */
 import { formatNumber } from "../format/mod.ts";
 import type { ExperimentRecord } from "../experiments/mod.ts";
-import type { TrialRecord } from "../experiments/study_records.ts";
+import type { TrialRecord } from "../study/mod.ts";
 import { costPoints, paretoFront } from "../plot/study_figures.ts";
 import { bulletList, markdown, type MarkdownDisplay } from "./prose.ts";
 

@@ -7,7 +7,7 @@
  */
 import { formatNumber } from "../format/mod.ts";
 import { columnsWithValues, type ComparisonRow } from "../experiments/mod.ts";
-import type { TrialRecord } from "../experiments/study_records.ts";
+import type { TrialRecord } from "../study/mod.ts";
 import { studyRows } from "../plot/study_figures.ts";
 import type { HtmlDisplay } from "./display.ts";
 import { htmlTable, type HtmlTableColumn } from "./html_table.ts";
