@@ -231,10 +231,10 @@ Deno.test("learningCurves legend: inside in a free corner, outside when every co
 });
 
 Deno.test("learningCurves point labels: beside their points, overlapping no label, marker or legend", () => {
-  // Five points close together (as the VAE's z=16, 32, 64 in the rate-distortion figure).
+  // Four points close together at nearly one height and one apart: labels must avoid each other.
   const series = [{
     name: "β=1",
-    epochs: [1, 1.05, 1.1, 1.12, 5],
+    epochs: [1, 1.4, 1.8, 2.2, 5],
     values: [100, 100.5, 99.8, 100.2, 60],
     pointLabels: ["z=2", "z=4", "z=8", "z=16", "z=32"],
   }];
@@ -262,6 +262,16 @@ Deno.test("learningCurves point labels: beside their points, overlapping no labe
     const dy = Math.max(l.box.y - py, py - (l.box.y + l.box.height), 0);
     assert.ok(Math.hypot(dx, dy) <= 45, `${l.text} near its point`);
   });
+  // Points on one spot share one label, a shared "z=" written once.
+  const same = learningCurves({
+    series: [{
+      name: "s",
+      epochs: [1, 1, 3],
+      values: [2, 2, 1],
+      pointLabels: ["z=4", "z=16", "z=2"],
+    }],
+  });
+  assert.deepEqual(same.layout.panels[0].pointLabels.map((l) => l.text), ["z=4, 16", "z=2"]);
   assert.throws(
     () => learningCurves({ series: [{ name: "a", values: [1, 2], pointLabels: ["x"] }] }),
     /2 values but 1 pointLabels/,

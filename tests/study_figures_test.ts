@@ -114,3 +114,68 @@ Deno.test("β figure, cost figure, reconstruction grid and table draw from the r
   assert.equal(table.layout.texts.length, RECORDS.length + 1);
   assert.ok((await decodePng(table.toPng())).width > 500);
 });
+
+Deno.test("rate-distortion figure: legend in z order, every point labelled, coinciding points share one label", async () => {
+  const rates: [number, number][] = [[2, 5.54], [4, 0.001], [8, 2.3], [16, 0.002], [32, 0], [
+    64,
+    0.001,
+  ]];
+  const records = [
+    ...rates.map(([z, rate]) => record("variational", z, 0.1, { rate })),
+    ...[[0.25, 14.7], [0.5, 4.5], [2, 0.001], [4, 0]].map(([beta, rate]) =>
+      record("variational", 32, 0.1, { beta, rate })
+    ),
+  ];
+  const fig = betaRateDistortion(records);
+  const panel = fig.layout.panels[0];
+  const png = await decodePng(fig.toPng());
+  assert.ok(png.width > 0);
+  // The legend names the code sizes in their order (the old figure listed 4, 16, 32, 64, 8, 2).
+  assert.deepEqual(panel.names, [
+    "β sweep, z=32 (β 0.25, 0.5, 1, 2, 4)",
+    "β=1, z=2, 4, 8, 16, 32, 64",
+  ]);
+  const texts = panel.pointLabels.map((l) => l.text).sort();
+  // The collapsed VAEs (rate ≈ 0, the same distortion) sit on one spot: one label per line there.
+  assert.deepEqual(
+    texts,
+    ["z=4, 16, 32, 64", "z=2", "z=8", "β=0.25", "β=0.5", "β=1, 2, 4"].sort(),
+  );
+  const overlap = (
+    a: { x: number; y: number; width: number; height: number },
+    b: { x: number; y: number; width: number; height: number },
+  ) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  panel.pointLabels.forEach((l, i) => {
+    for (const m of panel.pointLabels.slice(i + 1)) {
+      assert.ok(!overlap(l.box, m.box), `${l.text}/${m.text}`);
+    }
+    assert.ok(!overlap(l.box, panel.legend.box), `${l.text} clear of the legend`);
+  });
+});
+
+Deno.test("study figures: no data point under a legend", () => {
+  const inside = (
+    b: { x: number; y: number; width: number; height: number },
+    x: number,
+    y: number,
+  ) => x >= b.x - 3 && x <= b.x + b.width + 3 && y >= b.y - 3 && y <= b.y + b.height + 3;
+  const sweeps = RECORDS.filter((r) => r.results.mse !== undefined && (r.settings.beta ?? 1) === 1);
+  const mse = mseByCodeSize(RECORDS).layout.panels[0];
+  const knn = knnByCodeSize(RECORDS).layout.panels[0];
+  for (const r of sweeps) {
+    const x = Math.log2(r.settings.latentDim);
+    const [mx, my] = mse.toPixel(x, r.results.mse!);
+    assert.ok(!inside(mse.legend.box, mx, my), `${r.label} under the MSE legend`);
+    const [kx, ky] = knn.toPixel(x, r.results.knnAccuracy * 100);
+    assert.ok(!inside(knn.legend.box, kx, ky), `${r.label} under the k-NN legend`);
+  }
+  // Every plotted point of the cost figure stays visible: none falls inside its panel's legend.
+  const cost = costFigure(RECORDS);
+  for (const [p, panel] of cost.layout.panels.entries()) {
+    const costKey = p === 0 ? "parameters" : "secondsPerEpoch";
+    for (const point of costPoints(RECORDS, costKey)) {
+      const [x, y] = panel.toPixel(Math.log10(point.cost), point.mse);
+      assert.ok(!inside(panel.legend.box, x, y), `${point.name} under the ${costKey} legend`);
+    }
+  }
+});

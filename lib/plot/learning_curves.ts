@@ -11,7 +11,7 @@ import { Figure } from "./figure.ts";
 import { checkFiniteArray } from "./input.ts";
 import { drawLegend, type LegendEntry, type LegendLayout, legendLayout } from "./legend.ts";
 import { font, measureText } from "./fonts.ts";
-import { INK, seriesColor } from "./palette.ts";
+import { seriesColor } from "./palette.ts";
 
 /** One curve. */
 export interface CurveSeries {
@@ -95,8 +95,10 @@ export interface CurvePanelLayout {
   legendOutside: boolean;
   /** The colour each series was drawn in. */
   colors: string[];
-  /** The point labels drawn: text, its box, and the point it names. */
-  pointLabels: { text: string; box: Box; point: [number, number] }[];
+  /** Each series' legend text, in the legend's order. */
+  names: string[];
+  /** The point labels drawn: text, its box, the point it names and its series' colour. */
+  pointLabels: { text: string; box: Box; point: [number, number]; color: string }[];
 }
 
 /** Geometry of a {@link learningCurves} figure. */
@@ -223,6 +225,7 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
         legend,
         legendOutside,
         colors: series.map((s) => s.color),
+        names: series.map((s) => s.name),
         pointLabels: placePointLabels(series, area, toPixel, legend.box),
       };
     });
@@ -290,7 +293,7 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
       ctx.textAlign = "left";
       ctx.textBaseline = "middle";
       for (const label of L.pointLabels) {
-        ctx.fillStyle = INK.text;
+        ctx.fillStyle = label.color;
         ctx.fillText(label.text, label.box.x + 1, label.box.y + label.box.height / 2);
       }
       drawLegend(ctx, legendEntries(series), L.legend);
@@ -391,27 +394,24 @@ function overlaps(a: Box, b: Box): boolean {
 /**
  * Places each point label beside its point: the first of eight positions around it whose box
  * stays in the plot area and overlaps no label placed before, no marker and not the legend (the
- * nearest free one further out when all eight are taken).
+ * nearest free one further out, or stacked above or below it, when all eight are taken).
  */
 function placePointLabels(
-  series: readonly { values: number[]; epochs: number[]; pointLabels: string[] }[],
+  series: readonly { values: number[]; epochs: number[]; pointLabels: string[]; color: string }[],
   area: Box,
   toPixel: (epoch: number, value: number) => [number, number],
   legend: Box,
-): { text: string; box: Box; point: [number, number] }[] {
+): { text: string; box: Box; point: [number, number]; color: string }[] {
   const markers: Box[] = series.flatMap((s) =>
     s.values.map((v, k) => {
       const [px, py] = toPixel(s.epochs[k], v);
       return { x: px - 3.5, y: py - 3.5, width: 7, height: 7 };
     })
   );
-  const placed: { text: string; box: Box; point: [number, number] }[] = [];
+  const placed: { text: string; box: Box; point: [number, number]; color: string }[] = [];
   const h = 12;
   for (const s of series) {
-    s.values.forEach((v, k) => {
-      const text = s.pointLabels[k];
-      if (!text) return;
-      const point = toPixel(s.epochs[k], v);
+    for (const { text, point } of coincidentLabels(s, toPixel)) {
       const w = measureText(text, font(10)) + 2;
       const candidates: Box[] = [];
       for (const gap of [5, 12, 20, 30]) {
@@ -427,6 +427,16 @@ function placePointLabels(
           { x: px - gap - w + 2, y: py + gap - 2, width: w, height: h },
         );
       }
+      // Stacked beside the point, for crowded spots at the plot's edges.
+      for (let k = 1; k <= 4; k++) {
+        const [px, py] = point;
+        for (const dy of [k * h, -k * h]) {
+          candidates.push(
+            { x: px + 5, y: py - h / 2 + dy, width: w, height: h },
+            { x: px - 5 - w, y: py - h / 2 + dy, width: w, height: h },
+          );
+        }
+      }
       const inside = (b: Box) =>
         b.x >= area.x && b.y >= area.y && b.x + b.width <= area.x + area.width &&
         b.y + b.height <= area.y + area.height;
@@ -434,10 +444,39 @@ function placePointLabels(
         inside(b) && !overlaps(b, legend) && !placed.some((p) => overlaps(b, p.box)) &&
         !markers.some((m) => overlaps(b, m));
       const box = candidates.find(free) ?? candidates.find(inside) ?? candidates[0];
-      placed.push({ text, box, point });
-    });
+      placed.push({ text, box, point, color: s.color });
+    }
   }
   return placed;
+}
+
+/**
+ * A series' labelled points, those within 4 px of each other merged into one label: "z=4",
+ * "z=16" at one place read "z=4, 16" (a shared "name=" prefix is written once).
+ */
+function coincidentLabels(
+  s: { values: number[]; epochs: number[]; pointLabels: string[] },
+  toPixel: (epoch: number, value: number) => [number, number],
+): { text: string; point: [number, number] }[] {
+  const groups: { texts: string[]; point: [number, number] }[] = [];
+  s.values.forEach((v, k) => {
+    const text = s.pointLabels[k];
+    if (!text) return;
+    const point = toPixel(s.epochs[k], v);
+    const near = groups.find((g) => Math.hypot(g.point[0] - point[0], g.point[1] - point[1]) < 4);
+    if (near) near.texts.push(text);
+    else groups.push({ texts: [text], point });
+  });
+  return groups.map((g) => {
+    const prefix = g.texts[0].match(/^[^=]*=/)?.[0];
+    const shared = prefix !== undefined && g.texts.every((t) => t.startsWith(prefix));
+    return {
+      text: shared
+        ? prefix + g.texts.map((t) => t.slice(prefix.length)).join(", ")
+        : g.texts.join(", "),
+      point: g.point,
+    };
+  });
 }
 
 /** The fields of one epoch of a lib/train history that the curves plot. */

@@ -109,16 +109,19 @@ export function betaRateDistortion(records: readonly TrialRecord[]): Figure<Lear
     throw new Error("betaRateDistortion: no finished variational trials; run the study first.");
   }
   const betaSize = vaes.filter((r) => (r.settings.beta ?? 1) !== 1)[0]?.settings.latentDim;
+  // Each line in the order of its setting (β, code size), each point labelled with it; points
+  // that coincide (collapsed VAEs) share one label.
   const betas = vaes.filter((r) => r.settings.latentDim === betaSize)
-    .sort((a, b) => a.results.vae!.rate - b.results.vae!.rate);
+    .sort((a, b) => (a.settings.beta ?? 1) - (b.settings.beta ?? 1));
   const sizes = vaes.filter((r) => (r.settings.beta ?? 1) === 1)
-    .sort((a, b) => a.results.vae!.rate - b.results.vae!.rate);
+    .sort((a, b) => a.settings.latentDim - b.settings.latentDim);
   const series: CurveSeries[] = [];
   if (betas.length > 0) {
     series.push({
-      name: `β sweep, z=${betaSize} (β ${betas.map((r) => r.settings.beta).join(", ")})`,
+      name: `β sweep, z=${betaSize} (β ${betas.map((r) => r.settings.beta ?? 1).join(", ")})`,
       epochs: betas.map((r) => r.results.vae!.rate),
       values: betas.map((r) => r.results.vae!.distortion),
+      pointLabels: betas.map((r) => `β=${r.settings.beta ?? 1}`),
     });
   }
   series.push({
@@ -126,6 +129,7 @@ export function betaRateDistortion(records: readonly TrialRecord[]): Figure<Lear
     epochs: sizes.map((r) => r.results.vae!.rate),
     values: sizes.map((r) => r.results.vae!.distortion),
     dashed: true,
+    pointLabels: sizes.map((r) => `z=${r.settings.latentDim}`),
   });
   return learningCurves({
     title: "VAE: rate against distortion (nats per test image)",
