@@ -7,8 +7,8 @@ import {
   KMNIST_CLASSES,
   KMNIST_FILES,
   loadKmnist,
-  sha256Hex,
 } from "../lib/data/mod.ts";
+import { sha256Hex } from "../lib/format/mod.ts";
 import { readNpzUint8 } from "./helpers/npz.ts";
 
 const SHARED = Deno.env.get("KMNIST_DIR") ?? DEFAULT_SHARED_DIRECTORY;

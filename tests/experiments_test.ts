@@ -6,11 +6,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "@kmnist/tfjs-blas";
-import { KMNIST_CLASSES } from "../lib/data/mod.ts";
+import { imagesAsFloats, KMNIST_CLASSES } from "../lib/data/mod.ts";
 import { buildModel } from "../lib/models/mod.ts";
 import type { EvaluationReport } from "../lib/metrics/mod.ts";
 import type { TrainResult } from "../lib/train/mod.ts";
 import * as ex from "../lib/experiments/mod.ts";
+import { summarizeTraining } from "../lib/records/mod.ts";
 
 Deno.test("experiment settings: full runs as specified, quick mode smaller and in its own folder", () => {
   for (const name of ex.EXPERIMENT_NAMES) {
@@ -52,7 +53,7 @@ Deno.test("experiment data on the real files: quick subsets, and examples of eve
   }
   assert.notDeepEqual(rows[0], rows[1]);
   assert.deepEqual(ex.classCaptions().slice(0, 2), ["お o", "き ki"]);
-  const floats = ex.imagesAsFloats(data.test, [rows[0][3]]);
+  const floats = imagesAsFloats(data.test, [rows[0][3]]);
   const bytes = data.test.images.subarray(rows[0][3] * 784, rows[0][3] * 784 + 784);
   assert.ok(floats.every((v, p) => Math.abs(v - bytes[p] / 255) < 1e-6));
   const picks = ex.sampleIndices(data.test.count, 12, 1);
@@ -96,7 +97,7 @@ function fakeRecord(
     title: settings.title,
     quick: true,
     settings,
-    training: ex.summarizeTraining(result, "cpu"),
+    training: summarizeTraining(result, "cpu"),
     evaluation,
     savedAt: "2026-01-01T00:00:00.000Z",
   };
@@ -182,7 +183,7 @@ Deno.test("denoising study: noise level measured on real images, models compared
       assert.ok(result[key] > 0 && Number.isFinite(result[key]), key);
     }
     assert.equal(result.shown.noisy.length, 2 * 784);
-    assert.deepEqual(result.shown.clean, ex.imagesAsFloats(test, [0, 1]));
+    assert.deepEqual(result.shown.clean, imagesAsFloats(test, [0, 1]));
     assert.notDeepEqual(result.shown.noisy, result.shown.clean);
     const again = ex.denoisingStudy({ denoiser, plain, test, stddev: 0.3, seed: 5, shown: [0, 1] });
     assert.equal(again.noisyMse, result.noisyMse, "seeded noise");

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "@kmnist/tfjs-blas";
-import { loadKmnist } from "../lib/data/mod.ts";
+import { loadKmnist, unitToGrey } from "../lib/data/mod.ts";
+import { base64ToBytes } from "../lib/format/mod.ts";
 import { type Autoencoder, buildModel } from "../lib/models/mod.ts";
 import { saveCheckpoint } from "../lib/train/mod.ts";
 import { decodePng } from "../lib/plot/mod.ts";
@@ -20,12 +21,10 @@ import {
   explorerPicture,
   float16Bits,
   float16Value,
-  fromBase64,
   latentExplorer,
   leftOutNote,
   MAX_PAGE_BYTES,
   packBytes,
-  quantize,
   scriptJson,
   studyRuns,
   toFloat16,
@@ -74,7 +73,7 @@ Deno.test("float16: agrees with the platform's Float16Array, and its inverse", (
 Deno.test("packBytes: gzip + base64 round trip, and a wrong length is refused", async () => {
   const bytes = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) % 13);
   const packed = await packBytes(bytes);
-  assert.ok(fromBase64(packed.data).length < bytes.length / 4, "repetitive data compresses");
+  assert.ok(base64ToBytes(packed.data).length < bytes.length / 4, "repetitive data compresses");
   assert.deepEqual(await unpackBytes(packed), bytes);
   const floats = new Float32Array([1.5, -2, Math.PI]);
   const back = await unpackBytes(await packBytes(floats));
@@ -85,7 +84,7 @@ Deno.test("packBytes: gzip + base64 round trip, and a wrong length is refused", 
 Deno.test("quantize: clamps and rounds to the nearest grey level", () => {
   const values = [-0.2, 0, 0.5 / 255, 0.49 / 255, 0.5, 1, 1.7, 127.5 / 255];
   const expected = values.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
-  assert.deepEqual(Array.from(quantize(values)), expected);
+  assert.deepEqual(Array.from(unitToGrey(values)), expected);
 });
 
 Deno.test("scriptJson: no '</script>' can end the data element early", () => {
@@ -287,7 +286,7 @@ Deno.test("the notebook widget prints a static picture of its plane in place of 
       /<img class="kmnist-explorer-print"[^>]* width="(\d+)" src="data:image\/png;base64,([^"]+)"/,
     );
     assert.ok(img, "the print picture is inline");
-    assert.deepEqual(fromBase64(img[2]), widget.printPng);
+    assert.deepEqual(base64ToBytes(img[2]), widget.printPng);
     // Printed at its logical width (the PNG holds 1.5 device pixels per CSS pixel).
     assert.equal(Number(img[1]), Math.round(widget.printWidth!));
     assert.ok(Math.abs(png.width - 1.5 * widget.printWidth!) <= 2, `${png.width} px`);

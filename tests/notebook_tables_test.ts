@@ -22,6 +22,7 @@ import {
   testMetrics,
 } from "../lib/notebook/mod.ts";
 import { JUPYTER_DISPLAY } from "../lib/plot/mod.ts";
+import { summarizeTraining } from "../lib/records/mod.ts";
 
 await initBackend({ backend: "cpu" });
 
@@ -156,7 +157,7 @@ function fakeRecord(name: ex.ExperimentName, mse: number, knn: number): ex.Exper
     title: settings.title,
     quick: true,
     settings,
-    training: ex.summarizeTraining(result, "cpu"),
+    training: summarizeTraining(result, "cpu"),
     evaluation,
     savedAt: "2026-01-01T00:00:00.000Z",
   };
@@ -277,8 +278,8 @@ Deno.test("studyTable: every trial in two tables that repeat the trial names; co
     trial("pca", 2, 0.0895),
     trial("vanilla", 32, 0.03891),
     trial("variational", 2, 0.0855, 5.54),
-  ] as unknown as Parameters<typeof studyTable>[0];
-  const display = studyTable(records);
+  ] as unknown as Parameters<typeof studyTable>[0]["records"];
+  const display = studyTable({ settings: { quick: false } as never, records });
   const tables = parseTables(display.html);
   assert.equal(tables.length, 2, "11 measures in two tables");
   assert.deepEqual(tables.map((t) => t.caption), [
@@ -306,23 +307,26 @@ Deno.test("studyTable: every trial in two tables that repeat the trial names; co
   ]);
   assert.deepEqual(second.rows[0], [
     "trial",
-    "4-NN (%)",
-    "−ELBO",
-    "rate",
-    "distortion",
-    "−log p(x)",
+    "k-NN acc. (%)",
+    "−ELBO (nats)",
+    "rate (nats)",
+    "distortion (nats)",
+    "−log p(x) (nats)",
   ]);
-  assert.deepEqual(second.rows[4], ["variational z=2", "51.00", "290.1", "5.5", "284.5", "–"]);
+  assert.deepEqual(second.rows[4], ["variational z=2", "51.0", "290.1", "5.5", "284.5", "–"]);
   assert.match(display.html, /Test set, 10,000 images/);
-  assert.throws(() => studyTable([]), /no finished trials/);
+  assert.throws(() => studyTable({ settings: {} as never, records: [] }), /no finished trials/);
 
-  const rows = [
-    { name: "Vanilla", values: { parameters: 50992, mse: 0.0389, knnAccuracy: 90.1 } },
-    { name: "Convolutional", values: { parameters: 278369, mse: 0.0216, knnAccuracy: 94.7 } },
-  ];
-  const comparison = comparisonTable(rows, { caption: "Four autoencoders", quick: true });
+  const comparison = comparisonTable({
+    quick: true,
+    records: [fakeRecord("vanilla", 0.0389, 0.901), fakeRecord("convolutional", 0.0216, 0.947)],
+  });
   const [t] = parseTables(comparison.html);
-  assert.deepEqual(t.rows[0], ["model", "params", "test MSE", "k-NN acc. (%)"]);
-  assert.deepEqual(t.rows[2], ["Convolutional", "278,369", "0.0216", "94.7"]);
+  assert.equal(t.caption, "Test metrics of the four autoencoders");
+  assert.deepEqual(t.rows.map((r) => r[0]), ["model", "Vanilla", "Convolutional"]);
+  const header = t.rows[0];
+  assert.equal(t.rows[2][header.indexOf("test MSE")], "0.0216");
+  assert.equal(t.rows[2][header.indexOf("k-NN acc. (%)")], "94.7");
+  assert.match(comparison.html, /<b>0\.0216<\/b>/);
   assert.match(comparison.html, /Quick mode: one epoch/);
 });

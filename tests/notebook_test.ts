@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { initBackend } from "@kmnist/tfjs-blas";
 import { AUTOENCODER_KINDS, buildModel } from "../lib/models/mod.ts";
-import { architectureTable, countOf, escapeHtml } from "../lib/notebook/mod.ts";
+import { escapeHtml } from "../lib/format/mod.ts";
+import { architectureTable, countOf } from "../lib/notebook/mod.ts";
 import { JUPYTER_DISPLAY } from "../lib/plot/mod.ts";
 
 await initBackend({ backend: "cpu" });

@@ -41,7 +41,7 @@ Deno.test("Jupyter display bundle: base64 PNG at 2x, <img> at the logical width,
   assert.match(bundle["text/html"], /^<img src="data:image\/png;base64,/);
   assert.match(bundle["text/html"], /width="120" height="80"/);
   assert.ok(bundle["text/html"].includes(bundle["image/png"]));
-  assert.ok(bundle["text/html"].includes("red &#60;square&#62;"), "title is HTML-escaped");
+  assert.ok(bundle["text/html"].includes("red &lt;square&gt;"), "title is HTML-escaped");
   assert.match(bundle["text/plain"], /120x80/);
 });
 

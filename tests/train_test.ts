@@ -14,6 +14,7 @@ import {
   terminalProgress,
   train,
 } from "../lib/train/mod.ts";
+import { readRunRecord } from "../lib/records/mod.ts";
 
 await initBackend();
 const kmnist = await loadKmnist();
@@ -290,16 +291,23 @@ Deno.test("tools/train.ts writes checkpoint, history and test metrics, and resum
     const history = JSON.parse(await Deno.readTextFile(`${out}/history.json`));
     assert.equal(history.history.length, 2);
     assert.equal(history.trainImages, 300);
-    const metrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
+    // The CLI writes the one run-record format (lib/records), the notebooks' format.
+    const record = (await readRunRecord(out))!;
+    assert.equal(record.format, "kmnist-experiment");
+    assert.equal(record.settings.kind, "vanilla");
+    assert.equal(record.settings.epochs, 2);
+    assert.equal(record.training.history.length, 2);
+    const metrics = record.evaluation;
     assert.equal(metrics.testImages, 10000);
     assert.equal(metrics.parameters, 50992);
     assert.ok(metrics.mse > 0 && metrics.mse < 0.25 && metrics.ssim > 0);
     // --evaluate-only re-evaluates the saved checkpoint: the same numbers, training untouched.
     await Deno.remove(`${out}/metrics.json`);
     await run("--evaluate-only");
-    const again = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
-    assert.equal(again.mse, metrics.mse);
+    const again = (await readRunRecord(out))!;
+    assert.equal(again.evaluation.mse, metrics.mse);
     assert.equal(again.training.epochs, 2);
+    assert.deepEqual(again.training.history, record.training.history);
     const bad = new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", new URL("../tools/train.ts", import.meta.url).pathname],
       stderr: "piped",

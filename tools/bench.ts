@@ -37,7 +37,13 @@ import {
 } from "@kmnist/tfjs-blas";
 import { type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
 import { createOptimizer } from "../lib/train/optimizer.ts";
-import { createRandom } from "../lib/data/random.ts";
+import {
+  createRandom,
+  greyToUnit,
+  IMAGE_PIXELS,
+  IMAGE_SIZE,
+  MAX_GREY_LEVEL,
+} from "../lib/data/mod.ts";
 
 /** Forward multiply-accumulates per image (MODELS.md). */
 export const FORWARD_MACS: Record<AutoencoderKind, number> = {
@@ -146,9 +152,11 @@ function profileText(p: StepProfile): string {
 
 function randomImages(count: number, seed: number): tf.Tensor4D {
   const random = createRandom(seed);
-  const values = new Float32Array(count * 784);
-  for (let i = 0; i < values.length; i++) values[i] = Math.floor(random() * 256) / 255;
-  return tf.tensor4d(values, [count, 28, 28, 1]);
+  const levels = Uint8Array.from(
+    { length: count * IMAGE_PIXELS },
+    () => Math.floor(random() * (MAX_GREY_LEVEL + 1)),
+  );
+  return tf.tensor4d(greyToUnit(levels), [count, IMAGE_SIZE, IMAGE_SIZE, 1]);
 }
 
 async function benchTfjs(

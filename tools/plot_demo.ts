@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { IMAGE_PIXELS, type ImageSet, KMNIST_CLASSES, loadKmnist } from "../lib/data/mod.ts";
+import { greyToUnit, IMAGE_PIXELS, KMNIST_CLASSES, loadKmnist } from "../lib/data/mod.ts";
 import {
   classBars,
   type Figure,
@@ -44,10 +44,6 @@ function poolReconstruct(images: Float32Array, count: number, block: number): Fl
     }
   }
   return out;
-}
-
-function toFloat(set: ImageSet, count: number): Float32Array {
-  return Float32Array.from(set.images.subarray(0, count * IMAGE_PIXELS), (v) => v / 255);
 }
 
 /** Per-image mean BCE (clipped) and MSE. */
@@ -121,7 +117,7 @@ async function main(): Promise<void> {
   const kmnist = await loadKmnist();
   const test = kmnist.test;
   const count = 2000;
-  const x = toFloat(test, count);
+  const x = greyToUnit(test.images.subarray(0, count * IMAGE_PIXELS));
   const labels = test.labels.subarray(0, count);
   const pool2 = poolReconstruct(x, count, 2);
   const pool4 = poolReconstruct(x, count, 4);

@@ -8,7 +8,7 @@
  *
  * Writes into --out (default runs/<model>): a checkpoint after every epoch (checkpoint.json and
  * the checkpoint-<epoch>-<hex>/ folder it names, saved as one unit), history.json and
- * metrics.json, holding the folder's run.lock meanwhile (a second run into it is refused). A
+ * metrics.json (the run record of lib/records, the notebooks' format), holding the folder's run.lock meanwhile (a second run into it is refused). A
  * folder that already holds a checkpoint is refused unless --resume or --overwrite is given.
  * --resume continues from the checkpoint in --out up to --epochs with the same history as an
  * uninterrupted run: every setting that shapes training comes from the checkpoint, and a flag
@@ -27,13 +27,20 @@ import { type Autoencoder, buildModel, parseKind } from "../lib/models/mod.ts";
 import {
   hasCheckpoint,
   loadCheckpoint,
-  loadModel,
   resumeConflicts,
   type RunSettings,
   train,
   type TrainingState,
 } from "../lib/train/mod.ts";
 import { acquireRunLock, displayPath, type RunLock, writeJsonAtomic } from "../lib/io/mod.ts";
+import { formatNumber } from "../lib/format/mod.ts";
+import {
+  buildRunRecord,
+  type RecordSettings,
+  summarizeTraining,
+  type TrainingSummary,
+  writeRunRecord,
+} from "../lib/records/mod.ts";
 
 const USAGE = "usage: deno task train --model vanilla|multilayer|convolutional|variational " +
   "[--epochs 10] [--latent N] [--out DIR] [--train-images N] [--validation 5000] [--seed 0] " +
@@ -78,10 +85,67 @@ interface WriteMetricsOptions {
   iwaeSamples: number;
   iwaeImages: number;
   seed: number;
-  training: Record<string, unknown>;
+  /** The run's settings as the record states them. */
+  settings: RecordSettings;
+  /** Its training figures. */
+  training: TrainingSummary;
 }
 
-/** Evaluates on the test set, writes metrics.json into `out` and prints a one-line summary. */
+const TITLES: Record<string, string> = {
+  vanilla: "Vanilla autoencoder",
+  multilayer: "Multilayer autoencoder",
+  convolutional: "Convolutional autoencoder",
+  variational: "Variational autoencoder",
+};
+
+/** A run's settings for its record, from its training state. */
+function recordSettings(
+  model: Autoencoder,
+  state: TrainingState,
+  options: { iwaeSamples: number; iwaeImages: number; knn: boolean },
+): RecordSettings & Record<string, unknown> {
+  return {
+    kind: model.kind,
+    latentDim: model.config.latentDim,
+    seed: state.seed,
+    epochs: state.epoch,
+    batchSize: state.batchSize,
+    learningRate: state.learningRate,
+    validationSize: state.validationCount ?? 0,
+    trainImages: state.trainCount,
+    ...(state.noise ? { noise: state.noise } : {}),
+    iwaeSamples: options.iwaeSamples,
+    iwaeImages: options.iwaeImages,
+    knn: options.knn,
+  };
+}
+
+/**
+ * The training figures of a saved run: its checkpoint's per-epoch history, with the wall time,
+ * throughput and backend of its history.json when present (else summed from the epochs).
+ */
+function savedTraining(
+  state: TrainingState,
+  history: { wallSeconds?: number; imagesPerSecond?: number; backend?: string } | undefined,
+): TrainingSummary {
+  const seconds = state.history.map((h) => h.seconds);
+  const total = seconds.reduce((a, b) => a + b, 0);
+  const rates = state.history.map((h) => h.imagesPerSecond);
+  return {
+    epochs: state.epoch,
+    secondsPerEpoch: seconds.length ? total / seconds.length : NaN,
+    wallSeconds: history?.wallSeconds ?? total,
+    imagesPerSecond: history?.imagesPerSecond ??
+      (rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN),
+    history: state.history,
+    backend: history?.backend ?? "unknown",
+  };
+}
+
+/**
+ * Evaluates on the test set, writes the run record (metrics.json, lib/records's format) into
+ * `out` and prints a one-line summary.
+ */
 async function writeMetrics(model: Autoencoder, options: WriteMetricsOptions): Promise<void> {
   console.error("evaluating on the test set...");
   const metrics = evaluate(model, {
@@ -91,23 +155,29 @@ async function writeMetrics(model: Autoencoder, options: WriteMetricsOptions): P
     iwaeImages: options.iwaeImages,
     seed: options.seed,
   });
-  await writeJsonAtomic(path.join(options.out, "metrics.json"), {
-    ...metrics,
-    training: options.training,
-  });
+  await writeRunRecord(
+    options.out,
+    buildRunRecord({
+      name: path.basename(path.resolve(options.out)),
+      title: TITLES[model.kind] ?? `${model.kind} autoencoder`,
+      quick: false,
+      settings: options.settings,
+      training: options.training,
+      evaluation: metrics,
+    }),
+  );
+  const n = (value: number, decimals: number) => formatNumber(value, { decimals });
   const vae = metrics.vae
-    ? `  -ELBO ${metrics.vae.negativeElbo.toFixed(2)}  IWAE -log p(x) ${
-      metrics.vae.iwaeNll?.toFixed(2) ?? "-"
+    ? `  -ELBO ${n(metrics.vae.negativeElbo, 2)}  IWAE -log p(x) ${
+      metrics.vae.iwaeNll === undefined ? "-" : n(metrics.vae.iwaeNll, 2)
     }`
     : "";
   const knn = metrics.knn
-    ? `  ${metrics.knn.k}-NN ${(metrics.knn.accuracy * 100).toFixed(2)}%`
+    ? `  ${metrics.knn.k}-NN ${formatNumber(metrics.knn.accuracy, { decimals: 2, percent: true })}`
     : "";
   console.log(
-    `${model.kind} test: MSE ${metrics.mse.toFixed(5)}  BCE ${metrics.bce.toFixed(4)}  PSNR ` +
-      `${metrics.psnr.toFixed(2)} dB  SSIM ${
-        metrics.ssim.toFixed(4)
-      }${vae}${knn} -> ${options.out}`,
+    `${model.kind} test: MSE ${n(metrics.mse, 5)}  BCE ${n(metrics.bce, 4)}  PSNR ` +
+      `${n(metrics.psnr, 2)} dB  SSIM ${n(metrics.ssim, 4)}${vae}${knn} -> ${options.out}`,
   );
 }
 
@@ -285,24 +355,27 @@ async function run(context: RunContext): Promise<void> {
   };
 
   if (evaluateOnly) {
-    const saved = await loadModel(out);
+    const saved = await loadCheckpoint(out);
+    saved.optimizer?.dispose();
     try {
+      if (!saved.state) {
+        throw new Error(
+          `--evaluate-only: the checkpoint in ${shown} has no training state (a model saved ` +
+            `alone), so its run record cannot say how it was trained; train it with this tool.`,
+        );
+      }
       const history = await Deno.readTextFile(path.join(out, "history.json"))
         .then((text) => JSON.parse(text), () => undefined);
-      await writeMetrics(saved, {
+      await writeMetrics(saved.model, {
         ...evaluation,
-        training: history
-          ? {
-            epochs: history.epochs,
-            trainImages: history.trainImages,
-            wallSeconds: history.wallSeconds,
-            imagesPerSecond: history.imagesPerSecond,
-            backend: history.backend,
-          }
-          : {},
+        settings: recordSettings(saved.model, saved.state, {
+          ...evaluation,
+          knn: evaluation.knnReference !== undefined,
+        }),
+        training: savedTraining(saved.state, history),
       });
     } finally {
-      saved.dispose();
+      saved.model.dispose();
     }
     return;
   }
@@ -347,13 +420,11 @@ async function run(context: RunContext): Promise<void> {
     });
     await writeMetrics(model, {
       ...evaluation,
-      training: {
-        epochs: state.epoch,
-        trainImages: trainSet.count,
-        wallSeconds: result.wallSeconds,
-        imagesPerSecond: result.imagesPerSecond,
-        backend: backend.name,
-      },
+      settings: recordSettings(model, state, {
+        ...evaluation,
+        knn: evaluation.knnReference !== undefined,
+      }),
+      training: summarizeTraining(result, backend.name),
     });
     for (const warning of result.warnings) console.error(warning);
   } finally {

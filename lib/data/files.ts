@@ -5,6 +5,7 @@
  */
 import * as path from "node:path";
 import { writeFileAtomic } from "../io/atomic_write.ts";
+import { sha256Hex } from "../format/mod.ts";
 
 /** Base URL of the official KMNIST release (CODH, ROIS-DS Center for Open Data in the Humanities). */
 export const KMNIST_BASE_URL = "http://codh.rois.ac.jp/kmnist/dataset/kmnist/";
@@ -47,12 +48,6 @@ export const KMNIST_FILES = {
     sha256: "88ba4be4bd52d986ae100b425d5c28437c81829c87800c5832a2253edc758374",
   },
 } as const satisfies Record<string, KmnistFile>;
-
-/** Lower-case hex SHA-256 of some bytes (WebCrypto). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * Checks bytes against a file's published size and SHA-256.

@@ -16,7 +16,6 @@ export {
   KMNIST_BASE_URL,
   KMNIST_FILES,
   type KmnistFile,
-  sha256Hex,
   verifyFile,
 } from "./files.ts";
 export { gunzip, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray, parseIdx } from "./idx.ts";
@@ -31,6 +30,7 @@ export {
   type LoadKmnistOptions,
   parseSet,
 } from "./kmnist.ts";
+export { greyToUnit, imagesAsFloats, MAX_GREY_LEVEL, unitToGrey } from "./pixels.ts";
 export { batchIndices, type BatchOptions, createRandom, shuffledIndices } from "./random.ts";
 export {
   imagesToTensor,

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { IMAGE_PIXELS, IMAGE_SIZE, type ImageSet } from "./kmnist.ts";
 import { shuffledIndices } from "./random.ts";
+import { imagesAsFloats } from "./pixels.ts";
 
 /** The images at `indices`, in that order, copied into a new set. */
 export function takeSubset(set: ImageSet, indices: ArrayLike<number>): ImageSet {
@@ -65,17 +66,7 @@ export function splitTrainValidation(
  */
 export function imagesToTensor(set: ImageSet, indices?: ArrayLike<number>): tf.Tensor4D {
   const count = indices ? indices.length : set.count;
-  const values = new Float32Array(count * IMAGE_PIXELS);
-  const scale = 1 / 255;
-  for (let i = 0; i < count; i++) {
-    const index = indices ? indices[i] : i;
-    if (index < 0 || index >= set.count) {
-      throw new Error(`imagesToTensor: index ${index} is outside 0..${set.count - 1}.`);
-    }
-    const source = index * IMAGE_PIXELS;
-    const target = i * IMAGE_PIXELS;
-    for (let p = 0; p < IMAGE_PIXELS; p++) values[target + p] = set.images[source + p] * scale;
-  }
+  const values = imagesAsFloats(set, indices);
   return tf.tensor4d(values, [count, IMAGE_SIZE, IMAGE_SIZE, 1], "float32");
 }
 

@@ -14,16 +14,24 @@ export interface ComparisonRow {
   values: Record<string, number | undefined>;
 }
 
-/**
- * Columns of the comparison tables: key, label, decimals, and which direction is better. The
- * decimals apply to the tables and to the sentences alike (both use lib/format/number_format.ts).
- */
-export const COMPARISON_COLUMNS: readonly {
+/** A metric column of the tables: record key, label, decimals, and which direction is better. */
+export interface MetricColumn {
+  /** Key in a row's values. */
   key: string;
+  /** Column heading. */
   label: string;
+  /** Fixed decimals (tables and sentences alike). */
   decimals: number;
+  /** Which direction is better (none: neither, e.g. the VAE's rate). */
   better?: "lower" | "higher";
-}[] = [
+}
+
+/**
+ * Every metric column of the project's tables, the notebooks' comparisons and the design study's
+ * table alike: one label and one number of decimals per measure (both use
+ * lib/format/number_format.ts). k-NN accuracy is in percent.
+ */
+export const METRIC_COLUMNS: readonly MetricColumn[] = [
   { key: "parameters", label: "params", decimals: 0 },
   { key: "secondsPerEpoch", label: "s / epoch", decimals: 1, better: "lower" },
   { key: "mse", label: "test MSE", decimals: 4, better: "lower" },
@@ -32,18 +40,31 @@ export const COMPARISON_COLUMNS: readonly {
   { key: "ssim", label: "SSIM", decimals: 3, better: "higher" },
   { key: "knnAccuracy", label: "k-NN acc. (%)", decimals: 1, better: "higher" },
   { key: "negativeElbo", label: "−ELBO (nats)", decimals: 1, better: "lower" },
+  { key: "rate", label: "rate (nats)", decimals: 1 },
+  { key: "distortion", label: "distortion (nats)", decimals: 1 },
+  { key: "iwaeNll", label: "−log p(x) (nats)", decimals: 1, better: "lower" },
 ];
+
+/** The columns of the notebooks' comparison tables: the metric columns up to −ELBO. */
+export const COMPARISON_COLUMNS: readonly MetricColumn[] = METRIC_COLUMNS.filter((c) =>
+  !["rate", "distortion", "iwaeNll"].includes(c.key)
+);
 
 /** The columns of {@link COMPARISON_COLUMNS} that have a value in at least one of `rows`. */
 export function columnsWithValues(rows: readonly ComparisonRow[]): typeof COMPARISON_COLUMNS {
   return COMPARISON_COLUMNS.filter((c) => rows.some((r) => r.values[c.key] !== undefined));
 }
 
+/** The model's short name in tables and legends: its title without " autoencoder" ("Vanilla"). */
+export function modelName(record: { title: string }): string {
+  return record.title.replace(/ autoencoder$/, "");
+}
+
 /** A record as a comparison row (k-NN accuracy in percent). */
 export function comparisonRow(record: ExperimentRecord): ComparisonRow {
   const e = record.evaluation;
   return {
-    name: record.title.replace(/ autoencoder$/, ""),
+    name: modelName(record),
     values: {
       parameters: e.parameters,
       secondsPerEpoch: record.training.secondsPerEpoch,

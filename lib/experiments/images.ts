@@ -4,13 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import {
-  IMAGE_PIXELS,
-  type ImageSet,
-  imagesToTensor,
-  KMNIST_CLASSES,
-  shuffledIndices,
-} from "../data/mod.ts";
+import { type ImageSet, imagesToTensor, KMNIST_CLASSES, shuffledIndices } from "../data/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 
 /**
@@ -41,16 +35,6 @@ export function classCaptions(): string[] {
 /** `count` distinct seeded random indices into a set of `size` images. */
 export function sampleIndices(size: number, count: number, seed: number): Int32Array {
   return shuffledIndices(size, seed).slice(0, Math.min(count, size));
-}
-
-/** Images of a set as floats in [0, 1] (row-major, image after image). */
-export function imagesAsFloats(set: ImageSet, indices: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(indices.length * IMAGE_PIXELS);
-  for (let i = 0; i < indices.length; i++) {
-    const base = indices[i] * IMAGE_PIXELS;
-    for (let p = 0; p < IMAGE_PIXELS; p++) out[i * IMAGE_PIXELS + p] = set.images[base + p] / 255;
-  }
-  return out;
 }
 
 /** Reconstructions of the chosen images (floats in [0, 1]); no tensor is left behind. */

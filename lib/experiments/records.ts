@@ -1,12 +1,20 @@
 /**
- * The record (metrics.json) each notebook leaves in its run folder, which later notebooks and `deno task report` read.
+ * The record (metrics.json) each notebook leaves in its run folder, which later notebooks, the
+ * design study and `deno task report` read: lib/records's one run-record format, with the
+ * experiment's settings.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import type { EvaluationReport } from "../metrics/mod.ts";
-import { type TrainResult } from "../train/mod.ts";
-import { readTextIfExists, writeJsonAtomic } from "../io/mod.ts";
+import type { TrainResult } from "../train/mod.ts";
+import {
+  buildRunRecord,
+  readRunRecord,
+  type RunRecord,
+  RunRecordError,
+  summarizeTraining,
+  writeRunRecord,
+} from "../records/mod.ts";
 import {
   checkName,
   EXPERIMENT_NAMES,
@@ -15,42 +23,10 @@ import {
   experimentSettings,
 } from "./settings.ts";
 
-/** Training figures kept in a record. */
-export interface TrainingSummary {
-  /** Epochs trained. */
-  epochs: number;
-  /** Mean wall seconds per epoch (validation included). */
-  secondsPerEpoch: number;
-  /** Wall seconds of the whole training call. */
-  wallSeconds: number;
-  /** Training images per second. */
-  imagesPerSecond: number;
-  /** Per-epoch losses (see lib/train's EpochRecord). */
-  history: TrainResult["history"];
-  /** The backend that trained it ("blas", "wasm" or "cpu"). */
-  backend: string;
-}
-
-/** The metrics.json of one experiment. */
-export interface ExperimentRecord {
-  /** Always "kmnist-experiment". */
-  format: "kmnist-experiment";
+/** The metrics.json of one experiment: a run record with the experiment's settings. */
+export interface ExperimentRecord extends RunRecord<ExperimentSettings> {
   /** Experiment name. */
   name: ExperimentName;
-  /** Model name. */
-  title: string;
-  /** Whether it was a quick-mode run. */
-  quick: boolean;
-  /** The settings it ran with. */
-  settings: ExperimentSettings;
-  /** Training figures. */
-  training: TrainingSummary;
-  /** Test metrics (lib/metrics `evaluate`). */
-  evaluation: EvaluationReport;
-  /** Extra results of the notebook (e.g. the denoising experiment). */
-  extra?: Record<string, unknown>;
-  /** ISO time of writing. */
-  savedAt: string;
 }
 
 /** What {@link saveExperimentRecord} needs. */
@@ -65,26 +41,12 @@ export interface RecordContents {
   backend?: string;
 }
 
-/** Summarises a training result for the record. */
-export function summarizeTraining(result: TrainResult, backend?: string): TrainingSummary {
-  const seconds = result.history.map((h) => h.seconds);
-  return {
-    epochs: result.history.length,
-    secondsPerEpoch: seconds.length ? seconds.reduce((a, b) => a + b, 0) / seconds.length : NaN,
-    wallSeconds: result.wallSeconds,
-    imagesPerSecond: result.imagesPerSecond,
-    history: result.history,
-    backend: backend ?? tf.getBackend(),
-  };
-}
-
 /** Writes the experiment's metrics.json (atomically) and returns the record. */
 export async function saveExperimentRecord(
   settings: ExperimentSettings,
   contents: RecordContents,
 ): Promise<ExperimentRecord> {
-  const record: ExperimentRecord = {
-    format: "kmnist-experiment",
+  const record = buildRunRecord({
     name: settings.name,
     title: settings.title,
     quick: settings.quick,
@@ -92,31 +54,33 @@ export async function saveExperimentRecord(
     training: summarizeTraining(contents.result, contents.backend),
     evaluation: contents.evaluation,
     ...(contents.extra ? { extra: contents.extra } : {}),
-    savedAt: new Date().toISOString(),
-  };
-  await Deno.mkdir(settings.runDirectory, { recursive: true });
-  await writeJsonAtomic(settings.metricsFile, record);
-  return record;
+  });
+  const experimentRecord: ExperimentRecord = { ...record, name: settings.name };
+  await writeRunRecord(settings.runDirectory, experimentRecord);
+  return experimentRecord;
 }
 
 /**
- * Reads an experiment's metrics.json; undefined when that run has not been made yet. Throws when
- * the file exists but is not a record.
+ * Reads an experiment's metrics.json; undefined when that run has not been made yet.
+ *
+ * @throws RunRecordError when the file exists but is not this experiment's run record (naming
+ *   the file and the fix).
  */
 export async function loadExperimentRecord(
   name: ExperimentName,
   options: { quick?: boolean } = {},
 ): Promise<ExperimentRecord | undefined> {
-  const file = experimentSettings(name, options).metricsFile;
-  const text = await readTextIfExists(file);
-  if (text === undefined) return undefined;
-  const record = JSON.parse(text) as ExperimentRecord;
-  if (record.format !== "kmnist-experiment") {
-    throw new Error(
-      `${file} is not an experiment record; delete it and re-run ${name}'s notebook.`,
+  const settings = experimentSettings(name, options);
+  const record = await readRunRecord(settings.metricsFile);
+  if (record === undefined) return undefined;
+  if (record.name !== name) {
+    throw new RunRecordError(
+      settings.metricsFile,
+      `${settings.metricsFile} is the record of "${record.name}", not of the ${name} ` +
+        `experiment: re-run ${settings.notebook} to write its own.`,
     );
   }
-  return record;
+  return record as ExperimentRecord;
 }
 
 /** Records of the experiments before `name` (notebook order) that have been run. */
@@ -127,4 +91,27 @@ export async function previousRecords(
   const before = EXPERIMENT_NAMES.slice(0, EXPERIMENT_NAMES.indexOf(checkName(name)));
   const records = await Promise.all(before.map((n) => loadExperimentRecord(n, options)));
   return records.filter((r): r is ExperimentRecord => r !== undefined);
+}
+
+/**
+ * The records of all four experiments, in notebook order.
+ *
+ * @throws Error naming the first experiment whose record is missing and the notebook to run.
+ */
+export async function loadAllExperimentRecords(
+  options: { quick?: boolean } = {},
+): Promise<ExperimentRecord[]> {
+  const records: ExperimentRecord[] = [];
+  for (const name of EXPERIMENT_NAMES) {
+    const record = await loadExperimentRecord(name, options);
+    if (!record) {
+      const settings = experimentSettings(name, options);
+      throw new Error(
+        `No record of the ${name} experiment in ${settings.runDirectory}: run ` +
+          `${settings.notebook} first.`,
+      );
+    }
+    records.push(record);
+  }
+  return records;
 }

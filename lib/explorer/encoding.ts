@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { base64ToBytes, bytesToBase64 } from "../format/mod.ts";
 
 /** A gzip-compressed, base64-encoded byte array, as it travels inside the page. */
 export interface PackedBytes {
@@ -16,24 +17,6 @@ export interface PackedBytes {
   data: string;
 }
 
-/** Base64 of `bytes` (chunked, so large arrays do not overflow the argument list). */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  }
-  return btoa(binary);
-}
-
-/** The bytes of a base64 string. */
-export function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 async function through(bytes: Uint8Array, stream: CompressionStream | DecompressionStream) {
   const body = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream);
   return new Uint8Array(await new Response(body).arrayBuffer());
@@ -43,7 +26,7 @@ async function through(bytes: Uint8Array, stream: CompressionStream | Decompress
 export async function packBytes(values: ArrayBufferView): Promise<PackedBytes> {
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const compressed = await through(bytes, new CompressionStream("gzip"));
-  return { encoding: "gzip+base64", bytes: bytes.byteLength, data: toBase64(compressed) };
+  return { encoding: "gzip+base64", bytes: bytes.byteLength, data: bytesToBase64(compressed) };
 }
 
 /** Unpacks what {@link packBytes} made (what the page does in the browser). */
@@ -51,7 +34,7 @@ export async function unpackBytes(packed: PackedBytes): Promise<Uint8Array> {
   if (packed.encoding !== "gzip+base64") {
     throw new Error(`unpackBytes: unknown encoding "${packed.encoding}"; expected gzip+base64.`);
   }
-  const bytes = await through(fromBase64(packed.data), new DecompressionStream("gzip"));
+  const bytes = await through(base64ToBytes(packed.data), new DecompressionStream("gzip"));
   if (bytes.byteLength !== packed.bytes) {
     throw new Error(`unpackBytes: got ${bytes.byteLength} bytes, expected ${packed.bytes}.`);
   }
@@ -101,18 +84,5 @@ export function float16Value(bits: number): number {
 export function toFloat16(values: ArrayLike<number>): Uint16Array {
   const out = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = float16Bits(values[i]);
-  return out;
-}
-
-/**
- * Pixel intensities in [0,1] to grey levels 0..255 (clamped, rounded half up): the quantisation
- * the page applies to the decoder's output before it paints it.
- */
-export function quantize(values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = Math.min(1, Math.max(0, values[i]));
-    out[i] = Math.floor(v * 255 + 0.5);
-  }
   return out;
 }

@@ -7,13 +7,10 @@
 import { OKABE_ITO } from "../plot/palette.ts";
 import type { ExplorerPayload } from "./data.ts";
 import { tfjsScripts } from "./tfjs_scripts.ts";
+import { escapeHtml } from "../format/mod.ts";
 
 /** The largest page the explorer writes, in bytes (the issue's limit: under 6 MB). */
 export const MAX_PAGE_BYTES = 6_000_000;
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** JSON that is safe inside a `<script type="application/json">` element. */
 export function scriptJson(value: unknown): string {

@@ -9,11 +9,11 @@
  */
 import type { ImageSet } from "../data/mod.ts";
 import { isQuickMode } from "../experiments/mod.ts";
-import { formatNumber } from "../format/mod.ts";
+import { bytesToBase64, escapeHtml, formatNumber } from "../format/mod.ts";
 import { type Figure, JUPYTER_DISPLAY } from "../plot/figure.ts";
 import { latentScatter, type LatentScatterLayout } from "../plot/latent_scatter.ts";
 import { buildExplorerPayload, type ExplorerPayload, type ExplorerRunSpec } from "./data.ts";
-import { toBase64, unpackBytes } from "./encoding.ts";
+import { unpackBytes } from "./encoding.ts";
 import { explorerHtml, MAX_PAGE_BYTES } from "./page.ts";
 import { resolveRun } from "./write.ts";
 
@@ -82,10 +82,9 @@ export class ExplorerWidget {
   /** The `<iframe srcdoc>` element holding the page. */
   iframe(): string {
     // Every markup character escaped: nothing of the page reads as a tag of the notebook's HTML.
-    const srcdoc = this.html.replace(/&/g, "&amp;").replace(/"/g, "&quot;")
-      .replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    const srcdoc = escapeHtml(this.html);
     return `<iframe class="kmnist-explorer" title="KMNIST latent explorer: ${
-      this.runs.join(", ")
+      escapeHtml(this.runs.join(", "))
     }" srcdoc="${srcdoc}" style="width:100%;max-width:1000px;height:${this.height}px;` +
       `border:1px solid #ddd;border-radius:4px"></iframe>`;
   }
@@ -102,7 +101,7 @@ export class ExplorerWidget {
     const alt = `Latent explorer (${this.runs.join(", ")}): the plane of test codes`;
     const width = this.printWidth ? ` width="${Math.round(this.printWidth)}"` : "";
     return `${style}\n${this.iframe()}\n<img class="kmnist-explorer-print" alt="${alt}"${width} ` +
-      `src="data:image/png;base64,${toBase64(this.printPng)}"/>`;
+      `src="data:image/png;base64,${bytesToBase64(this.printPng)}"/>`;
   }
 
   /** What Deno's Jupyter kernel shows for the last expression of a cell. */

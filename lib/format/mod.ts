@@ -5,3 +5,4 @@
  * @module
  */
 export * from "./number_format.ts";
+export * from "./encoding.ts";

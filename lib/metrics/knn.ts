@@ -11,6 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { IMAGE_PIXELS } from "../data/mod.ts";
 
 /** The KMNIST paper's (Clanuwat et al. 2018, Table 2) 4-NN test accuracy on raw pixels. */
 export const KMNIST_PIXEL_KNN_BASELINE = 0.921;
@@ -194,12 +195,11 @@ export interface PixelKnnOptions {
  * votes, the training images as references): 92.10% on the full test set.
  */
 export function pixelKnnAccuracy(options: PixelKnnOptions): number {
-  const pixels = 784;
   const predictions = knnClassify({
     reference: options.train.images,
     referenceLabels: options.train.labels,
     query: options.test.images,
-    dim: pixels,
+    dim: IMAGE_PIXELS,
     k: options.k ?? 4,
     weights: options.weights ?? "distance",
   });

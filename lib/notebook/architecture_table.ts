@@ -6,7 +6,8 @@
  */
 import { formatNumber } from "../format/mod.ts";
 import { architectureRows, type Autoencoder } from "../models/mod.ts";
-import { escapeHtml, HtmlDisplay } from "./display.ts";
+import { escapeHtml } from "../format/mod.ts";
+import { HtmlDisplay } from "./display.ts";
 
 const TABLE_STYLE = "border-collapse:collapse;font-size:0.9em;margin:0.5em 0;";
 const CELL = "padding:2px 10px;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap;";

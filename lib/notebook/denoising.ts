@@ -15,8 +15,8 @@ import {
   denoisingStudy,
   type ExperimentRecord,
   saveExperimentRecord,
-  summarizeTraining,
 } from "../experiments/mod.ts";
+import { summarizeTraining } from "../records/mod.ts";
 import { buildExperimentModel, type ExperimentRun, trainExperiment } from "./experiment.ts";
 import { shownTestImages } from "./figures.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";

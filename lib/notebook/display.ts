@@ -36,12 +36,6 @@ export class HtmlDisplay {
   }
 }
 
-/** `text` with the five HTML special characters escaped. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
-
 /** "1 epoch", "10 epochs": a count with its noun in the right number. */
 export function countOf(count: number, noun: string, plural = `${noun}s`): string {
   return `${formatNumber(count, { decimals: 0 })} ${count === 1 ? noun : plural}`;

@@ -14,11 +14,11 @@ import {
   classCaptions,
   encodeImages,
   examplesPerClass,
-  imagesAsFloats,
   reconstructImages,
   sampleIndices,
 } from "../experiments/mod.ts";
 import type { ExperimentRun } from "./experiment.ts";
+import { imagesAsFloats } from "../data/mod.ts";
 
 /** Seed of the twelve test images every notebook reconstructs. */
 export const SHOWN_TEST_SEED = 1;

@@ -16,8 +16,8 @@
  *
  * @module
  */
-import { formatNumber } from "../format/mod.ts";
-import { escapeHtml, HtmlDisplay } from "./display.ts";
+import { escapeHtml, formatNumber } from "../format/mod.ts";
+import { HtmlDisplay } from "./display.ts";
 
 /** A value with an interval (e.g. a 95% confidence interval). */
 export interface IntervalValue {

@@ -14,6 +14,7 @@ export * from "./html_table.ts";
 export * from "./tables.ts";
 export * from "./prose.ts";
 export * from "./study_prose.ts";
-export * from "./study_tables.ts";
 export * from "./variational.ts";
 export * from "./denoising.ts";
+export * from "./comparison.ts";
+export * from "./study.ts";

@@ -10,7 +10,7 @@
 import { formatNumber } from "../format/mod.ts";
 import type { ExperimentRecord } from "../experiments/mod.ts";
 import type { TrialRecord } from "../study/mod.ts";
-import { costPoints, paretoFront } from "../plot/study_figures.ts";
+import { costPoints, paretoFront } from "../study/mod.ts";
 import { bulletList, markdown, type MarkdownDisplay } from "./prose.ts";
 
 /** A VAE's KL term below this many nats per image: its posterior has collapsed (no code). */

@@ -8,15 +8,10 @@ import { formatNumber } from "../format/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";
 import { type Figure, interpolationStrip, manifold, priorSamples } from "../plot/mod.ts";
-import {
-  decoderOf,
-  encodeImages,
-  examplesPerClass,
-  imagesAsFloats,
-  sampleIndices,
-} from "../experiments/mod.ts";
+import { decoderOf, encodeImages, examplesPerClass, sampleIndices } from "../experiments/mod.ts";
 import { PROBE_TEST_SEED } from "./figures.ts";
 import type { ExperimentRun } from "./experiment.ts";
+import { imagesAsFloats } from "../data/mod.ts";
 
 /** Seed of the prior samples drawn in the notebook. */
 export const PRIOR_SAMPLES_SEED = 3;

@@ -8,6 +8,7 @@ import { createCanvas, type SKRSContext2D, SvgExportFlag } from "@napi-rs/canvas
 import { extname, resolve } from "node:path";
 import { ensureFonts } from "./fonts.ts";
 import { writeFileAtomicSync } from "../io/atomic_write.ts";
+import { bytesToBase64, escapeHtml } from "../format/mod.ts";
 
 /** `Symbol.for("Jupyter.display")`: the method Deno's Jupyter kernel calls to show an object. */
 export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
@@ -47,19 +48,6 @@ function checkSize(name: string, value: number, max = 20000): void {
   if (!Number.isFinite(value) || value <= 0 || value > max) {
     throw new Error(`Figure: ${name} must be a number in (0, ${max}], got ${value}.`);
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function base64(bytes: Uint8Array): string {
-  let binary = "";
-  const chunk = 0x8000;
-  for (let i = 0; i < bytes.length; i += chunk) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
-  }
-  return btoa(binary);
 }
 
 /**
@@ -165,7 +153,7 @@ export class Figure<L = unknown> {
 
   /** The MIME bundle of {@link Figure[JUPYTER_DISPLAY]} (PNG, HTML `<img>`, plain text). */
   toMimeBundle(): MimeBundle {
-    const data = base64(this.toPng());
+    const data = bytesToBase64(this.toPng());
     const alt = escapeHtml(this.title);
     return {
       "image/png": data,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { IMAGE_PIXELS } from "../data/kmnist.ts";
 
 /** The part of a tfjs tensor the figures use. */
 export interface TensorLike {
@@ -107,7 +108,7 @@ export function toImageStack(
   let count: number;
   if (isTensorLike(images)) {
     const shape = images.shape;
-    if (shape.length === 2 && !options.imageShape && shape[1] !== 784) {
+    if (shape.length === 2 && !options.imageShape && shape[1] !== IMAGE_PIXELS) {
       [height, width] = [shape[0], shape[1]];
       count = 1;
     } else if (shape.length === 2) {

@@ -42,6 +42,8 @@ export interface CurvePanel {
   yLabel?: string;
   /** Log-scale y axis (default the figure's `logY`). */
   logY?: boolean;
+  /** Log-scale x axis (default the figure's `logX`). */
+  logX?: boolean;
 }
 
 /** Options of {@link learningCurves}: give `series` (one panel) or `panels`. */
@@ -63,6 +65,11 @@ export interface LearningCurvesOptions {
   yLabel?: string;
   /** Log-scale y axes (default false). */
   logY?: boolean;
+  /**
+   * Base-10 log x axes (default false): d3's log ticks, labelled with the values themselves, for
+   * x values spanning decades (e.g. parameters); the values must be positive.
+   */
+  logX?: boolean;
   /** Panels per row (default: all in one row, at most 3). */
   columns?: number;
   /** Size of each panel's plot area (default 340 x 220). */
@@ -185,13 +192,24 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
       const logY = panels[p].logY ?? options.logY ?? false;
       const xMin = Math.min(...allX);
       const xMax = Math.max(...allX);
-      const linearX = linearScale([xMin, xMax], [area.x, area.x + area.width], {
+      const logX = panels[p].logX ?? options.logX ?? false;
+      if (logX) {
+        const bad = allX.findIndex((v) => v <= 0);
+        if (bad >= 0) {
+          throw new Error(
+            `${where}: panel ${p} uses a log x axis but holds the x value ${allX[bad]}; log axes ` +
+              `need positive values (use logX: false).`,
+          );
+        }
+      }
+      const xRange: [number, number] = [area.x, area.x + area.width];
+      const baseX = logX ? logScale([xMin, xMax], xRange) : linearScale([xMin, xMax], xRange, {
         nice: false,
         integer: allX.every(Number.isInteger),
         tickCount: Math.min(8, Math.max(1, xMax - xMin)),
       });
       const tickLabel = options.xTickLabel;
-      const x = tickLabel ? { ...linearX, labels: linearX.ticks.map(tickLabel) } : linearX;
+      const x = tickLabel ? { ...baseX, labels: baseX.ticks.map(tickLabel) } : baseX;
       if (logY) {
         const bad = allY.findIndex((v) => v <= 0);
         if (bad >= 0) {

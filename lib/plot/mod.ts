@@ -103,3 +103,15 @@ export {
 export { OKABE_ITO, seriesColor, viridis } from "./palette.ts";
 export { pca, type PcaResult } from "./pca.ts";
 export { type DecodedImage, decodePng, meanRed, pixelAt } from "./png.ts";
+export {
+  codeSizeFigure,
+  type CodeSizeFigureOptions,
+  type CodeSizeLineData,
+  costFigure,
+  type CostPanelData,
+  type CostPointData,
+  rateDistortionFigure,
+  type RateDistortionLineData,
+  reconstructionsByCodeSize,
+  type ReconstructionsByCodeSizeOptions,
+} from "./study_figures.ts";

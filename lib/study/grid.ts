@@ -8,6 +8,7 @@
 import { IMAGE_PIXELS } from "../data/mod.ts";
 import { AUTOENCODER_KINDS, type AutoencoderKind } from "../models/mod.ts";
 import { FULL_RUN, QUICK_RUN } from "../experiments/mod.ts";
+import { sha256Hex } from "../format/mod.ts";
 
 /** What a trial measures: an autoencoder, the PCA baseline, or k-NN on the raw pixels. */
 export type StudyArchitecture = AutoencoderKind | "pca" | "pixels";
@@ -264,12 +265,7 @@ export function canonicalJson(value: unknown): string {
 
 /** A trial's key: the first 16 hex digits of the SHA-256 of its canonical settings. */
 export async function trialKey(trial: TrialSettings): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(canonicalJson(trial)),
-  );
-  return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
+  return (await sha256Hex(canonicalJson(trial))).slice(0, 16);
 }
 
 /** A short human name of a trial, e.g. "convolutional z=16" or "variational z=32 β=0.5". */

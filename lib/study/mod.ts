@@ -23,3 +23,4 @@ export * from "./shards.ts";
 export * from "./trial.ts";
 export * from "./run.ts";
 export * from "./summary.ts";
+export * from "./analysis.ts";

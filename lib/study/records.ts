@@ -208,17 +208,3 @@ export async function loadTrialRecords(directory: string): Promise<Map<string, T
   }
   return records;
 }
-
-/** Base64 of bytes (for the sample reconstructions). */
-export function bytesToBase64(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(text);
-}
-
-/** Bytes of base64 text. */
-export function base64ToBytes(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}

@@ -6,32 +6,24 @@
  * @module
  */
 import * as path from "node:path";
-import { loadKmnist } from "../data/mod.ts";
+import { imagesAsFloats, loadKmnist } from "../data/mod.ts";
 import { formatDuration } from "../train/mod.ts";
-import type { ComparisonRow } from "../experiments/mod.ts";
 import { isQuickMode } from "../experiments/mod.ts";
-import { type StudySettings, studySettings, trialLabel } from "./grid.ts";
+import { formatNumber } from "../format/mod.ts";
+import { codeSizeSweep } from "./analysis.ts";
+import { type StudySettings, studySettings } from "./grid.ts";
 import { CHECKPOINTS_FOLDER, type TrialRecord } from "./records.ts";
 import { runStudy, studyDirectory } from "./run.ts";
 
-const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+const pct = (v: number) => formatNumber(v, { decimals: 2, percent: true });
+const fixed = (v: number, decimals: number) => formatNumber(v, { decimals });
 
-function sweep(records: readonly TrialRecord[], architecture: string): TrialRecord[] {
-  return records.filter((r) =>
-    r.settings.architecture === architecture && (r.settings.beta ?? 1) === 1
-  ).sort((a, b) => a.settings.latentDim - b.settings.latentDim);
-}
-
-/** The sample test images of the records' reconstructions (`n * 784` values in [0, 1]). */
+/** The sample test images of the records' reconstructions (`n * IMAGE_PIXELS` values in [0, 1]). */
 export async function sampleOriginals(records: readonly TrialRecord[]): Promise<Float32Array> {
   const indices = records.find((r) => r.results.samples)?.results.samples?.indices;
   if (!indices) throw new Error("sampleOriginals: no record holds sample reconstructions.");
   const { test } = await loadKmnist();
-  const out = new Float32Array(indices.length * 784);
-  indices.forEach((index, i) => {
-    for (let p = 0; p < 784; p++) out[i * 784 + p] = test.images[index * 784 + p] / 255;
-  });
-  return out;
+  return imagesAsFloats(test, indices);
 }
 
 /**
@@ -40,7 +32,7 @@ export async function sampleOriginals(records: readonly TrialRecord[]): Promise<
  */
 export function studyFindings(records: readonly TrialRecord[]): string {
   const lines: string[] = [];
-  const pca = new Map(sweep(records, "pca").map((r) => [r.settings.latentDim, r]));
+  const pca = new Map(codeSizeSweep(records, "pca").map((r) => [r.settings.latentDim, r]));
   const autoencoders = records.filter((r) =>
     !["pca", "pixels"].includes(r.settings.architecture) && (r.settings.beta ?? 1) === 1 &&
     r.results.mse !== undefined
@@ -52,13 +44,13 @@ export function studyFindings(records: readonly TrialRecord[]): string {
     const base = pca.get(size)?.results.mse;
     const beat = base === undefined
       ? ""
-      : `; PCA ${base.toFixed(4)}, beaten by ${
+      : `; PCA ${fixed(base, 4)}, beaten by ${
         here.filter((r) => r.results.mse! < base).map((r) => r.settings.architecture)
           .join(", ") || "none"
       }`;
     lines.push(
       `z=${size}: test MSE ${
-        here.map((r) => `${r.settings.architecture} ${r.results.mse!.toFixed(4)}`).join(", ")
+        here.map((r) => `${r.settings.architecture} ${fixed(r.results.mse!, 4)}`).join(", ")
       }${beat}.`,
     );
   }
@@ -95,8 +87,8 @@ export function studyFindings(records: readonly TrialRecord[]): string {
     lines.push(
       `β sweep (z=${betaSize}), rate / distortion in nats: ` +
         betas.map((r) =>
-          `β=${r.settings.beta ?? 1} ${r.results.vae!.rate.toFixed(1)} / ${
-            r.results.vae!.distortion.toFixed(1)
+          `β=${r.settings.beta ?? 1} ${fixed(r.results.vae!.rate, 1)} / ${
+            fixed(r.results.vae!.distortion, 1)
           }`
         ).join(", ") + ".",
     );
@@ -138,27 +130,6 @@ export function trialCheckpoint(directory: string, record: TrialRecord): string 
   return record.source === "study"
     ? path.join(directory, CHECKPOINTS_FOLDER, record.key)
     : path.resolve(record.source);
-}
-
-/** A trial as a row of notebook 5's comparison table (k-NN accuracy in percent). */
-export function trialComparisonRow(
-  record: TrialRecord,
-  name = trialLabel(record.settings),
-): ComparisonRow {
-  const r = record.results;
-  return {
-    name,
-    values: {
-      parameters: r.parameters,
-      secondsPerEpoch: record.timing.secondsPerEpoch,
-      mse: r.mse,
-      bce: r.bce,
-      psnr: r.psnr,
-      ssim: r.ssim,
-      knnAccuracy: r.knnAccuracy * 100,
-      negativeElbo: r.vae?.negativeElbo,
-    },
-  };
 }
 
 /**

@@ -7,7 +7,15 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { type ImageSet, imagesToTensor, loadKmnist } from "../data/mod.ts";
+import {
+  IMAGE_PIXELS,
+  imagesAsFloats,
+  type ImageSet,
+  imagesToTensor,
+  loadKmnist,
+  MAX_GREY_LEVEL,
+  unitToGrey,
+} from "../data/mod.ts";
 import {
   type Autoencoder,
   buildModel,
@@ -30,12 +38,8 @@ import { hasCheckpoint, loadCheckpoint, type ProgressKind, train } from "../trai
 import { loadExperimentData } from "../experiments/mod.ts";
 import { experimentSettings } from "../experiments/mod.ts";
 import type { TrialSettings } from "./grid.ts";
-import {
-  bytesToBase64,
-  CHECKPOINTS_FOLDER,
-  type TrialResults,
-  type TrialTiming,
-} from "./records.ts";
+import { CHECKPOINTS_FOLDER, type TrialResults, type TrialTiming } from "./records.ts";
+import { bytesToBase64 } from "../format/mod.ts";
 
 /** The sets a study trains and measures on (shared by all trials with the same data settings). */
 export interface StudyData {
@@ -81,8 +85,7 @@ export function sampleIndicesOf(test: ImageSet): number[] {
 function samplesOf(test: ImageSet, reconstruct: (indices: number[]) => ArrayLike<number>) {
   const indices = sampleIndicesOf(test);
   const values = reconstruct(indices);
-  const bytes = Uint8Array.from(values, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
-  return { indices, reconstructions: bytesToBase64(bytes) };
+  return { indices, reconstructions: bytesToBase64(unitToGrey(values)) };
 }
 
 /** The VAE with its KL term weighted by β in the training loss (the measured terms unchanged). */
@@ -233,11 +236,7 @@ async function runAutoencoder(options: RunTrialOptions): Promise<TrialOutcome> {
   }
 }
 
-function pixelsAsFloats(set: ImageSet): Float32Array {
-  return Float32Array.from(set.images, (v) => v / 255);
-}
-
-/** PCA of each training set met in this process (all 784 axes). */
+/** PCA of each training set met in this process (all IMAGE_PIXELS axes). */
 const pcaCache = new WeakMap<ImageSet, PcaModel>();
 
 function runPca(options: RunTrialOptions): TrialOutcome {
@@ -247,13 +246,19 @@ function runPca(options: RunTrialOptions): TrialOutcome {
   // One decomposition serves every code size of the same training images.
   let model = pcaCache.get(data.train);
   if (!model) {
-    model = fitPca(data.train.images, { dims: 784, scale: 1 / 255 });
+    model = fitPca(data.train.images, { dims: IMAGE_PIXELS, scale: 1 / MAX_GREY_LEVEL });
     pcaCache.set(data.train, model);
   }
-  const trainCodes = pcaProject(model, data.train.images, { scale: 1 / 255, components: k });
-  const testCodes = pcaProject(model, data.test.images, { scale: 1 / 255, components: k });
+  const trainCodes = pcaProject(model, data.train.images, {
+    scale: 1 / MAX_GREY_LEVEL,
+    components: k,
+  });
+  const testCodes = pcaProject(model, data.test.images, {
+    scale: 1 / MAX_GREY_LEVEL,
+    components: k,
+  });
   const recon = pcaReconstruct(model, testCodes, { clip: [0, 1], components: k });
-  const target = pixelsAsFloats(data.test);
+  const target = imagesAsFloats(data.test);
   const mse = msePerImage(target, recon);
   const predictions = knnClassify({
     reference: Float32Array.from(trainCodes),
@@ -263,7 +268,7 @@ function runPca(options: RunTrialOptions): TrialOutcome {
     k: trial.knnK,
   });
   const results: TrialResults = {
-    parameters: 784 * k + 784,
+    parameters: IMAGE_PIXELS * k + IMAGE_PIXELS,
     testImages: data.test.count,
     mse: mean(mse),
     bce: mean(bcePerImage(target, recon)),
@@ -273,9 +278,9 @@ function runPca(options: RunTrialOptions): TrialOutcome {
     knnReferences: data.train.count,
     explainedVariance: model.explainedVarianceRatio.slice(0, k).reduce((a, b) => a + b, 0),
     samples: samplesOf(data.test, (indices) => {
-      const out = new Float32Array(indices.length * 784);
+      const out = new Float32Array(indices.length * IMAGE_PIXELS);
       indices.forEach((index, i) =>
-        out.set(recon.subarray(index * 784, (index + 1) * 784), i * 784)
+        out.set(recon.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS), i * IMAGE_PIXELS)
       );
       return out;
     }),
@@ -289,14 +294,14 @@ function runPca(options: RunTrialOptions): TrialOutcome {
 function runPixels(options: RunTrialOptions): TrialOutcome {
   const { trial, data } = options;
   const started = performance.now();
-  const query = pixelsAsFloats(data.test);
+  const query = imagesAsFloats(data.test);
   const probe = (reference: ImageSet) =>
     accuracy(
       knnClassify({
-        reference: pixelsAsFloats(reference),
+        reference: imagesAsFloats(reference),
         referenceLabels: reference.labels,
         query,
-        dim: 784,
+        dim: IMAGE_PIXELS,
         k: trial.knnK,
       }),
       data.test.labels,

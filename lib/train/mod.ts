@@ -59,5 +59,5 @@ export {
   loadModel,
   removeCheckpoint,
   saveCheckpoint,
-} from "./checkpoint.ts";
+} from "./checkpoint/mod.ts";
 export { createOptimizer, type OptimizerOptions } from "./optimizer.ts";

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { escapeHtml } from "../format/mod.ts";
 
 /** What a reporter learns when training starts. */
 export interface TrainBeginInfo {
@@ -174,11 +175,6 @@ export function terminalProgress(options: TerminalProgressOptions = {}): Trainin
       drawn = false;
     },
   };
-}
-
-/** Escapes text for HTML. */
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** The Jupyter display API of the Deno kernel (present only inside `deno jupyter`). */

@@ -2,7 +2,7 @@
  * Where a training run stands ({@link TrainingState}, stored in checkpoints) and the check that a
  * resumed run continues the same run: every setting that shapes training must match the saved one.
  *
- * This file imports nothing from the rest of lib/train, so that train.ts and checkpoint.ts both
+ * This file imports nothing from the rest of lib/train, so that train.ts and checkpoint/ both
  * depend on it and not on each other's types.
  *
  * @module

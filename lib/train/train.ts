@@ -28,7 +28,7 @@ import {
   hasCheckpoint,
   removeCheckpoint,
   saveCheckpoint,
-} from "./checkpoint.ts";
+} from "./checkpoint/mod.ts";
 import { collapseCheck, collapseWarning } from "./collapse.ts";
 import {
   imageFingerprint,

@@ -15,7 +15,7 @@ import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import type { Frame, Page } from "puppeteer-core";
 import { initBackend } from "@kmnist/tfjs-blas";
-import { imagesToTensor, loadKmnist, takeSubset } from "../../lib/data/mod.ts";
+import { imagesToTensor, loadKmnist, takeSubset, unitToGrey } from "../../lib/data/mod.ts";
 import { type Autoencoder, buildModel } from "../../lib/models/mod.ts";
 import { loadModel, saveCheckpoint, train } from "../../lib/train/mod.ts";
 import {
@@ -26,12 +26,11 @@ import {
   float16Value,
   latentExplorer,
   MAX_PAGE_BYTES,
-  quantize,
   writeExplorer,
 } from "../../lib/explorer/mod.ts";
 import { openExplorer, waitForExplorer } from "../../lib/explorer/browser.ts";
 import { PROJECT_ROOT } from "../../lib/io/mod.ts";
-import { executeNotebook, exportHtml } from "../../tools/report.ts";
+import { executeNotebook, exportHtml } from "../../lib/report/mod.ts";
 
 const kmnist = await loadKmnist();
 const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
@@ -60,7 +59,7 @@ function denoDecode(model: Autoencoder, code: number[]): Uint8Array {
   const out = model.decode(z);
   const values = out.dataSync();
   tf.dispose([z, out]);
-  return quantize(values);
+  return unitToGrey(values);
 }
 
 /** The grey levels of a 28x28 canvas of the page and the code the page decoded into it. */

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { KMNIST_CLASSES } from "../../lib/data/mod.ts";
-import { executeNotebook, PROJECT_ROOT } from "../../tools/report.ts";
+import { executeNotebook } from "../../lib/report/mod.ts";
+import { PROJECT_ROOT } from "../../lib/io/mod.ts";
 import { checkNotebooks } from "../../tools/check_notebooks.ts";
 
 const FIXTURES = join(PROJECT_ROOT, "tests", "e2e", "fixtures", "notebooks");

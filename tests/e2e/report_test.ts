@@ -10,11 +10,12 @@ import {
   indexHtml,
   networkReferences,
   pdfPageCount,
-  PROJECT_ROOT,
   readHeadlineMetrics,
   renderPdfPage,
   runReport,
-} from "../../tools/report.ts";
+} from "../../lib/report/mod.ts";
+import { PROJECT_ROOT } from "../../lib/io/mod.ts";
+import { buildRunRecord } from "../../lib/records/mod.ts";
 
 const FIXTURES = join(PROJECT_ROOT, "tests", "e2e", "fixtures", "notebooks");
 
@@ -46,21 +47,44 @@ Deno.test("report: fixture notebook to HTML with inline PNG, PDF with a rendered
   const out = await Deno.makeTempDir({ prefix: "report_test_" });
   const runs = await Deno.makeTempDir({ prefix: "report_test_runs_" });
   try {
-    // A run's saved metrics, in lib/experiments/mod.ts's layout, to be shown in the index.
-    await Deno.writeTextFile(
-      join(runs, "metrics.json"),
-      JSON.stringify({
-        quick: true,
-        training: { secondsPerEpoch: 12.5 },
-        evaluation: {
-          parameters: 50_992,
-          mse: 0.0321,
-          psnr: 15.9,
-          ssim: 0.512,
-          knn: { accuracy: 0.873 },
-        },
-      }),
-    );
+    // A run's saved record, in lib/records's format, to be shown in the index.
+    const record = buildRunRecord({
+      name: "kernel_fixture",
+      title: "Vanilla autoencoder",
+      quick: true,
+      settings: {
+        kind: "vanilla",
+        latentDim: 32,
+        seed: 0,
+        epochs: 1,
+        batchSize: 128,
+        learningRate: 1e-3,
+        validationSize: 500,
+      },
+      training: {
+        epochs: 1,
+        secondsPerEpoch: 12.5,
+        wallSeconds: 12.5,
+        imagesPerSecond: 240,
+        history: [],
+        backend: "cpu",
+      },
+      evaluation: {
+        kind: "vanilla",
+        latentDim: 32,
+        parameters: 50_992,
+        testImages: 1000,
+        mse: 0.0321,
+        bce: 0.2,
+        psnr: 15.9,
+        psnrOfMeanMse: 15.0,
+        ssim: 0.512,
+        perClass: [],
+        knn: { k: 4, accuracy: 0.873, referenceCount: 3000, rawPixelBaseline: 0.85 },
+        seconds: 1,
+      },
+    });
+    await Deno.writeTextFile(join(runs, "metrics.json"), JSON.stringify(record));
     const entries = await runReport({
       quick: true,
       notebooksDirectory: FIXTURES,

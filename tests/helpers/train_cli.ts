@@ -5,6 +5,7 @@
  * @module
  */
 import * as path from "node:path";
+import { readRunRecord } from "../../lib/records/mod.ts";
 
 /** How a tools/train.ts run ended. */
 export interface CliResult {
@@ -54,7 +55,8 @@ export async function listFolder(dir: string): Promise<string[]> {
 export async function runOutcome(dir: string) {
   const manifest = JSON.parse(await Deno.readTextFile(path.join(dir, "checkpoint.json")));
   const history = JSON.parse(await Deno.readTextFile(path.join(dir, "history.json")));
-  const metrics = JSON.parse(await Deno.readTextFile(path.join(dir, "metrics.json")));
+  const record = await readRunRecord(dir);
+  if (!record) throw new Error(`${dir} holds no metrics.json`);
   return {
     epoch: manifest.epoch as number,
     weights: manifest.files["weights.bin"].sha256 as string,
@@ -62,6 +64,6 @@ export async function runOutcome(dir: string) {
     learningRate: history.learningRate as number,
     noise: history.noise,
     losses: (history.history as Record<string, number>[]).map((r) => [r.trainLoss, r.valLoss]),
-    mse: metrics.mse as number,
+    mse: record.evaluation.mse,
   };
 }

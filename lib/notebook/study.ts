@@ -1,0 +1,185 @@
+/**
+ * The steps of notebook 06 (the design study), each one short call: plan the grid, run it (reusing
+ * finished trials), and show its table, figures, Pareto fronts, reconstructions, time and
+ * findings. The numbers come from lib/study's analysis (`studyRows`, `mseLines`, `costPanels`,
+ * ...); these steps hand them to lib/plot.
+ *
+ * ```ts
+ * const backend = await initBackend();
+ * const plan = openStudy({ backend });
+ * const study = await runDesignStudy(plan);
+ * studyMseFigure(study);
+ * ```
+ *
+ * @module
+ */
+import { isQuickMode } from "../experiments/mod.ts";
+import {
+  architectureName,
+  costPanels,
+  costPoints,
+  knnLines,
+  mseLines,
+  paretoFront,
+  rateDistortionLines,
+  reconstructionRows,
+  runStudy,
+  sampleOriginals,
+  STUDY_COLUMNS,
+  studyFindings,
+  studyGrid,
+  studyRows,
+  type StudySettings,
+  studySettings,
+  timeSummary,
+  type TrialRecord,
+  type TrialSettings,
+} from "../study/mod.ts";
+import {
+  codeSizeFigure,
+  costFigure,
+  type Figure,
+  type ImageGridLayout,
+  type LearningCurvesLayout,
+  rateDistortionFigure,
+  reconstructionsByCodeSize,
+} from "../plot/mod.ts";
+import { formatNumber } from "../format/mod.ts";
+import type { HtmlDisplay } from "./display.ts";
+import { htmlTable } from "./html_table.ts";
+
+/** The study a notebook is about to run: its settings, grid and backend. */
+export interface StudyPlan {
+  /** The settings (the quick grid with `KMNIST_QUICK=1`). */
+  settings: StudySettings;
+  /** Its trials. */
+  grid: TrialSettings[];
+  /** The backend's name, as `initBackend` reported it. */
+  backend: string;
+}
+
+/** A finished study as the notebook shows it. */
+export interface DesignStudy {
+  /** Its settings. */
+  settings: StudySettings;
+  /** One record per trial, in grid order. */
+  records: TrialRecord[];
+}
+
+/**
+ * The study's settings and grid (quick with `KMNIST_QUICK=1`); prints the trial count, the
+ * backend and whether this is quick mode.
+ */
+export function openStudy(
+  options: { backend: { name: string; blas?: boolean }; quick?: boolean; print?: boolean },
+): StudyPlan {
+  const settings = studySettings({ quick: options.quick ?? isQuickMode() });
+  const grid = studyGrid(settings);
+  if (options.print ?? true) {
+    console.log(
+      `${grid.length} trials; backend ${options.backend.name}${
+        options.backend.blas ? " (OpenBLAS)" : ""
+      }${settings.quick ? "  [QUICK MODE: KMNIST_QUICK=1, not results]" : ""}`,
+    );
+  }
+  return { settings, grid, backend: options.backend.name };
+}
+
+/** Runs the study's grid: finished trials are reused, the rest trained (one line per trial). */
+export async function runDesignStudy(plan: StudyPlan): Promise<DesignStudy> {
+  const run = await runStudy({ settings: plan.settings, backend: plan.backend });
+  return { settings: plan.settings, records: run.records };
+}
+
+/**
+ * The study's table: every trial, one row, every measure, as HTML split into two tables that
+ * repeat the trial names (the 35 rows and 11 measures print at the page's type size).
+ */
+export function studyTable(study: DesignStudy): HtmlDisplay {
+  if (study.records.length === 0) {
+    throw new Error("studyTable: no finished trials; run the study first.");
+  }
+  const test = formatNumber(study.records[0].results.testImages, { decimals: 0 });
+  return htmlTable({
+    caption: "The design study: every trial",
+    rowHeader: "trial",
+    columns: STUDY_COLUMNS,
+    rows: studyRows(study.records),
+    maxColumns: 7,
+    note: `Test set, ${test} images; k-NN: 4 neighbours, distance-weighted votes, training ` +
+      `codes as references; VAE terms in nats per image (rate: KL, distortion: −E log p(x|z)); ` +
+      `best of each column in bold.${study.settings.quick ? " Quick mode: not results." : ""}`,
+  });
+}
+
+/** Test MSE against code size, one line per architecture and PCA (log y). */
+export function studyMseFigure(study: DesignStudy): Figure<LearningCurvesLayout> {
+  return codeSizeFigure({
+    title: "Rate-distortion: test MSE against code size",
+    lines: mseLines(study.records),
+    yLabel: "test MSE per pixel (log)",
+    logY: true,
+  });
+}
+
+/** k-NN accuracy of the codes against code size, with the raw pixels as a flat line. */
+export function studyKnnFigure(study: DesignStudy): Figure<LearningCurvesLayout> {
+  const { lines, pixels } = knnLines(study.records);
+  return codeSizeFigure({
+    title: "4-NN accuracy of the codes (distance-weighted votes)",
+    lines,
+    yLabel: "test accuracy, %",
+    ...(pixels !== undefined ? { baseline: { name: "raw pixels", value: pixels } } : {}),
+  });
+}
+
+/** The β-VAE's rate against distortion, with the code-size sweep's VAEs. */
+export function studyRateDistortion(study: DesignStudy): Figure<LearningCurvesLayout> {
+  return rateDistortionFigure(rateDistortionLines(study.records));
+}
+
+/** Test MSE against parameters and against seconds per epoch, each with its Pareto front. */
+export function studyCostFigure(study: DesignStudy): Figure<LearningCurvesLayout> {
+  return costFigure(costPanels(study.records));
+}
+
+/** The Pareto fronts' trials, cheapest first, one line per cost. */
+export function paretoFronts(study: DesignStudy): string {
+  return (["parameters", "secondsPerEpoch"] as const).map((cost) =>
+    `Pareto front (${cost}): ${
+      paretoFront(costPoints(study.records, cost)).map((p) => p.name).join(" -> ")
+    }`
+  ).join("\n");
+}
+
+const originalsOf = new WeakMap<DesignStudy, Promise<Float32Array>>();
+
+/**
+ * The same test images reconstructed at every code size by one architecture ("pca", "vanilla",
+ * ...): the originals on top (read once per study), then one row per code size.
+ */
+export async function studyReconstructions(
+  study: DesignStudy,
+  architecture: string,
+): Promise<Figure<ImageGridLayout>> {
+  let originals = originalsOf.get(study);
+  if (!originals) {
+    originals = sampleOriginals(study.records);
+    originalsOf.set(study, originals);
+  }
+  return reconstructionsByCodeSize({
+    title: `${architectureName(architecture)}: test images at each code size`,
+    originals: await originals,
+    rows: reconstructionRows(study.records, architecture),
+  });
+}
+
+/** Where the study's time went, per architecture. */
+export function studyTime(study: DesignStudy): string {
+  return timeSummary(study.records);
+}
+
+/** The study's findings as sentences, computed from its records. */
+export function findings(study: DesignStudy): string {
+  return studyFindings(study.records);
+}

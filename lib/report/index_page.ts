@@ -1,0 +1,132 @@
+/**
+ * The reports' index page: one row per notebook with links to its HTML, PDF and notebook, and the
+ * headline metrics of its run record (lib/records).
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { escapeHtml, formatNumber } from "../format/mod.ts";
+import { readRunRecord, type RunRecord } from "../records/mod.ts";
+
+/** Headline metrics of one notebook's run, for the index (all optional). */
+export interface HeadlineMetrics {
+  /** Trainable parameters. */
+  parameters?: number;
+  /** Mean seconds per training epoch. */
+  secondsPerEpoch?: number;
+  /** Test MSE per pixel. */
+  mse?: number;
+  /** Test PSNR, dB. */
+  psnr?: number;
+  /** Test SSIM. */
+  ssim?: number;
+  /** k-NN accuracy of the latent codes. */
+  knnAccuracy?: number;
+  /** VAE: negative ELBO, nats per image. */
+  negativeElbo?: number;
+  /** Whether the run was a quick one (KMNIST_QUICK=1). */
+  quick?: boolean;
+}
+
+/** The headline metrics of a run record (k-NN accuracy as a fraction). */
+export function headlineMetrics(record: RunRecord): HeadlineMetrics {
+  const e = record.evaluation;
+  const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : undefined);
+  return {
+    parameters: e.parameters,
+    secondsPerEpoch: finite(record.training.secondsPerEpoch),
+    mse: e.mse,
+    psnr: e.psnr,
+    ssim: e.ssim,
+    knnAccuracy: e.knn?.accuracy,
+    negativeElbo: e.vae?.negativeElbo,
+    quick: record.quick,
+  };
+}
+
+/**
+ * Reads the headline metrics of a run record (metrics.json, lib/records's format); undefined when
+ * the file does not exist.
+ *
+ * @throws RunRecordError for a file of another format, naming it and the fix.
+ */
+export async function readHeadlineMetrics(file: string): Promise<HeadlineMetrics | undefined> {
+  const record = await readRunRecord(file);
+  return record ? headlineMetrics(record) : undefined;
+}
+
+/** One line of the index. */
+export interface IndexEntry {
+  /** Notebook name without extension, e.g. "01_vanilla". */
+  name: string;
+  /** Title (the notebook's first heading). */
+  title: string;
+  /** HTML report file name, relative to the index. */
+  html: string;
+  /** PDF report file name, relative to the index. */
+  pdf: string;
+  /** Notebook file, relative to the index (or absolute). */
+  notebook: string;
+  /** Headline metrics, when the run saved them. */
+  metrics?: HeadlineMetrics;
+  /** Seconds the notebook took to execute. */
+  seconds: number;
+}
+
+function format(value: number | undefined, digits: number, scale = 1): string {
+  return value === undefined ? "" : formatNumber(value * scale, { decimals: digits });
+}
+
+/** The index page: one row per report with its headline metrics. */
+export function indexHtml(
+  entries: IndexEntry[],
+  options: { quick: boolean; explorer?: string },
+): string {
+  const rows = entries.map((e) => {
+    const m = e.metrics ?? {};
+    return `<tr><td><a href="${escapeHtml(e.html)}">${escapeHtml(e.title)}</a></td>` +
+      `<td><a href="${escapeHtml(e.html)}">HTML</a> · <a href="${escapeHtml(e.pdf)}">PDF</a> · ` +
+      `<a href="${escapeHtml(e.notebook)}">notebook</a></td>` +
+      `<td class="n">${
+        m.parameters === undefined ? "" : formatNumber(m.parameters, { decimals: 0 })
+      }</td>` +
+      `<td class="n">${format(m.secondsPerEpoch, 1)}</td><td class="n">${format(m.mse, 4)}</td>` +
+      `<td class="n">${format(m.psnr, 2)}</td><td class="n">${format(m.ssim, 3)}</td>` +
+      `<td class="n">${format(m.knnAccuracy, 1, 100)}</td>` +
+      `<td class="n">${format(m.negativeElbo, 1)}</td>` +
+      `<td class="n">${formatNumber(e.seconds, { decimals: 0 })}</td></tr>`;
+  }).join("\n");
+  const mode = options.quick
+    ? "Quick mode (KMNIST_QUICK=1: a few thousand images, one epoch): a smoke test, not results."
+    : "Full runs (settings in lib/experiments/settings.ts).";
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>kmnist-autoencoders reports</title>
+<style>
+body { font-family: "DejaVu Sans", sans-serif; margin: 2em; }
+table { border-collapse: collapse; } th, td { padding: 4px 10px; border-bottom: 1px solid #ccc; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+</style></head><body>
+<h1>kmnist-autoencoders: reports</h1>
+<p>${escapeHtml(mode)} Generated ${new Date().toISOString()} by <code>deno task report</code>.</p>
+<table>
+<tr><th>notebook</th><th>report</th><th>parameters</th><th>s / epoch</th><th>test MSE</th>
+<th>PSNR (dB)</th><th>SSIM</th><th>k-NN acc. (%)</th><th>−ELBO (nats)</th><th>run (s)</th></tr>
+${rows}
+</table>
+${options.explorer ?? ""}
+<p>Metrics: test set (10,000 images in full runs). Empty cells: not measured by that notebook.</p>
+</body></html>
+`;
+}
+
+/** The notebook's title: its first markdown heading, else its file name. */
+export async function notebookTitle(notebook: string): Promise<string> {
+  const json = JSON.parse(await Deno.readTextFile(notebook));
+  for (const cell of json.cells ?? []) {
+    if (cell.cell_type !== "markdown") continue;
+    const source = Array.isArray(cell.source) ? cell.source.join("") : String(cell.source);
+    const heading = source.match(/^#\s+(.+)$/m);
+    if (heading) return heading[1].trim();
+  }
+  return basename(notebook, ".ipynb");
+}

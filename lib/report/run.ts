@@ -1,0 +1,132 @@
+/**
+ * `deno task report`: every notebook executed through the Deno kernel and exported as HTML and PDF,
+ * the latent explorer, and the index page.
+ *
+ * @module
+ */
+import { basename, join, relative, resolve } from "node:path";
+import { initBackend } from "@kmnist/tfjs-blas";
+import { explorerLinkHtml, writeReportExplorer } from "../explorer/mod.ts";
+import { copyFileAtomic, PROJECT_ROOT, writeTextAtomic } from "../io/mod.ts";
+import { formatNumber } from "../format/mod.ts";
+import { runRecordFile } from "../records/mod.ts";
+import { executeNotebook } from "./execute.ts";
+import { exportHtml, pdfPageCount, printPdf } from "./export.ts";
+import { type IndexEntry, indexHtml, notebookTitle, readHeadlineMetrics } from "./index_page.ts";
+
+/** Options for {@link runReport}. */
+export interface ReportOptions {
+  /** Quick mode: KMNIST_QUICK=1, notebooks and reports saved under `outDirectory` only. */
+  quick?: boolean;
+  /** Only these notebooks (names with or without .ipynb); default all in `notebooksDirectory`. */
+  only?: string[];
+  /** Folder of the notebooks (default notebooks/). */
+  notebooksDirectory?: string;
+  /** Where reports go (default reports/, or reports/quick/ in quick mode). */
+  outDirectory?: string;
+  /** Where metrics.json files are looked up, per notebook name (default: from lib/experiments). */
+  metricsFile?: (name: string, quick: boolean) => string | undefined;
+  /** Per-cell timeout, seconds (default 3600: a full training cell can take many minutes). */
+  cellTimeoutSeconds?: number;
+  /** Echo execution progress (default true). */
+  echo?: boolean;
+}
+
+/** Default metrics location: runs/<model>/metrics.json (runs/quick/<model>/ in quick mode). */
+export function defaultMetricsFile(name: string, quick: boolean): string | undefined {
+  const model = name.replace(/^\d+_/, "");
+  if (model === "comparison") return undefined;
+  return runRecordFile(join(PROJECT_ROOT, "runs", ...(quick ? ["quick"] : []), model));
+}
+
+/**
+ * Executes the notebooks and writes NAME.html, NAME.pdf and index.html. Throws at the first
+ * notebook that fails (the message names it, the cell and the error).
+ */
+export async function runReport(options: ReportOptions = {}): Promise<IndexEntry[]> {
+  const quick = options.quick ?? false;
+  const notebooksDirectory = resolve(options.notebooksDirectory ?? join(PROJECT_ROOT, "notebooks"));
+  const outDirectory = resolve(
+    options.outDirectory ?? join(PROJECT_ROOT, "reports", ...(quick ? ["quick"] : [])),
+  );
+  const all: string[] = [];
+  for await (const entry of Deno.readDir(notebooksDirectory)) {
+    if (entry.isFile && entry.name.endsWith(".ipynb")) all.push(entry.name.slice(0, -6));
+  }
+  all.sort();
+  const wanted = (options.only ?? []).map((n) => basename(n).replace(/\.ipynb$/, ""));
+  for (const name of wanted) {
+    if (!all.includes(name)) {
+      throw new Error(
+        `report: no notebook ${name}.ipynb in ${notebooksDirectory}; have ${all.join(", ")}`,
+      );
+    }
+  }
+  const names = wanted.length ? all.filter((n) => wanted.includes(n)) : all;
+  if (names.length === 0) throw new Error(`report: no notebooks in ${notebooksDirectory}`);
+  await Deno.mkdir(outDirectory, { recursive: true });
+  const metricsFile = options.metricsFile ?? defaultMetricsFile;
+  const entries: IndexEntry[] = [];
+  for (const name of names) {
+    const source = join(notebooksDirectory, `${name}.ipynb`);
+    // Quick runs never touch the committed notebooks. Full runs replace the notebook only once
+    // every cell has run; a failed run is kept beside the reports for inspection.
+    const executed = quick ? join(outDirectory, `${name}.ipynb`) : source;
+    const runOutput = quick ? executed : join(outDirectory, `${name}.running.ipynb`);
+    console.error(`report: running ${relative(Deno.cwd(), source)}${quick ? " (quick)" : ""}`);
+    const result = await executeNotebook({
+      notebook: source,
+      output: runOutput,
+      cwd: notebooksDirectory,
+      env: quick ? { KMNIST_QUICK: "1" } : {},
+      cellTimeoutSeconds: options.cellTimeoutSeconds ?? 3600,
+      echo: options.echo ?? true,
+    });
+    if (!result.success) {
+      let kept = runOutput;
+      if (!quick) {
+        kept = join(outDirectory, `${name}.failed.ipynb`);
+        await Deno.rename(runOutput, kept).catch(() => {});
+      }
+      const lastLine = result.stderr.trim().split("\n").filter((l) => l.includes("failed")).at(-1);
+      throw new Error(
+        `report: ${name} failed: ${lastLine ?? result.stderr.trim()}\n` +
+          `(the partly executed notebook is in ${relative(Deno.cwd(), kept)})`,
+      );
+    }
+    if (!quick) await copyFileAtomic(runOutput, executed).then(() => Deno.remove(runOutput));
+    const html = join(outDirectory, `${name}.html`);
+    const pdf = join(outDirectory, `${name}.pdf`);
+    await exportHtml(executed, html);
+    await printPdf(html, pdf);
+    const pages = await pdfPageCount(pdf);
+    if (pages < 1) throw new Error(`report: ${pdf} has no pages`);
+    const metricsPath = metricsFile(name, quick);
+    entries.push({
+      name,
+      title: await notebookTitle(executed),
+      html: `${name}.html`,
+      pdf: `${name}.pdf`,
+      notebook: relative(outDirectory, executed),
+      metrics: metricsPath ? await readHeadlineMetrics(metricsPath) : undefined,
+      seconds: result.seconds,
+    });
+    console.error(
+      `report: ${name}: ran in ${formatNumber(result.seconds, { decimals: 0 })} s; ${
+        relative(Deno.cwd(), html)
+      }, ` +
+        `${relative(Deno.cwd(), pdf)} (${pages} pages)`,
+    );
+  }
+  // The latent explorer from the runs the notebooks just trained (a warning when there are none).
+  await initBackend();
+  const explorer = await writeReportExplorer({ outDirectory, quick });
+  if (explorer) {
+    const megabytes = formatNumber(explorer.bytes / 1e6, { decimals: 1 });
+    console.error(`report: ${relative(Deno.cwd(), explorer.file)} (${megabytes} MB)`);
+  }
+  const index = join(outDirectory, "index.html");
+  await writeTextAtomic(index, indexHtml(entries, { quick, explorer: explorerLinkHtml(explorer) }));
+  console.error(`report: ${relative(Deno.cwd(), index)}`);
+  return entries;
+}
