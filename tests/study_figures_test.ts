@@ -149,7 +149,7 @@ Deno.test("code-size figures: a line per architecture on log2 sizes, the pixels 
   );
 });
 
-Deno.test("β figure, cost figure (log axes), reconstruction grid and table draw from the records", async () => {
+Deno.test("β figure, cost figure (log axes), reconstruction grid and table draw from the records", () => {
   const beta = studyRateDistortion(STUDY);
   assert.equal(beta.layout.panels[0].colors.length, 2, "β sweep and code-size sweep");
   const cost = studyCostFigure(STUDY);
