@@ -35,6 +35,8 @@ import { formatNumber } from "../format/mod.ts";
 import type { HtmlDisplay } from "./display.ts";
 import { SHOWN_TEST_SEED } from "./figures.ts";
 import { htmlTable } from "./html_table.ts";
+import type { MarkdownDisplay } from "./prose.ts";
+import { equalSizeVaeReading } from "./study_prose.ts";
 
 /** The four experiments' records as notebook 05 compares them. */
 export interface Comparison {
@@ -121,6 +123,20 @@ export async function addEqualSizeVae(
     record: run.record,
     checkpoint: run.checkpoint,
   };
+}
+
+/**
+ * What the equal-size VAE's row shows, as markdown from the two VAEs' records (its KL term and
+ * whether the posterior collapsed, MSE, −ELBO and 4-NN against the 2-D VAE's).
+ *
+ * @throws Error when the comparison holds no variational experiment.
+ */
+export function equalSizeReading(comparison: Comparison, vae: EqualSizeVae): MarkdownDisplay {
+  const small = comparison.records.find((r) => r.name === "variational");
+  if (!small) {
+    throw new Error("equalSizeReading: no variational experiment record; run notebook 04 first.");
+  }
+  return equalSizeVaeReading({ small, equal: vae.record });
 }
 
 /** The rows of the equal-size table: the four experiments and the 32-D VAE. */

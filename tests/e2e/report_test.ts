@@ -151,10 +151,11 @@ Deno.test("report: a missing notebook name and a missing metrics file are handle
 /** Plot calls whose value, as a cell's last statement, is a figure the kernel shows as a PNG. */
 /** A cell whose last statement draws a figure: a plot function, or a lib/notebook step that does. */
 const FIGURE_CALL =
-  /^(?:nb\.)?(imageGrid|historyCurves|learningCurves|compareHistories|latentScatter|metricsTable|classBars|manifold|priorSamples|interpolationStrip|trainingExamples|reconstructions|latentCodes|errorPerClass|denoisingFigure|decodedManifold|samplesFromPrior|interpolation)\(/m;
+  /^(?:nb\.)?(imageGrid|historyCurves|learningCurves|compareHistories|latentScatter|metricsTable|classBars|manifold|priorSamples|interpolationStrip|trainingExamples|reconstructions|latentCodes|errorPerClass|denoisingFigure|decodedManifold|samplesFromPrior|interpolation|studyMseFigure|studyKnnFigure|studyRateDistortion|studyCostFigure|validationCurves|errorPerClassComparison)\(/m;
 
 /** A cell whose last statement shows a table: HTML (numbers a reader can copy), never a picture. */
-const TABLE_CALL = /^(?:nb\.)?(testMetrics|architectureTable|htmlTable)\(/m;
+const TABLE_CALL =
+  /^(?:nb\.)?(testMetrics|architectureTable|htmlTable|comparisonTable|equalSizeTable|studyTable)\(/m;
 
 interface SavedCell {
   cell_type: string;
