@@ -9,7 +9,7 @@ import type { Autoencoder } from "../models/mod.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";
 import { type Figure, interpolationStrip, manifold, priorSamples } from "../plot/mod.ts";
 import { decoderOf, encodeImages, examplesPerClass, sampleIndices } from "../experiments/mod.ts";
-import { PROBE_TEST_SEED } from "./figures.ts";
+import { CODE_QUANTILES, PROBE_TEST_IMAGES, PROBE_TEST_SEED } from "./figures.ts";
 import type { ExperimentRun } from "./experiment.ts";
 import { imagesAsFloats } from "../data/mod.ts";
 
@@ -17,19 +17,19 @@ import { imagesAsFloats } from "../data/mod.ts";
 export const PRIOR_SAMPLES_SEED = 3;
 
 /**
- * How far the test codes reach: the largest |z| of the 0.5% and 99.5% quantiles of each
- * coordinate of the posterior means of the 3,000 probe test images (the images of
- * {@link latentCodes}), rounded up to a tenth.
+ * How far the test codes reach: the largest |z| of the {@link CODE_QUANTILES} (0.5% and 99.5%)
+ * of each coordinate of the posterior means of the probe test images (those of the latent codes
+ * figure), rounded up to a tenth.
  */
 export function codeReach(run: ExperimentRun, model: Autoencoder): number {
-  const indices = sampleIndices(run.data.test.count, 3000, PROBE_TEST_SEED);
+  const indices = sampleIndices(run.data.test.count, PROBE_TEST_IMAGES, PROBE_TEST_SEED);
   const { codes, dim } = encodeImages(model, run.data.test, indices);
   let reach = 0;
   for (let d = 0; d < dim; d++) {
     const values = Float64Array.from({ length: codes.length / dim }, (_, i) => codes[i * dim + d])
       .sort();
     const at = (q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))];
-    reach = Math.max(reach, Math.abs(at(0.005)), Math.abs(at(0.995)));
+    reach = Math.max(reach, Math.abs(at(CODE_QUANTILES[0])), Math.abs(at(CODE_QUANTILES[1])));
   }
   return Math.ceil(reach * 10) / 10;
 }
