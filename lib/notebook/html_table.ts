@@ -91,6 +91,15 @@ const NAME_CELL = `${BASE_CELL}text-align:left;`;
 const NUMBER_CELL = `${BASE_CELL}text-align:right;`;
 const NOTE_STYLE = "font-size:0.85em;color:#555;margin:0 0 0.8em 0;";
 
+/**
+ * Print rules: a long table may break across pages (JupyterLab's print CSS keeps each output on
+ * one page, which pushes a tall table to the next page and leaves the rest of this one blank);
+ * rows stay whole and the header repeats on each page.
+ */
+const PRINT_STYLE = "<style>@media print{.jp-OutputArea-child:has(.kmnist-tables)," +
+  ".kmnist-tables,.kmnist-table{break-inside:auto !important}" +
+  ".kmnist-table tr{break-inside:avoid}.kmnist-table thead{display:table-header-group}}</style>";
+
 function isInterval(value: CellValue): value is IntervalValue {
   return typeof value === "object" && value !== null;
 }
@@ -225,7 +234,7 @@ export function htmlTable(options: HtmlTableOptions): HtmlDisplay {
     ].filter((s) => s !== "").join("\n");
   });
   const note = options.note ? `\n<p style="${NOTE_STYLE}">${escapeHtml(options.note)}</p>` : "";
-  const html = `<div class="kmnist-tables">\n${tables.join("\n")}${note}\n</div>`;
+  const html = `${PRINT_STYLE}\n<div class="kmnist-tables">\n${tables.join("\n")}${note}\n</div>`;
 
   const all = [cells.header, ...cells.body];
   const widths = cells.header.map((_, c) => Math.max(...all.map((line) => line[c].length)));
