@@ -11,15 +11,18 @@ import { loadKmnist, unitToGrey } from "../lib/data/mod.ts";
 import { base64ToBytes } from "../lib/format/mod.ts";
 import { type Autoencoder, buildModel } from "../lib/models/mod.ts";
 import { saveCheckpoint } from "../lib/train/mod.ts";
+import { decodePng } from "../lib/plot/mod.ts";
 import {
   buildExplorerPayload,
   checkRunDirectory,
   explorerHtml,
   ExplorerInputError,
   explorerLinkHtml,
+  explorerPicture,
   float16Bits,
   float16Value,
   latentExplorer,
+  leftOutNote,
   MAX_PAGE_BYTES,
   packBytes,
   scriptJson,
@@ -257,4 +260,63 @@ Deno.test("writeReportExplorer: writes the page beside the reports, or says why 
   } finally {
     await Deno.remove(out, { recursive: true });
   }
+});
+
+Deno.test("the notebook widget prints a static picture of its plane in place of the frame", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "explorer_print_" });
+  try {
+    const model = await savedModel("variational", 2, path.join(dir, "vae"));
+    model.dispose();
+    const spec = { name: "vae", directory: path.join(dir, "vae") };
+    const widget = await latentExplorer({
+      runs: [spec],
+      testImages: 60,
+      trainImages: 30,
+      data: DATA,
+    });
+    assert.ok(widget.printPng, "a picture for print");
+    const png = await decodePng(widget.printPng);
+    assert.ok(png.width > 400 && png.height > 400, `${png.width}x${png.height}`);
+    const html = (widget as unknown as { [k: symbol]: () => { "text/html": string } })[
+      Symbol.for("Jupyter.display")
+    ]()["text/html"];
+    assert.match(html, /@media print\{iframe\.kmnist-explorer\{display:none !important\}/);
+    assert.match(html, /<iframe class="kmnist-explorer"/);
+    const img = html.match(
+      /<img class="kmnist-explorer-print"[^>]* width="(\d+)" src="data:image\/png;base64,([^"]+)"/,
+    );
+    assert.ok(img, "the print picture is inline");
+    assert.deepEqual(base64ToBytes(img[2]), widget.printPng);
+    // Printed at its logical width (the PNG holds 1.5 device pixels per CSS pixel).
+    assert.equal(Number(img[1]), Math.round(widget.printWidth!));
+    assert.ok(Math.abs(png.width - 1.5 * widget.printWidth!) <= 2, `${png.width} px`);
+    // The picture shows the page's plane: the same 60 test codes the page scatters.
+    const payload = await buildExplorerPayload({
+      runs: [spec],
+      testImages: 60,
+      trainImages: 30,
+      data: DATA,
+    });
+    const figure = await explorerPicture(payload);
+    const codes = new Float32Array((await unpackBytes(payload.runs[0].testCodes)).buffer);
+    assert.deepEqual(
+      Array.from(figure!.layout.points),
+      Array.from(codes),
+    );
+    assert.match(figure!.title, /Latent explorer, printed: vae, 60 test codes/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("leftOutNote: one line with the count, the first names and how to choose", () => {
+  const names = Array.from({ length: 22 }, (_, i) => `conv-z${i}`);
+  const note = leftOutNote(names, 35, 6_000_000);
+  assert.equal(
+    note,
+    "22 of 35 study trials left out (conv-z0, conv-z1, conv-z2, ...): the page would exceed 6 MB; " +
+      "choose the runs to show with deno task explorer --run NAME_OR_FOLDER (repeatable).",
+  );
+  assert.ok(!note.includes("\n"));
+  assert.match(leftOutNote(["a"], 2, 6_500_000), /^1 of 2 study trials left out \(a\): .* 6\.5 MB/);
 });

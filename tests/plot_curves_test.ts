@@ -186,3 +186,94 @@ Deno.test("compareHistories: one colour per model, validation dashed", () => {
   assert.throws(() => compareHistories({}), /no histories/);
   assert.throws(() => compareHistories({ dense: [] }), /"dense" is empty/);
 });
+
+/** Whether box `b` holds the point (x, y). */
+function holds(b: { x: number; y: number; width: number; height: number }, x: number, y: number) {
+  return x >= b.x - 4 && x <= b.x + b.width + 4 && y >= b.y - 4 && y <= b.y + b.height + 4;
+}
+
+Deno.test("learningCurves legend: inside in a free corner, outside when every corner has data", async () => {
+  // Points near all four corners of the plot (and a line through the middle): no corner is free.
+  const crowded = [
+    { name: "corners a", epochs: [0, 1, 9, 10], values: [0, 9, 9, 0] },
+    { name: "corners b", epochs: [0.5, 1, 9, 9.5], values: [10, 1, 1, 10] },
+    { name: "middle", epochs: [0, 5, 10], values: [5, 5, 5] },
+  ];
+  const fig = learningCurves({ series: crowded, markers: true });
+  const panel = fig.layout.panels[0];
+  assert.equal(panel.legendOutside, true);
+  assert.ok(panel.legend.box.x >= panel.area.x + panel.area.width, "legend right of the plot");
+  assert.ok(fig.width >= panel.legend.box.x + panel.legend.box.width, "and inside the figure");
+  // Every point's marker shows its own colour in the PNG: nothing hides it.
+  const png = await decodePng(fig.toPng());
+  crowded.forEach((s, i) => {
+    s.values.forEach((v, k) => {
+      const [x, y] = panel.toPixel(s.epochs[k], v);
+      assert.ok(
+        colorNear(png, x * fig.scale, y * fig.scale, hex(panel.colors[i]), 2),
+        `${s.name} point ${k} visible`,
+      );
+    });
+  });
+  // A curve that leaves the top-right corner free keeps its legend there, inside.
+  const free = learningCurves({ series: [{ name: "falling", values: [1, 0.5, 0.3, 0.2] }] });
+  const p = free.layout.panels[0];
+  assert.equal(p.legendOutside, false);
+  assert.ok(holds(p.area, p.legend.box.x, p.legend.box.y));
+  for (const [k, v] of [1, 0.5, 0.3, 0.2].entries()) {
+    const [x, y] = p.toPixel(k + 1, v);
+    assert.ok(!holds(p.legend.box, x, y), `point ${k} not under the legend`);
+  }
+  assert.equal(
+    learningCurves({ series: crowded, legend: "inside" }).layout.panels[0].legendOutside,
+    false,
+  );
+});
+
+Deno.test("learningCurves point labels: beside their points, overlapping no label, marker or legend", () => {
+  // Four points close together at nearly one height and one apart: labels must avoid each other.
+  const series = [{
+    name: "β=1",
+    epochs: [1, 1.4, 1.8, 2.2, 5],
+    values: [100, 100.5, 99.8, 100.2, 60],
+    pointLabels: ["z=2", "z=4", "z=8", "z=16", "z=32"],
+  }];
+  const fig = learningCurves({ series, markers: true });
+  const { pointLabels, legend, toPixel } = fig.layout.panels[0];
+  assert.deepEqual(pointLabels.map((l) => l.text), ["z=2", "z=4", "z=8", "z=16", "z=32"]);
+  const overlap = (
+    a: { x: number; y: number; width: number; height: number },
+    b: { x: number; y: number; width: number; height: number },
+  ) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  pointLabels.forEach((l, i) => {
+    pointLabels.slice(i + 1).forEach((m) =>
+      assert.ok(!overlap(l.box, m.box), `${l.text}/${m.text}`)
+    );
+    assert.ok(!overlap(l.box, legend.box), `${l.text} clear of the legend`);
+    series[0].epochs.forEach((e, k) => {
+      const [x, y] = toPixel(e, series[0].values[k]);
+      assert.ok(
+        !overlap(l.box, { x: x - 3, y: y - 3, width: 6, height: 6 }),
+        `${l.text}/marker ${k}`,
+      );
+    });
+    const [px, py] = l.point;
+    const dx = Math.max(l.box.x - px, px - (l.box.x + l.box.width), 0);
+    const dy = Math.max(l.box.y - py, py - (l.box.y + l.box.height), 0);
+    assert.ok(Math.hypot(dx, dy) <= 45, `${l.text} near its point`);
+  });
+  // Points on one spot share one label, a shared "z=" written once.
+  const same = learningCurves({
+    series: [{
+      name: "s",
+      epochs: [1, 1, 3],
+      values: [2, 2, 1],
+      pointLabels: ["z=4", "z=16", "z=2"],
+    }],
+  });
+  assert.deepEqual(same.layout.panels[0].pointLabels.map((l) => l.text), ["z=4, 16", "z=2"]);
+  assert.throws(
+    () => learningCurves({ series: [{ name: "a", values: [1, 2], pointLabels: ["x"] }] }),
+    /2 values but 1 pointLabels/,
+  );
+});

@@ -5,6 +5,7 @@ import {
   decodePng,
   interpolationStrip,
   manifold,
+  normalCdf,
   normalQuantile,
   pixelAt,
   priorSamples,
@@ -144,4 +145,39 @@ Deno.test("manifold rejects bad grids and decoders", () => {
   );
   // deno-lint-ignore no-explicit-any
   assert.throws(() => manifold({ decode: undefined as any }), /decode must be a function/);
+});
+
+Deno.test("normalCdf inverts normalQuantile and matches known values", () => {
+  assert.ok(Math.abs(normalCdf(0) - 0.5) < 1e-7);
+  assert.ok(Math.abs(normalCdf(1.959963985) - 0.975) < 2e-7);
+  assert.ok(Math.abs(normalCdf(-3) - 0.0013498980) < 1e-8);
+  for (const p of [0.001, 0.05, 0.3, 0.5, 0.9, 0.999]) {
+    assert.ok(Math.abs(normalCdf(normalQuantile(p)) - p) < 2e-7, `p = ${p}`);
+  }
+  assert.throws(() => normalCdf(NaN), /NaN/);
+});
+
+Deno.test("manifold zRange: the grid reaches ±zRange, ticks at whole z sit where Φ(z) falls", async () => {
+  const decode = (_z: Float32Array, count: number) => new Float32Array(count * 784).fill(0.5);
+  const n = 15;
+  const fig = manifold({ decode, gridSize: n, zRange: 3 });
+  const { z1, ticks, quantileRange } = fig.layout;
+  assert.ok(Math.abs(z1[0] + 3) < 1e-5 && Math.abs(z1[n - 1] - 3) < 1e-5, `${z1[0]}..${z1.at(-1)}`);
+  assert.ok(Math.abs(quantileRange[0] - 0.0013499) < 1e-6);
+  assert.deepEqual(ticks.map((t) => t.z), [-3, -2, -1, 0, 1, 2, 3]);
+  assert.ok(Math.abs(ticks[0].offset) < 1e-4 && Math.abs(ticks[6].offset - (n - 1)) < 1e-4);
+  assert.ok(Math.abs(ticks[3].offset - (n - 1) / 2) < 1e-6, "z = 0 at the centre");
+  // Equal steps of probability: the cells between z = 0 and 1 outnumber those between 2 and 3.
+  const gap = (a: number, b: number) => ticks[b].offset - ticks[a].offset;
+  assert.ok(gap(3, 4) > 2.5 * gap(5, 6), `${gap(3, 4)} vs ${gap(5, 6)}`);
+  // The tick marks are drawn under the grid at those places (dark ink on the white margin).
+  const png = await decodePng(fig.toPng());
+  const last = fig.layout.cells[n - 1][0];
+  const below = last.y + last.height + 2;
+  for (const tick of ticks) {
+    const x = last.x + (tick.offset + 0.5) * last.width;
+    const [r] = pixelAt(png, Math.round(x * fig.scale), Math.round(below * fig.scale));
+    assert.ok(r < 160, `tick mark at z = ${tick.z} (grey ${r})`);
+  }
+  assert.throws(() => manifold({ decode, zRange: 0 }), /zRange must lie in/);
 });

@@ -117,3 +117,36 @@ Deno.test("latentScatter rejects mismatched labels, bad classes, 1-D and NaN cod
     /codes\[1\] has 3 values, expected 2/,
   );
 });
+
+Deno.test("latentScatter clips the axes to quantiles, so one outlier cannot squeeze the cloud", async () => {
+  // 1,000 codes within ±15 and one at (70, -70), as one far code did in notebook 1's scatter.
+  const codes: number[][] = [];
+  for (let i = 0; i < 1000; i++) {
+    codes.push([15 * Math.sin(i * 1.7), 15 * Math.cos(i * 2.3)]);
+  }
+  codes.push([70, -70]);
+  const labels = codes.map((_, i) => i % 10);
+  const fig = latentScatter({ codes, labels });
+  const [lo, hi] = fig.layout.x.domain;
+  assert.ok(hi - lo < 33 && lo > -17 && hi < 17, `x axis ${lo}..${hi}`);
+  assert.equal(fig.layout.outside, 1);
+  assert.match(fig.layout.note, /0\.5%–99\.5% quantiles.*1 of 1,001 codes lie outside/);
+  // The note is drawn: dark ink in the band under the axis labels.
+  const png = await decodePng(fig.toPng());
+  const { area } = fig.layout;
+  const y = Math.round((area.y + area.height + 60) * fig.scale);
+  let ink = 0;
+  for (let x = area.x * fig.scale; x < (area.x + 200) * fig.scale; x++) {
+    if (pixelAt(png, x, y)[0] < 180) ink++;
+  }
+  assert.ok(ink > 5, `note ink ${ink}`);
+  // Without clipping the axes reach the outlier, and nothing is said.
+  const all = latentScatter({ codes, labels, clipQuantiles: false });
+  assert.ok(all.layout.x.domain[1] >= 70);
+  assert.equal(all.layout.outside, 0);
+  assert.equal(all.layout.note, "");
+  assert.throws(
+    () => latentScatter({ codes, labels, clipQuantiles: [0.9, 0.1] }),
+    /clipQuantiles is \[0\.9, 0\.1\]/,
+  );
+});

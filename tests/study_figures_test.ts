@@ -112,8 +112,10 @@ Deno.test("analysis: code-size lines (β = 1 only), the pixel baseline, rate-dis
   assert.deepEqual(knn.lines[1].values, [51, 54]);
   assert.throws(() => mseLines([RECORDS[0]]), /no finished trials with reconstructions/);
   const rd = rateDistortionLines(RECORDS);
-  assert.deepEqual(rd.map((l) => l.rates), [[9, 15], [6, 15]]);
-  assert.deepEqual(rd[0].labels, ["β=2", "β=1"]);
+  // Each line in the order of its setting (β; code size), not of its rate.
+  assert.deepEqual(rd.map((l) => l.rates), [[15, 9], [6, 15]]);
+  assert.deepEqual(rd[0].labels, ["β=1", "β=2"]);
+  assert.deepEqual(rd[1].labels, ["z=2", "z=8"]);
   // The samples decode back to the grey levels written (200 / 255), one image per index.
   const samples = sampleReconstructions(RECORDS[3]);
   assert.equal(samples.length, 2 * IMAGE_PIXELS);
@@ -147,7 +149,7 @@ Deno.test("code-size figures: a line per architecture on log2 sizes, the pixels 
   );
 });
 
-Deno.test("β figure, cost figure (log axes), reconstruction grid and table draw from the records", async () => {
+Deno.test("β figure, cost figure (log axes), reconstruction grid and table draw from the records", () => {
   const beta = studyRateDistortion(STUDY);
   assert.equal(beta.layout.panels[0].colors.length, 2, "β sweep and code-size sweep");
   const cost = studyCostFigure(STUDY);
@@ -166,7 +168,77 @@ Deno.test("β figure, cost figure (log axes), reconstruction grid and table draw
     rows: reconstructionRows(RECORDS, "vanilla"),
   });
   assert.deepEqual(grid.layout.rowTitles, ["original", "z = 2", "z = 8"]);
+  // The table is HTML: two tables (the measures split for the page), each with every trial.
   const table = studyTable(STUDY);
-  assert.equal(table.layout.texts.length, RECORDS.length + 1);
-  assert.ok((await decodePng(table.toPng())).width > 500);
+  const tables = [...table.html.matchAll(/<table[\s\S]*?<\/table>/g)].map((m) => m[0]);
+  assert.equal(tables.length, 2);
+  for (const t of tables) {
+    assert.equal([...t.matchAll(/<tr>/g)].length, RECORDS.length + 1, "header and every trial");
+  }
+  assert.doesNotMatch(table.html, /<img/);
+});
+
+Deno.test("rate-distortion figure: legend in z order, every point labelled, coinciding points share one label", async () => {
+  const rates: [number, number][] = [[2, 5.54], [4, 0.001], [8, 2.3], [16, 0.002], [32, 0], [
+    64,
+    0.001,
+  ]];
+  const records = [
+    ...rates.map(([z, rate]) => record("variational", z, 0.1, { rate })),
+    ...[[0.25, 14.7], [0.5, 4.5], [2, 0.001], [4, 0]].map(([beta, rate]) =>
+      record("variational", 32, 0.1, { beta, rate })
+    ),
+  ];
+  const fig = studyRateDistortion({ settings: STUDY.settings, records });
+  const panel = fig.layout.panels[0];
+  const png = await decodePng(fig.toPng());
+  assert.ok(png.width > 0);
+  // The legend names the code sizes in their order (the old figure listed 4, 16, 32, 64, 8, 2).
+  assert.deepEqual(panel.names, [
+    "β sweep, z=32 (β 0.25, 0.5, 1, 2, 4)",
+    "β=1, z=2, 4, 8, 16, 32, 64",
+  ]);
+  const texts = panel.pointLabels.map((l) => l.text).sort();
+  // The collapsed VAEs (rate ≈ 0, the same distortion) sit on one spot: one label per line there.
+  assert.deepEqual(
+    texts,
+    ["z=4, 16, 32, 64", "z=2", "z=8", "β=0.25", "β=0.5", "β=1, 2, 4"].sort(),
+  );
+  const overlap = (
+    a: { x: number; y: number; width: number; height: number },
+    b: { x: number; y: number; width: number; height: number },
+  ) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  panel.pointLabels.forEach((l, i) => {
+    for (const m of panel.pointLabels.slice(i + 1)) {
+      assert.ok(!overlap(l.box, m.box), `${l.text}/${m.text}`);
+    }
+    assert.ok(!overlap(l.box, panel.legend.box), `${l.text} clear of the legend`);
+  });
+});
+
+Deno.test("study figures: no data point under a legend", () => {
+  const inside = (
+    b: { x: number; y: number; width: number; height: number },
+    x: number,
+    y: number,
+  ) => x >= b.x - 3 && x <= b.x + b.width + 3 && y >= b.y - 3 && y <= b.y + b.height + 3;
+  const sweeps = RECORDS.filter((r) => r.results.mse !== undefined && (r.settings.beta ?? 1) === 1);
+  const mse = studyMseFigure(STUDY).layout.panels[0];
+  const knn = studyKnnFigure(STUDY).layout.panels[0];
+  for (const r of sweeps) {
+    const x = Math.log2(r.settings.latentDim);
+    const [mx, my] = mse.toPixel(x, r.results.mse!);
+    assert.ok(!inside(mse.legend.box, mx, my), `${r.label} under the MSE legend`);
+    const [kx, ky] = knn.toPixel(x, r.results.knnAccuracy * 100);
+    assert.ok(!inside(knn.legend.box, kx, ky), `${r.label} under the k-NN legend`);
+  }
+  // Every plotted point of the cost figure stays visible: none falls inside its panel's legend.
+  const cost = studyCostFigure(STUDY);
+  for (const [p, panel] of cost.layout.panels.entries()) {
+    const costKey = p === 0 ? "parameters" : "secondsPerEpoch";
+    for (const point of costPoints(RECORDS, costKey)) {
+      const [x, y] = panel.toPixel(point.cost, point.mse);
+      assert.ok(!inside(panel.legend.box, x, y), `${point.name} under the ${costKey} legend`);
+    }
+  }
 });

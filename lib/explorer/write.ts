@@ -5,6 +5,7 @@
  * @module
  */
 import * as path from "node:path";
+import { formatNumber } from "../format/mod.ts";
 import { loadKmnist } from "../data/mod.ts";
 import { displayPath, PROJECT_ROOT, writeTextAtomic } from "../io/mod.ts";
 import { checkName, EXPERIMENT_NAMES, isQuickMode } from "../experiments/mod.ts";
@@ -17,7 +18,6 @@ import {
 } from "./data.ts";
 import { explorerHtml, MAX_PAGE_BYTES } from "./page.ts";
 import { availableRuns, experimentRun } from "./runs.ts";
-import { formatNumber } from "../format/mod.ts";
 
 /** Options of {@link writeExplorer}. */
 export interface WriteExplorerOptions {
@@ -125,6 +125,7 @@ export async function writeExplorer(options: WriteExplorerOptions = {}): Promise
     trainImages: options.trainImages,
     notes,
   });
+  const leftOut: string[] = [];
   for (const trial of trials) {
     try {
       const run = await describeRun(trial, data, {
@@ -135,13 +136,14 @@ export async function writeExplorer(options: WriteExplorerOptions = {}): Promise
       const bigger = await explorerHtml(payload);
       if (byteSize(bigger) > maxBytes) {
         payload.runs.pop();
-        notes.push(`${trial.name}: left out, the page would exceed ${maxBytes} bytes.`);
+        leftOut.push(trial.name);
       }
     } catch (error) {
       if (!(error instanceof ExplorerInputError)) throw error;
       notes.push(error.message);
     }
   }
+  if (leftOut.length > 0) notes.push(leftOutNote(leftOut, trials.length, maxBytes));
   const html = await explorerHtml(payload);
   const bytes = byteSize(html);
   if (bytes > maxBytes) {
@@ -154,6 +156,17 @@ export async function writeExplorer(options: WriteExplorerOptions = {}): Promise
   await Deno.mkdir(path.dirname(out), { recursive: true });
   await writeTextAtomic(out, html);
   return { file: out, bytes, runs: payload.runs.map((r) => r.name), notes };
+}
+
+/**
+ * One line for the study trials that did not fit the page: how many, which first, and how to
+ * choose the runs shown.
+ */
+export function leftOutNote(names: readonly string[], trials: number, maxBytes: number): string {
+  const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? ", ..." : "");
+  return `${names.length} of ${trials} study trials left out (${shown}): the page would exceed ` +
+    `${formatNumber(maxBytes / 1e6, { significant: 3 })} MB; choose the runs to show with ` +
+    `deno task explorer --run NAME_OR_FOLDER (repeatable).`;
 }
 
 /** Options of {@link writeReportExplorer}. */

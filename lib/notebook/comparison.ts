@@ -16,7 +16,6 @@ import { imagesAsFloats } from "../data/mod.ts";
 import { loadModel } from "../train/mod.ts";
 import {
   columnsWithValues,
-  COMPARISON_COLUMNS,
   type ComparisonRow,
   comparisonRow,
   type ExperimentRecord,
@@ -31,8 +30,13 @@ import {
   sampleIndices,
 } from "../experiments/mod.ts";
 import { equalSizeVae, type TrialRecord, trialRow } from "../study/mod.ts";
-import { classBars, compareHistories, type Figure, imageGrid, metricsTable } from "../plot/mod.ts";
+import { classBars, compareHistories, type Figure, imageGrid } from "../plot/mod.ts";
+import { formatNumber } from "../format/mod.ts";
+import type { HtmlDisplay } from "./display.ts";
 import { SHOWN_TEST_SEED } from "./figures.ts";
+import { htmlTable } from "./html_table.ts";
+import type { MarkdownDisplay } from "./prose.ts";
+import { equalSizeVaeReading } from "./study_prose.ts";
 
 /** The four experiments' records as notebook 05 compares them. */
 export interface Comparison {
@@ -78,14 +82,26 @@ export function comparisonRows(comparison: Comparison): ComparisonRow[] {
   return comparison.records.map(comparisonRow);
 }
 
-/** The four autoencoders' test metrics as a table. */
-export function comparisonTable(comparison: Comparison): Figure<unknown> {
-  return metricsTable({
-    title: "Test metrics of the four autoencoders",
-    columns: COMPARISON_COLUMNS,
-    rows: comparisonRows(comparison),
-    note: comparison.quick ? QUICK_NOTE : "",
+/** The four autoencoders' test metrics as an HTML table, the best of each column bold. */
+export function comparisonTable(comparison: Comparison): HtmlDisplay {
+  const rows = comparisonRows(comparison);
+  return htmlTable({
+    caption: "Test metrics of the four autoencoders",
+    columns: columnsWithValues(rows),
+    rows,
+    note: comparisonNote(comparison),
   });
+}
+
+/** The tables' note: the test images, and quick mode. */
+function comparisonNote(comparison: Comparison): string {
+  const test = comparison.records[0]?.evaluation.testImages;
+  return [
+    test !== undefined
+      ? `${formatNumber(test, { decimals: 0 })} test images; best of each column in bold.`
+      : "",
+    comparison.quick ? QUICK_NOTE : "",
+  ].filter((s) => s).join(" ");
 }
 
 /** Which model is best on each measure, best first, as sentences. */
@@ -109,19 +125,33 @@ export async function addEqualSizeVae(
   };
 }
 
+/**
+ * What the equal-size VAE's row shows, as markdown from the two VAEs' records (its KL term and
+ * whether the posterior collapsed, MSE, −ELBO and 4-NN against the 2-D VAE's).
+ *
+ * @throws Error when the comparison holds no variational experiment.
+ */
+export function equalSizeReading(comparison: Comparison, vae: EqualSizeVae): MarkdownDisplay {
+  const small = comparison.records.find((r) => r.name === "variational");
+  if (!small) {
+    throw new Error("equalSizeReading: no variational experiment record; run notebook 04 first.");
+  }
+  return equalSizeVaeReading({ small, equal: vae.record });
+}
+
 /** The rows of the equal-size table: the four experiments and the 32-D VAE. */
 export function equalSizeRows(comparison: Comparison, vae: EqualSizeVae): ComparisonRow[] {
   return [...comparisonRows(comparison), trialRow(vae.record, vae.name)];
 }
 
 /** The equal-size table: the four autoencoders and the VAE with a 32-number code. */
-export function equalSizeTable(comparison: Comparison, vae: EqualSizeVae): Figure<unknown> {
+export function equalSizeTable(comparison: Comparison, vae: EqualSizeVae): HtmlDisplay {
   const rows = equalSizeRows(comparison, vae);
-  return metricsTable({
-    title: `At equal code size: the VAE with a ${vae.record.settings.latentDim}-number code`,
+  return htmlTable({
+    caption: `At equal code size: the VAE with a ${vae.record.settings.latentDim}-number code`,
     columns: columnsWithValues(rows),
     rows,
-    note: comparison.quick ? QUICK_NOTE : "",
+    note: comparisonNote(comparison),
   });
 }
 

@@ -10,7 +10,7 @@
  * const model = buildExperimentModel(run);
  * const result = await trainExperiment(run, model);
  * const { evaluation, record } = await evaluateExperiment(run, model, result);
- * console.log(await conclusion(run, record));
+ * await conclusion(run, record); // markdown from the records
  * ```
  *
  * @module
@@ -34,6 +34,7 @@ import {
   saveExperimentRecord,
 } from "../experiments/mod.ts";
 import { countOf } from "./display.ts";
+import { bulletList, markdown, type MarkdownDisplay } from "./prose.ts";
 
 /** One experiment as a notebook runs it. */
 export interface ExperimentRun {
@@ -156,8 +157,21 @@ export async function evaluateExperiment(
   return { evaluation, record };
 }
 
-/** Sentences comparing this experiment's record with those of the notebooks before it. */
-export async function conclusion(run: ExperimentRun, record: ExperimentRecord): Promise<string> {
+/**
+ * Sentences comparing this experiment's record with those of the notebooks before it, rendered as
+ * markdown (the numbers come from the saved records, so the text follows every re-run).
+ */
+export async function conclusion(
+  run: ExperimentRun,
+  record: ExperimentRecord,
+): Promise<MarkdownDisplay> {
   const previous = await previousRecords(run.settings.name, { quick: run.settings.quick });
-  return compareWithPrevious(record, previous);
+  const lines = compareWithPrevious(record, previous).split("\n");
+  const against = lines.filter((line) => line.startsWith("vs "));
+  const rest = lines.filter((line) => !line.startsWith("vs "));
+  return markdown(
+    rest[0],
+    against.length > 0 ? `Against the notebooks before it:\n\n${bulletList(against)}` : "",
+    ...rest.slice(1).map((line) => line.startsWith("(") ? `_${line}_` : line),
+  );
 }

@@ -5,24 +5,15 @@
  *
  * @module
  */
+import { formatNumber } from "../format/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 import type { TrainResult } from "../train/mod.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";
-import {
-  classBars,
-  type Figure,
-  historyCurves,
-  imageGrid,
-  latentScatter,
-  metricsTable,
-} from "../plot/mod.ts";
+import { classBars, type Figure, historyCurves, imageGrid, latentScatter } from "../plot/mod.ts";
 import {
   classCaptions,
-  columnsWithValues,
-  comparisonRow,
   encodeImages,
   examplesPerClass,
-  type ExperimentRecord,
   reconstructImages,
   sampleIndices,
 } from "../experiments/mod.ts";
@@ -33,6 +24,13 @@ import { imagesAsFloats } from "../data/mod.ts";
 export const SHOWN_TEST_SEED = 1;
 /** Seed of the 3,000 test images whose codes are drawn. */
 export const PROBE_TEST_SEED = 2;
+/** How many test images' codes are drawn (all of them when the test set is smaller). */
+export const PROBE_TEST_IMAGES = 3000;
+/**
+ * The quantiles of each code coordinate that the figures of codes cover (the central 99%): the
+ * latent scatter's axes and the decoded manifold's range, so a few far codes do not set them.
+ */
+export const CODE_QUANTILES: readonly [number, number] = [0.005, 0.995];
 
 /** The twelve test images every notebook shows (the same seeded choice everywhere). */
 export function shownTestImages(run: ExperimentRun): Int32Array {
@@ -78,20 +76,15 @@ export function reconstructions(run: ExperimentRun, model: Autoencoder): Figure<
 
 /** The codes of 3,000 test images by class (the first two principal components above 2-D). */
 export function latentCodes(run: ExperimentRun, model: Autoencoder): Figure<unknown> {
-  const indices = sampleIndices(run.data.test.count, 3000, PROBE_TEST_SEED);
+  const indices = sampleIndices(run.data.test.count, PROBE_TEST_IMAGES, PROBE_TEST_SEED);
   const probe = encodeImages(model, run.data.test, indices);
   return latentScatter({
     codes: probe.codes,
     labels: probe.labels,
     dims: probe.dim,
-    title: "Test codes by class",
+    title: `Codes of ${formatNumber(indices.length, { decimals: 0 })} test images by class`,
+    clipQuantiles: CODE_QUANTILES,
   });
-}
-
-/** The record's test metrics as a one-row table. */
-export function testMetrics(record: ExperimentRecord): Figure<unknown> {
-  const row = comparisonRow(record);
-  return metricsTable({ title: "Test metrics", columns: columnsWithValues([row]), rows: [row] });
 }
 
 /** Mean test MSE of each class. */

@@ -41,12 +41,12 @@ import {
   type Figure,
   type ImageGridLayout,
   type LearningCurvesLayout,
-  metricsTable,
-  type MetricsTableLayout,
   rateDistortionFigure,
   reconstructionsByCodeSize,
 } from "../plot/mod.ts";
 import { formatNumber } from "../format/mod.ts";
+import type { HtmlDisplay } from "./display.ts";
+import { htmlTable } from "./html_table.ts";
 
 /** The study a notebook is about to run: its settings, grid and backend. */
 export interface StudyPlan {
@@ -91,18 +91,24 @@ export async function runDesignStudy(plan: StudyPlan): Promise<DesignStudy> {
   return { settings: plan.settings, records: run.records };
 }
 
-/** The study's table: every trial, one row, every measure. */
-export function studyTable(study: DesignStudy): Figure<MetricsTableLayout> {
+/**
+ * The study's table: every trial, one row, every measure, as HTML split into two tables that
+ * repeat the trial names (the 35 rows and 11 measures print at the page's type size).
+ */
+export function studyTable(study: DesignStudy): HtmlDisplay {
   if (study.records.length === 0) {
     throw new Error("studyTable: no finished trials; run the study first.");
   }
   const test = formatNumber(study.records[0].results.testImages, { decimals: 0 });
-  return metricsTable({
-    title: "The design study: every trial",
-    note: `test set, ${test} images; k-NN: 4 neighbours, distance-weighted votes, training codes ` +
-      `as references; VAE terms in nats per image`,
+  return htmlTable({
+    caption: "The design study: every trial",
+    rowHeader: "trial",
     columns: STUDY_COLUMNS,
     rows: studyRows(study.records),
+    maxColumns: 7,
+    note: `Test set, ${test} images; k-NN: 4 neighbours, distance-weighted votes, training ` +
+      `codes as references; VAE terms in nats per image (rate: KL, distortion: −E log p(x|z)); ` +
+      `best of each column in bold.${study.settings.quick ? " Quick mode: not results." : ""}`,
   });
 }
 

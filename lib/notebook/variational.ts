@@ -8,16 +8,49 @@ import { formatNumber } from "../format/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";
 import { type Figure, interpolationStrip, manifold, priorSamples } from "../plot/mod.ts";
-import { decoderOf, encodeImages, examplesPerClass } from "../experiments/mod.ts";
+import { decoderOf, encodeImages, examplesPerClass, sampleIndices } from "../experiments/mod.ts";
+import { CODE_QUANTILES, PROBE_TEST_IMAGES, PROBE_TEST_SEED } from "./figures.ts";
 import type { ExperimentRun } from "./experiment.ts";
 import { imagesAsFloats } from "../data/mod.ts";
 
 /** Seed of the prior samples drawn in the notebook. */
 export const PRIOR_SAMPLES_SEED = 3;
 
-/** A 15×15 grid of codes over the prior's central 90% decoded (2-D latent spaces). */
-export function decodedManifold(model: Autoencoder, gridSize = 15): Figure<unknown> {
-  return manifold({ decode: decoderOf(model), gridSize, title: "Decoded latent grid" });
+/**
+ * How far the test codes reach: the largest |z| of the {@link CODE_QUANTILES} (0.5% and 99.5%)
+ * of each coordinate of the posterior means of the probe test images (those of the latent codes
+ * figure), rounded up to a tenth.
+ */
+export function codeReach(run: ExperimentRun, model: Autoencoder): number {
+  const indices = sampleIndices(run.data.test.count, PROBE_TEST_IMAGES, PROBE_TEST_SEED);
+  const { codes, dim } = encodeImages(model, run.data.test, indices);
+  let reach = 0;
+  for (let d = 0; d < dim; d++) {
+    const values = Float64Array.from({ length: codes.length / dim }, (_, i) => codes[i * dim + d])
+      .sort();
+    const at = (q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))];
+    reach = Math.max(reach, Math.abs(at(CODE_QUANTILES[0])), Math.abs(at(CODE_QUANTILES[1])));
+  }
+  return Math.ceil(reach * 10) / 10;
+}
+
+/**
+ * A 15×15 grid of codes decoded (2-D latent spaces), at equal steps of the prior's quantiles
+ * between ±{@link codeReach} (the range 99% of the test codes lie in per axis), ticks at whole z.
+ */
+export function decodedManifold(
+  model: Autoencoder,
+  run: ExperimentRun,
+  gridSize = 15,
+): Figure<unknown> {
+  const reach = codeReach(run, model);
+  return manifold({
+    decode: decoderOf(model),
+    gridSize,
+    zRange: reach,
+    title: `Decoded latent grid over ±${formatNumber(reach, { decimals: 1 })} ` +
+      `(99% of the test codes per axis)`,
+  });
 }
 
 /** Codes drawn from N(0, I) and decoded: characters that are in no data set. */

@@ -19,7 +19,7 @@ import {
   isTensorLike,
   toImageStack,
 } from "./input.ts";
-import { normalQuantile, normalSamples } from "./normal.ts";
+import { normalCdf, normalQuantile, normalSamples } from "./normal.ts";
 import { formatNumber } from "../format/number_format.ts";
 import { INK } from "./palette.ts";
 import { type Colormap, drawImageValues } from "./raster.ts";
@@ -65,8 +65,17 @@ export interface ManifoldOptions {
   decode: DecodeFunction;
   /** Images per side (default 15). */
   gridSize?: number;
-  /** Normal quantiles of the first and last grid lines (default [0.05, 0.95]). */
+  /**
+   * Normal quantiles of the first and last grid lines (default [0.05, 0.95]); see also
+   * `zRange`.
+   */
   quantileRange?: readonly [number, number];
+  /**
+   * The grid's first and last z on both axes, symmetric: ±zRange (e.g. the reach of a model's
+   * codes); the grid lines stay at equal steps of the prior's quantiles between Φ(−zRange) and
+   * Φ(zRange). Overrides `quantileRange`.
+   */
+  zRange?: number;
   /** Figure title (default "VAE manifold: decoder over Φ⁻¹ grid"). */
   title?: string;
   /** Side of each image in logical pixels (default 28). */
@@ -89,6 +98,13 @@ export interface ManifoldLayout {
   z2: number[];
   /** The codes decoded, row-major `(i*gridSize + j)*2`. */
   codes: Float32Array;
+  /** The quantiles of the first and last grid lines. */
+  quantileRange: [number, number];
+  /**
+   * Axis ticks at whole z values: `offset` is the tick's place in cells from the first cell's
+   * centre (fractional: the grid is uniform in Φ(z), so whole z values are not evenly spaced).
+   */
+  ticks: { z: number; offset: number }[];
 }
 
 /**
@@ -102,7 +118,12 @@ export function manifold(options: ManifoldOptions): Figure<ManifoldLayout> {
   const n = options.gridSize ?? 15;
   checkPositiveInteger(where, "gridSize", n);
   if (n < 2) throw new Error(`${where}: gridSize must be at least 2, got ${n}.`);
-  const [q0, q1] = options.quantileRange ?? [0.05, 0.95];
+  if (options.zRange !== undefined && !(options.zRange > 0 && options.zRange < 8.2)) {
+    throw new Error(`${where}: zRange must lie in (0, 8.2), got ${options.zRange}.`);
+  }
+  const [q0, q1] = options.zRange !== undefined
+    ? [normalCdf(-options.zRange), normalCdf(options.zRange)]
+    : options.quantileRange ?? [0.05, 0.95];
   if (!(q0 > 0 && q1 < 1 && q0 < q1)) {
     throw new Error(`${where}: quantileRange must satisfy 0 < low < high < 1, got [${q0}, ${q1}].`);
   }
@@ -138,10 +159,26 @@ export function manifold(options: ManifoldOptions): Figure<ManifoldLayout> {
   }
   const gridW = n * cell;
   const gridH = n * cellH;
-  const width = Math.max(left + gridW + 24, title ? measureText(title, font(15, "bold")) + 24 : 0);
-  const height = top + gridH + 52;
+  // Ticks at whole z values, placed where Φ(z) falls between the grid's quantiles: their uneven
+  // spacing shows the quantile grid honestly (equal steps of probability, not of z).
+  const ticks: { z: number; offset: number }[] = [];
+  for (let z = Math.ceil(z1[0] - 1e-4); z <= z1[n - 1] + 1e-4; z++) {
+    ticks.push({ z, offset: ((normalCdf(z) - q0) / (q1 - q0)) * (n - 1) });
+  }
+  const axisNote = `grid at equal steps of the prior's Φ(z), ${
+    formatNumber(q0, { significant: 2, percent: true })
+  } to ${formatNumber(q1, { significant: 3, percent: true })}: z = ${
+    formatNumber(z1[0], { decimals: 2 })
+  } to ${formatNumber(z1[n - 1], { decimals: 2 })}`;
+  const noteHalf = measureText(axisNote, font(10)) / 2 + 8;
+  const noteX = Math.max(left + gridW / 2, noteHalf);
+  const width = Math.max(
+    left + gridW + 24,
+    noteX + noteHalf,
+    title ? measureText(title, font(15, "bold")) + 24 : 0,
+  );
+  const height = top + gridH + 56;
   const labelFont = font(10);
-  const every = Math.max(1, Math.ceil(34 / cell));
   const draw = (ctx: SKRSContext2D) => {
     if (title) drawFigureTitle(ctx, title, width);
     for (let i = 0; i < n; i++) {
@@ -163,29 +200,35 @@ export function manifold(options: ManifoldOptions): Figure<ManifoldLayout> {
     ctx.lineWidth = 1;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (let j = 0; j < n; j += every) {
-      const px = left + (j + 0.5) * cell;
+    for (const tick of ticks) {
+      const px = left + (tick.offset + 0.5) * cell;
       ctx.beginPath();
       ctx.moveTo(px, top + gridH);
       ctx.lineTo(px, top + gridH + 4);
       ctx.stroke();
-      ctx.fillText(formatNumber(z1[j], { decimals: 2 }), px, top + gridH + 6);
+      ctx.fillText(formatNumber(tick.z, { decimals: 0 }), px, top + gridH + 6);
     }
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (let i = 0; i < n; i += every) {
-      const py = top + (i + 0.5) * cellH;
+    for (const tick of ticks) {
+      // Rows run from the largest z2 down.
+      const py = top + (n - 1 - tick.offset + 0.5) * cellH;
       ctx.beginPath();
       ctx.moveTo(left - 4, py);
       ctx.lineTo(left, py);
       ctx.stroke();
-      ctx.fillText(formatNumber(z2[i], { decimals: 2 }), left - 6, py);
+      ctx.fillText(formatNumber(tick.z, { decimals: 0 }), left - 6, py);
     }
     ctx.fillStyle = INK.text;
     ctx.font = font(12);
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    ctx.fillText("z1", left + gridW / 2, top + gridH + 22);
+    ctx.fillText("z1", left + gridW / 2, top + gridH + 20);
+    ctx.font = font(10);
+    ctx.fillStyle = INK.muted;
+    ctx.fillText(axisNote, noteX, top + gridH + 36);
+    ctx.fillStyle = INK.text;
+    ctx.font = font(12);
     ctx.save();
     ctx.translate(left - 44, top + gridH / 2);
     ctx.rotate(-Math.PI / 2);
@@ -200,7 +243,7 @@ export function manifold(options: ManifoldOptions): Figure<ManifoldLayout> {
     draw,
     scale: options.scale,
     title,
-    layout: { cells, z1, z2, codes },
+    layout: { cells, z1, z2, codes, quantileRange: [q0, q1], ticks },
   });
 }
 

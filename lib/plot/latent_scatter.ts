@@ -12,7 +12,7 @@ import { Figure } from "./figure.ts";
 import { measureText } from "./fonts.ts";
 import { type CodesInput, toCodeMatrix } from "./input.ts";
 import { drawLegend, type LegendEntry, type LegendLayout, legendLayout } from "./legend.ts";
-import { seriesColor } from "./palette.ts";
+import { INK, seriesColor } from "./palette.ts";
 import { formatNumber } from "../format/number_format.ts";
 import { pca } from "./pca.ts";
 import { font } from "./fonts.ts";
@@ -43,6 +43,12 @@ export interface LatentScatterOptions {
   seed?: number;
   /** Dot radius in logical pixels (default 2.2). */
   pointRadius?: number;
+  /**
+   * Quantiles of each coordinate that the axes span (default [0.005, 0.995]), so that a few
+   * outlying codes do not shrink the rest into a corner; the figure states how many codes lie
+   * outside. `false` spans every code.
+   */
+  clipQuantiles?: readonly [number, number] | false;
   /** Side of the square plot area (default 420). */
   size?: number;
   /** PNG scale (default 2). */
@@ -71,6 +77,15 @@ export interface LatentScatterLayout {
   colors: string[];
   /** The title drawn. */
   title: string;
+  /** Codes outside the plotted square (clipped by `clipQuantiles`). */
+  outside: number;
+  /** The note under the plot saying what was clipped ("" when nothing was). */
+  note: string;
+}
+
+/** The value at quantile `q` of `values` (sorted copy, nearest rank). */
+function quantileOf(sorted: Float64Array, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
 }
 
 /**
@@ -117,17 +132,32 @@ export function latentScatter(options: LatentScatterOptions): Figure<LatentScatt
   const projectionText = dims === 2 ? "" : `PCA of ${dims}-D codes`;
   const title = base && projectionText ? `${base}: ${projectionText}` : base || projectionText;
 
-  // Equal aspect: both axes span the same data range.
-  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
-  for (let i = 0; i < count; i++) {
-    x0 = Math.min(x0, points[2 * i]);
-    x1 = Math.max(x1, points[2 * i]);
-    y0 = Math.min(y0, points[2 * i + 1]);
-    y1 = Math.max(y1, points[2 * i + 1]);
+  // Equal aspect: both axes span the same range, that of the codes between the clip quantiles.
+  const clip = options.clipQuantiles ?? [0.005, 0.995];
+  if (clip !== false && !(clip[0] >= 0 && clip[0] < clip[1] && clip[1] <= 1)) {
+    throw new Error(
+      `${where}: clipQuantiles is [${clip[0]}, ${clip[1]}]; pass 0 <= low < high <= 1, or false.`,
+    );
   }
+  const [qLow, qHigh] = clip === false ? [0, 1] : clip;
+  const xs = Float64Array.from({ length: count }, (_, i) => points[2 * i]).sort();
+  const ys = Float64Array.from({ length: count }, (_, i) => points[2 * i + 1]).sort();
+  const [x0, x1] = [quantileOf(xs, qLow), quantileOf(xs, qHigh)];
+  const [y0, y1] = [quantileOf(ys, qLow), quantileOf(ys, qHigh)];
   const span = Math.max(x1 - x0, y1 - y0, 1e-9) * 1.04;
   const cx = (x0 + x1) / 2;
   const cy = (y0 + y1) / 2;
+  let outside = 0;
+  for (let i = 0; i < count; i++) {
+    if (
+      Math.abs(points[2 * i] - cx) > span / 2 || Math.abs(points[2 * i + 1] - cy) > span / 2
+    ) outside++;
+  }
+  const percent = (q: number) => formatNumber(q, { significant: 3, percent: true });
+  const note = outside === 0 ? "" : `Axes span the ${percent(qLow)}–${percent(qHigh)} quantiles ` +
+    `of each coordinate: ${formatNumber(outside, { decimals: 0 })} of ${
+      formatNumber(count, { decimals: 0 })
+    } codes lie outside and are not drawn.`;
   const size = options.size ?? 420;
   const top = title ? 40 : 14;
   const area: Box = { x: 64, y: top, width: size, height: size };
@@ -143,8 +173,9 @@ export function latentScatter(options: LatentScatterOptions): Figure<LatentScatt
   const width = Math.max(
     legend.box.x + legend.box.width + 14,
     title ? measureText(title, font(15, "bold")) + 24 : 0,
+    note ? area.x + measureText(note, font(11)) + 16 : 0,
   );
-  const height = area.y + size + 56;
+  const height = area.y + size + (note ? 76 : 56);
 
   const random = createRandom(options.seed ?? 0);
   const order = Array.from({ length: count }, (_, i) => i);
@@ -178,6 +209,13 @@ export function latentScatter(options: LatentScatterOptions): Figure<LatentScatt
     }
     ctx.restore();
     drawLegend(ctx, entries, legend, 13);
+    if (note) {
+      ctx.font = font(11);
+      ctx.fillStyle = INK.muted;
+      ctx.textAlign = "left";
+      ctx.textBaseline = "top";
+      ctx.fillText(note, area.x, area.y + size + 54);
+    }
   };
   return new Figure<LatentScatterLayout>({
     width,
@@ -196,6 +234,8 @@ export function latentScatter(options: LatentScatterOptions): Figure<LatentScatt
       legend,
       colors,
       title,
+      outside,
+      note,
     },
   });
 }

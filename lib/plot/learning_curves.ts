@@ -9,6 +9,7 @@ import { type Box, drawAxes, drawFigureTitle, linearScale, logScale, type Scale 
 import { Figure } from "./figure.ts";
 import { checkFiniteArray } from "./input.ts";
 import { drawLegend, type LegendEntry, type LegendLayout, legendLayout } from "./legend.ts";
+import { font, measureText } from "./fonts.ts";
 import { seriesColor } from "./palette.ts";
 
 /** One curve. */
@@ -23,6 +24,11 @@ export interface CurveSeries {
   dashed?: boolean;
   /** CSS colour (default: the palette colour of the series name, same across panels). */
   color?: string;
+  /**
+   * A label beside each point (e.g. "z=8"), one per value ("" for none): placed where it overlaps
+   * no other label, no marker and not the legend.
+   */
+  pointLabels?: readonly string[];
 }
 
 /** One panel of curves sharing axes. */
@@ -69,6 +75,12 @@ export interface LearningCurvesOptions {
   panelSize?: readonly [number, number];
   /** Draw a dot at each point (default: when a series has at most 20 points). */
   markers?: boolean;
+  /**
+   * Where legends go: "auto" (default) inside the plot in a corner that covers no data, else
+   * outside it on the right; "inside" (the emptiest corner, even when it covers data);
+   * "outside".
+   */
+  legend?: "auto" | "inside" | "outside";
   /** PNG scale (default 2). */
   scale?: number;
 }
@@ -85,8 +97,14 @@ export interface CurvePanelLayout {
   toPixel(epoch: number, value: number): [number, number];
   /** The legend's geometry. */
   legend: LegendLayout;
+  /** Whether the legend sits outside the plot area (no corner inside was free of data). */
+  legendOutside: boolean;
   /** The colour each series was drawn in. */
   colors: string[];
+  /** Each series' legend text, in the legend's order. */
+  names: string[];
+  /** The point labels drawn: text, its box, the point it names and its series' colour. */
+  pointLabels: { text: string; box: Box; point: [number, number]; color: string }[];
 }
 
 /** Geometry of a {@link learningCurves} figure. */
@@ -143,6 +161,7 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
         epochs: Array.from(epochs),
         dashed: s.dashed ?? false,
         color: s.color ?? seriesColor(names.indexOf(s.name)),
+        pointLabels: checkPointLabels(where, label, s.pointLabels, s.values.length),
       };
     })
   );
@@ -150,69 +169,104 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
   const columns = Math.min(panels.length, options.columns ?? Math.min(3, panels.length));
   const rowsCount = Math.ceil(panels.length / columns);
   const marginLeft = 70;
-  const marginRight = 16;
   const marginTop = panels.some((p) => p.title) ? 34 : 14;
   const marginBottom = 50;
   const top = options.title ? 36 : 0;
+  const placement = options.legend ?? "auto";
+  const outsideGap = 12;
+  const layoutPanels = (marginRight: number, outside: boolean[]): CurvePanelLayout[] => {
+    const cellW = marginLeft + pw + marginRight;
+    const cellH = marginTop + ph + marginBottom;
+    return prepared.map((series, p) => {
+      const col = p % columns;
+      const row = Math.floor(p / columns);
+      const area: Box = {
+        x: col * cellW + marginLeft,
+        y: top + row * cellH + marginTop,
+        width: pw,
+        height: ph,
+      };
+      const allX = series.flatMap((s) => s.epochs);
+      const allY = series.flatMap((s) => s.values);
+      const logY = panels[p].logY ?? options.logY ?? false;
+      const xMin = Math.min(...allX);
+      const xMax = Math.max(...allX);
+      const logX = panels[p].logX ?? options.logX ?? false;
+      if (logX) {
+        const bad = allX.findIndex((v) => v <= 0);
+        if (bad >= 0) {
+          throw new Error(
+            `${where}: panel ${p} uses a log x axis but holds the x value ${allX[bad]}; log axes ` +
+              `need positive values (use logX: false).`,
+          );
+        }
+      }
+      const xRange: [number, number] = [area.x, area.x + area.width];
+      const baseX = logX ? logScale([xMin, xMax], xRange) : linearScale([xMin, xMax], xRange, {
+        nice: false,
+        integer: allX.every(Number.isInteger),
+        tickCount: Math.min(8, Math.max(1, xMax - xMin)),
+      });
+      const tickLabel = options.xTickLabel;
+      const x = tickLabel ? { ...baseX, labels: baseX.ticks.map(tickLabel) } : baseX;
+      if (logY) {
+        const bad = allY.findIndex((v) => v <= 0);
+        if (bad >= 0) {
+          throw new Error(
+            `${where}: panel ${p} uses a log y axis but holds the value ${allY[bad]}; log axes ` +
+              `need positive values (use logY: false).`,
+          );
+        }
+      }
+      const yMin = Math.min(...allY);
+      const yMax = Math.max(...allY);
+      const yRange: [number, number] = [area.y + area.height, area.y];
+      const y = logY ? logScale([yMin, yMax], yRange) : linearScale([yMin, yMax], yRange);
+      const entries = legendEntries(series);
+      const size = legendLayout(entries, 0, 0).box;
+      const toPixel = (epoch: number, value: number): [number, number] => [
+        x.map(epoch),
+        y.map(value),
+      ];
+      let legend: LegendLayout;
+      let legendOutside = false;
+      if (outside[p]) {
+        legend = legendLayout(entries, area.x + area.width + outsideGap, area.y);
+        legendOutside = true;
+      } else legend = bestLegendPlace(entries, area, size, series, x, y).legend;
+      return {
+        area,
+        x,
+        y,
+        toPixel,
+        legend,
+        legendOutside,
+        colors: series.map((s) => s.color),
+        names: series.map((s) => s.name),
+        pointLabels: placePointLabels(series, area, toPixel, legend.box),
+      };
+    });
+  };
+  // First pass: legends inside; a panel whose every corner covers data moves its legend out.
+  let layouts = layoutPanels(16, prepared.map(() => placement === "outside"));
+  const needOutside = prepared.map((series, p) => {
+    if (placement !== "auto") return placement === "outside";
+    const L = layouts[p];
+    const size = legendLayout(legendEntries(series), 0, 0).box;
+    return bestLegendPlace(legendEntries(series), L.area, size, series, L.x, L.y).hits > 0;
+  });
+  let marginRight = 16;
+  if (needOutside.some((o) => o)) {
+    const widest = Math.max(
+      ...prepared.map((series, p) =>
+        needOutside[p] ? legendLayout(legendEntries(series), 0, 0).box.width : 0
+      ),
+    );
+    marginRight = outsideGap + widest + 12;
+    layouts = layoutPanels(marginRight, needOutside);
+  }
   const cellW = marginLeft + pw + marginRight;
   const cellH = marginTop + ph + marginBottom;
-  const layouts: CurvePanelLayout[] = prepared.map((series, p) => {
-    const col = p % columns;
-    const row = Math.floor(p / columns);
-    const area: Box = {
-      x: col * cellW + marginLeft,
-      y: top + row * cellH + marginTop,
-      width: pw,
-      height: ph,
-    };
-    const allX = series.flatMap((s) => s.epochs);
-    const allY = series.flatMap((s) => s.values);
-    const logY = panels[p].logY ?? options.logY ?? false;
-    const xMin = Math.min(...allX);
-    const xMax = Math.max(...allX);
-    const logX = panels[p].logX ?? options.logX ?? false;
-    if (logX) {
-      const bad = allX.findIndex((v) => v <= 0);
-      if (bad >= 0) {
-        throw new Error(
-          `${where}: panel ${p} uses a log x axis but holds the x value ${allX[bad]}; log axes ` +
-            `need positive values (use logX: false).`,
-        );
-      }
-    }
-    const xRange: [number, number] = [area.x, area.x + area.width];
-    const baseX = logX ? logScale([xMin, xMax], xRange) : linearScale([xMin, xMax], xRange, {
-      nice: false,
-      integer: allX.every(Number.isInteger),
-      tickCount: Math.min(8, Math.max(1, xMax - xMin)),
-    });
-    const tickLabel = options.xTickLabel;
-    const x = tickLabel ? { ...baseX, labels: baseX.ticks.map(tickLabel) } : baseX;
-    if (logY) {
-      const bad = allY.findIndex((v) => v <= 0);
-      if (bad >= 0) {
-        throw new Error(
-          `${where}: panel ${p} uses a log y axis but holds the value ${allY[bad]}; log axes ` +
-            `need positive values (use logY: false).`,
-        );
-      }
-    }
-    const yMin = Math.min(...allY);
-    const yMax = Math.max(...allY);
-    const yRange: [number, number] = [area.y + area.height, area.y];
-    const y = logY ? logScale([yMin, yMax], yRange) : linearScale([yMin, yMax], yRange);
-    const entries = legendEntries(series);
-    const size = legendLayout(entries, 0, 0).box;
-    const legend = bestLegendPlace(entries, area, size, series, x, y);
-    return {
-      area,
-      x,
-      y,
-      toPixel: (epoch: number, value: number): [number, number] => [x.map(epoch), y.map(value)],
-      legend,
-      colors: series.map((s) => s.color),
-    };
-  });
   const width = columns * cellW;
   const height = top + rowsCount * cellH;
   const draw = (ctx: SKRSContext2D) => {
@@ -252,6 +306,13 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
         }
       }
       ctx.restore();
+      ctx.font = font(10);
+      ctx.textAlign = "left";
+      ctx.textBaseline = "middle";
+      for (const label of L.pointLabels) {
+        ctx.fillStyle = label.color;
+        ctx.fillText(label.text, label.box.x + 1, label.box.y + label.box.height / 2);
+      }
       drawLegend(ctx, legendEntries(series), L.legend);
     });
   };
@@ -271,7 +332,10 @@ function legendEntries(
   return series.map((s) => ({ label: s.name, color: s.color, kind: "line", dashed: s.dashed }));
 }
 
-/** The corner of `area` whose legend box covers the fewest curve points (top-right on ties). */
+/**
+ * The corner of `area` whose legend box covers the fewest curve samples (top-right on ties), and
+ * how many it covers (0: the legend hides nothing).
+ */
 function bestLegendPlace(
   entries: LegendEntry[],
   area: Box,
@@ -279,7 +343,7 @@ function bestLegendPlace(
   series: readonly { values: number[]; epochs: number[] }[],
   x: Scale,
   y: Scale,
-): LegendLayout {
+): { legend: LegendLayout; hits: number } {
   const inset = 6;
   const corners: [number, number][] = [
     [area.x + area.width - size.width - inset, area.y + inset],
@@ -292,9 +356,16 @@ function bestLegendPlace(
   for (const corner of corners) {
     let hits = 0;
     for (const s of series) {
-      // sample each segment so that lines crossing the box count, not only the points
+      // sample each segment every few pixels, so that lines crossing the box count, not only
+      // the points (whose markers reach 4 px around them: the box is widened by that)
       for (let k = 0; k < s.values.length; k++) {
-        const steps = k + 1 < s.values.length ? 8 : 1;
+        const length = k + 1 < s.values.length
+          ? Math.hypot(
+            x.map(s.epochs[k + 1]) - x.map(s.epochs[k]),
+            y.map(s.values[k + 1]) - y.map(s.values[k]),
+          )
+          : 0;
+        const steps = k + 1 < s.values.length ? Math.max(8, Math.ceil(length / 3)) : 1;
         for (let t = 0; t < steps; t++) {
           const f = t / steps;
           const ex = s.epochs[k] + f * ((s.epochs[k + 1] ?? s.epochs[k]) - s.epochs[k]);
@@ -313,7 +384,116 @@ function bestLegendPlace(
       best = corner;
     }
   }
-  return legendLayout(entries, best[0], best[1]);
+  return { legend: legendLayout(entries, best[0], best[1]), hits: bestHits };
+}
+
+function checkPointLabels(
+  where: string,
+  label: string,
+  labels: readonly string[] | undefined,
+  count: number,
+): string[] {
+  if (labels === undefined) return Array.from({ length: count }, () => "");
+  if (labels.length !== count) {
+    throw new Error(
+      `${where}: ${label} has ${count} values but ${labels.length} pointLabels; pass one label ` +
+        `per value ("" for none).`,
+    );
+  }
+  return Array.from(labels);
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height &&
+    b.y < a.y + a.height;
+}
+
+/**
+ * Places each point label beside its point: the first of eight positions around it whose box
+ * stays in the plot area and overlaps no label placed before, no marker and not the legend (the
+ * nearest free one further out, or stacked above or below it, when all eight are taken).
+ */
+function placePointLabels(
+  series: readonly { values: number[]; epochs: number[]; pointLabels: string[]; color: string }[],
+  area: Box,
+  toPixel: (epoch: number, value: number) => [number, number],
+  legend: Box,
+): { text: string; box: Box; point: [number, number]; color: string }[] {
+  const markers: Box[] = series.flatMap((s) =>
+    s.values.map((v, k) => {
+      const [px, py] = toPixel(s.epochs[k], v);
+      return { x: px - 3.5, y: py - 3.5, width: 7, height: 7 };
+    })
+  );
+  const placed: { text: string; box: Box; point: [number, number]; color: string }[] = [];
+  const h = 12;
+  for (const s of series) {
+    for (const { text, point } of coincidentLabels(s, toPixel)) {
+      const w = measureText(text, font(10)) + 2;
+      const candidates: Box[] = [];
+      for (const gap of [5, 12, 20, 30]) {
+        const [px, py] = point;
+        candidates.push(
+          { x: px + gap, y: py - h / 2, width: w, height: h },
+          { x: px - gap - w, y: py - h / 2, width: w, height: h },
+          { x: px - w / 2, y: py - gap - h, width: w, height: h },
+          { x: px - w / 2, y: py + gap, width: w, height: h },
+          { x: px + gap - 2, y: py - gap - h + 2, width: w, height: h },
+          { x: px + gap - 2, y: py + gap - 2, width: w, height: h },
+          { x: px - gap - w + 2, y: py - gap - h + 2, width: w, height: h },
+          { x: px - gap - w + 2, y: py + gap - 2, width: w, height: h },
+        );
+      }
+      // Stacked beside the point, for crowded spots at the plot's edges.
+      for (let k = 1; k <= 4; k++) {
+        const [px, py] = point;
+        for (const dy of [k * h, -k * h]) {
+          candidates.push(
+            { x: px + 5, y: py - h / 2 + dy, width: w, height: h },
+            { x: px - 5 - w, y: py - h / 2 + dy, width: w, height: h },
+          );
+        }
+      }
+      const inside = (b: Box) =>
+        b.x >= area.x && b.y >= area.y && b.x + b.width <= area.x + area.width &&
+        b.y + b.height <= area.y + area.height;
+      const free = (b: Box) =>
+        inside(b) && !overlaps(b, legend) && !placed.some((p) => overlaps(b, p.box)) &&
+        !markers.some((m) => overlaps(b, m));
+      const box = candidates.find(free) ?? candidates.find(inside) ?? candidates[0];
+      placed.push({ text, box, point, color: s.color });
+    }
+  }
+  return placed;
+}
+
+/**
+ * A series' labelled points, those within 4 px of each other merged into one label: "z=4",
+ * "z=16" at one place read "z=4, 16" (a shared "name=" prefix is written once).
+ */
+function coincidentLabels(
+  s: { values: number[]; epochs: number[]; pointLabels: string[] },
+  toPixel: (epoch: number, value: number) => [number, number],
+): { text: string; point: [number, number] }[] {
+  const groups: { texts: string[]; point: [number, number] }[] = [];
+  s.values.forEach((v, k) => {
+    const text = s.pointLabels[k];
+    if (!text) return;
+    const point = toPixel(s.epochs[k], v);
+    const near = groups.find((g) => Math.hypot(g.point[0] - point[0], g.point[1] - point[1]) < 4);
+    if (near) near.texts.push(text);
+    else groups.push({ texts: [text], point });
+  });
+  return groups.map((g) => {
+    const prefix = g.texts[0].match(/^[^=]*=/)?.[0];
+    const shared = prefix !== undefined && g.texts.every((t) => t.startsWith(prefix));
+    return {
+      text: shared
+        ? prefix + g.texts.map((t) => t.slice(prefix.length)).join(", ")
+        : g.texts.join(", "),
+      point: g.point,
+    };
+  });
 }
 
 /**

@@ -92,7 +92,7 @@ export {
   type MetricsTableLayout,
   type MetricsTableOptions,
 } from "./metrics_table.ts";
-export { normalQuantile, normalSamples } from "./normal.ts";
+export { normalCdf, normalQuantile, normalSamples } from "./normal.ts";
 export {
   formatNumber,
   NUMBER_LOCALE,

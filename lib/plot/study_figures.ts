@@ -90,6 +90,8 @@ export interface RateDistortionLineData {
   distortions: readonly number[];
   /** Drawn dashed. */
   dashed?: boolean;
+  /** A label beside each point (e.g. "z=8"); coinciding points share one. */
+  labels?: readonly string[];
 }
 
 /** A VAE's rate (KL) against its distortion (reconstruction term), one line per sweep. */
@@ -106,6 +108,7 @@ export function rateDistortionFigure(
       epochs: line.rates,
       values: line.distortions,
       dashed: line.dashed ?? false,
+      ...(line.labels ? { pointLabels: line.labels } : {}),
     })),
     xLabel: "rate: KL(q(z|x) || p(z)), nats",
     yLabel: "distortion: −E log p(x|z), nats",

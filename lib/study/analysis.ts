@@ -88,7 +88,7 @@ export function knnLines(
   };
 }
 
-/** One line of the rate-distortion figure: nats per test image, ordered by rate. */
+/** One line of the rate-distortion figure: nats per test image, in the order of β or code size. */
 export interface RateDistortionLine {
   /** Name in the legend. */
   name: string;
@@ -108,14 +108,17 @@ export function rateDistortionLines(records: readonly TrialRecord[]): RateDistor
   if (vaes.length === 0) {
     throw new Error("rateDistortionLines: no finished variational trials; run the study first.");
   }
-  const byRate = (a: TrialRecord, b: TrialRecord) => a.results.vae!.rate - b.results.vae!.rate;
+  // Each line in the order of its setting (β, code size), so the legend lists them in order and
+  // each point's label names it. The sweeps are plain trials (no warm-up, no free bits) of the
+  // β trials' design.
   const betaTrial = vaes.find((r) => (r.settings.beta ?? 1) !== 1)?.settings;
   const betaSize = betaTrial?.latentDim;
-  // The sweeps are plain trials (no warm-up, no free bits) of the β trials' design.
   const design = betaTrial?.design ?? "keras";
   const plain = vaes.filter((r) => isPlainVaeTrial(r.settings, design));
-  const betas = plain.filter((r) => r.settings.latentDim === betaSize).sort(byRate);
-  const sizes = plain.filter((r) => (r.settings.beta ?? 1) === 1).sort(byRate);
+  const betas = plain.filter((r) => r.settings.latentDim === betaSize)
+    .sort((a, b) => (a.settings.beta ?? 1) - (b.settings.beta ?? 1));
+  const sizes = plain.filter((r) => (r.settings.beta ?? 1) === 1)
+    .sort((a, b) => a.settings.latentDim - b.settings.latentDim);
   const line = (
     name: string,
     trials: TrialRecord[],

@@ -151,7 +151,11 @@ Deno.test("report: a missing notebook name and a missing metrics file are handle
 /** Plot calls whose value, as a cell's last statement, is a figure the kernel shows as a PNG. */
 /** A cell whose last statement draws a figure: a plot function, or a lib/notebook step that does. */
 const FIGURE_CALL =
-  /^(?:nb\.)?(imageGrid|historyCurves|learningCurves|compareHistories|latentScatter|metricsTable|classBars|manifold|priorSamples|interpolationStrip|trainingExamples|reconstructions|latentCodes|testMetrics|errorPerClass|denoisingFigure|decodedManifold|samplesFromPrior|interpolation)\(/m;
+  /^(?:nb\.)?(imageGrid|historyCurves|learningCurves|compareHistories|latentScatter|metricsTable|classBars|manifold|priorSamples|interpolationStrip|trainingExamples|reconstructions|latentCodes|errorPerClass|denoisingFigure|decodedManifold|samplesFromPrior|interpolation|studyMseFigure|studyKnnFigure|studyRateDistortion|studyCostFigure|validationCurves|errorPerClassComparison)\(/m;
+
+/** A cell whose last statement shows a table: HTML (numbers a reader can copy), never a picture. */
+const TABLE_CALL =
+  /^(?:nb\.)?(testMetrics|architectureTable|htmlTable|comparisonTable|equalSizeTable|studyTable)\(/m;
 
 interface SavedCell {
   cell_type: string;
@@ -200,6 +204,18 @@ Deno.test({
           if (FIGURE_CALL.test(source)) {
             assert.ok(images.length > 0, `${entry.name} code cell ${i} should show a figure`);
           }
+          if (TABLE_CALL.test(source)) {
+            const html = outputs.map((o) => o.data?.["text/html"]).filter((h) => h !== undefined);
+            assert.ok(
+              html.some((h) => /<table/.test(Array.isArray(h) ? h.join("") : String(h))),
+              `${entry.name} code cell ${i} should show an HTML table`,
+            );
+            assert.equal(
+              images.length,
+              0,
+              `${entry.name} code cell ${i} shows a table as a picture`,
+            );
+          }
           for (const image of images) {
             pngs.push(Array.isArray(image) ? image.join("") : String(image));
           }
@@ -213,6 +229,10 @@ Deno.test({
         const root = PROJECT_ROOT.replace(/\/+$/, "");
         assert.ok(!savedText.includes(root), `${entry.name}: an output prints ${root}`);
         assert.ok(!/\b1 epochs\b/.test(savedText), `${entry.name}: an output says "1 epochs"`);
+        assert.ok(
+          !/refCountAfterDispose|numDisposedVariables/.test(savedText),
+          `${entry.name}: an output prints a dispose() result`,
+        );
         for (const png of pngs) {
           assert.ok(
             html.includes(`<img src="data:image/png;base64,${png.trim()}`),
