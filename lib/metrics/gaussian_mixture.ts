@@ -163,6 +163,7 @@ export function mixtureLogDensity(gmm: GaussianMixture, data: ArrayLike<number>)
 /** Seeded k-means++ seeding and Lloyd refinement; returns each point's cluster. */
 function kmeans(
   data: ArrayLike<number>,
+  x: tf.Tensor2D,
   count: number,
   d: number,
   k: number,
@@ -196,33 +197,43 @@ function kmeans(
       }
     }
   }
-  const labels = new Int32Array(count);
+  let labels = new Int32Array(count);
   const sums = new Float64Array(k * d), sizes = new Float64Array(k);
-  for (let it = 0; it <= iterations; it++) {
-    let changed = false;
-    for (let i = 0; i < count; i++) {
-      let best = 0, bestDistance = Infinity;
-      for (let c = 0; c < k; c++) {
-        const v = distance(i, c);
-        if (v < bestDistance) {
-          bestDistance = v;
-          best = c;
-        }
+  // Assignments on the backend: |x - c|^2 = |x|^2 - 2 x.c + |c|^2 from one matrix product, the
+  // data centred first so that the expansion loses no precision to a far-off origin.
+  const origin = tf.tidy(() => tf.mean(x, 0, true));
+  const centred = tf.sub(x, origin);
+  const squares = tf.tidy(() => tf.sum(tf.square(centred), 1, true));
+  try {
+    for (let it = 0; it <= iterations; it++) {
+      const assigned = tf.tidy(() => {
+        const c = tf.sub(tf.tensor2d(Float32Array.from(centres), [k, d]), origin);
+        const cross = tf.mul(2, tf.matMul(centred, c, false, true));
+        const distances = tf.add(
+          tf.sub(squares, cross),
+          tf.reshape(tf.sum(tf.square(c), 1), [1, k]),
+        );
+        return tf.argMin(distances, 1);
+      });
+      const next = Int32Array.from(assigned.dataSync());
+      assigned.dispose();
+      let changed = it === 0;
+      for (let i = 0; i < count && !changed; i++) changed = next[i] !== labels[i];
+      labels = next;
+      if (!changed || it === iterations) break;
+      sums.fill(0);
+      sizes.fill(0);
+      for (let i = 0; i < count; i++) {
+        sizes[labels[i]]++;
+        for (let a = 0; a < d; a++) sums[labels[i] * d + a] += data[i * d + a];
       }
-      if (labels[i] !== best || it === 0) changed = true;
-      labels[i] = best;
+      for (let c = 0; c < k; c++) {
+        if (sizes[c] === 0) continue; // an empty cluster keeps its centre
+        for (let a = 0; a < d; a++) centres[c * d + a] = sums[c * d + a] / sizes[c];
+      }
     }
-    if (!changed || it === iterations) break;
-    sums.fill(0);
-    sizes.fill(0);
-    for (let i = 0; i < count; i++) {
-      sizes[labels[i]]++;
-      for (let a = 0; a < d; a++) sums[labels[i] * d + a] += data[i * d + a];
-    }
-    for (let c = 0; c < k; c++) {
-      if (sizes[c] === 0) continue; // an empty cluster keeps its centre
-      for (let a = 0; a < d; a++) centres[c * d + a] = sums[c * d + a] / sizes[c];
-    }
+  } finally {
+    tf.dispose([origin, centred, squares]);
   }
   return labels;
 }
@@ -341,7 +352,6 @@ export function fitGaussianMixture(
   for (let a = 0; a < d; a++) dataCovariance[a * d + a] += floor;
 
   const random = createRandom(seed);
-  const labels = kmeans(data, count, d, k, kmeansIterations, random);
   const gmm: GaussianMixture = {
     dims: d,
     components: k,
@@ -354,6 +364,7 @@ export function fitGaussianMixture(
   };
   const x = tf.tensor2d(Float32Array.from(data), [count, d]);
   try {
+    const labels = kmeans(data, x, count, d, k, kmeansIterations, random);
     const hard = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), k).toFloat()) as tf.Tensor2D;
     maximise(gmm, data, x, hard, floor, dataCovariance, random);
     hard.dispose();

@@ -22,6 +22,7 @@ import {
   gaussianKl,
   type VariationalAutoencoder,
 } from "../models/mod.ts";
+import { BCE_CLIP } from "./pixel.ts";
 
 /** log(mean(exp(values))), computed stably (max-shifted). */
 export function logMeanExp(values: ArrayLike<number>): number {
@@ -106,22 +107,31 @@ export function importanceWeights(
         const x = tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1]);
         const { mean, logVar } = model.posterior(x, labels);
         const dim = mean.shape[1];
-        // Each image's posterior repeated k times: rows are image-major.
-        const repeat = (t: tf.Tensor2D) =>
-          tf.reshape(tf.tile(tf.expandDims(t, 1), [1, k, 1]), [rows, dim]) as tf.Tensor2D;
-        const m = repeat(mean), v = repeat(logVar);
-        const eps = tf.randomNormal([rows, dim], 0, 1, "float32", deriveSeed(seed, call));
-        const z = tf.add(m, tf.mul(tf.exp(tf.mul(0.5, v)), eps)) as tf.Tensor2D;
-        const probabilities = model.decode(z, repeatedLabels);
-        const targets = tf.reshape(
-          tf.tile(tf.expandDims(x, 1), [1, k, 1, 1, 1]),
-          [rows, ...x.shape.slice(1)],
+        // Broadcasting, not tiling (tfjs's tile of these shapes costs more than the MLP decoder):
+        // posterior parameters [size, 1, dim] against the noise [size, k, dim], image-major rows.
+        const m = tf.reshape(mean, [size, 1, dim]), v = tf.reshape(logVar, [size, 1, dim]);
+        const eps = tf.randomNormal([size, k, dim], 0, 1, "float32", deriveSeed(seed, call));
+        const z = tf.add(m, tf.mul(tf.exp(tf.mul(0.5, v)), eps));
+        const probabilities = model.decode(
+          tf.reshape(z, [rows, dim]) as tf.Tensor2D,
+          repeatedLabels,
         );
-        const logPxz = tf.neg(binaryCrossEntropyPerImage(targets, probabilities));
-        const logPz = tf.mul(-0.5, tf.sum(tf.add(tf.square(z), LOG_2PI), 1));
+        // log p(x|z): the Bernoulli log-likelihood summed over pixels, outputs clipped as in BCE.
+        const pixels = x.size / size;
+        const target = tf.reshape(x, [size, 1, pixels]);
+        const p = tf.clipByValue(
+          tf.reshape(probabilities, [size, k, pixels]),
+          BCE_CLIP,
+          1 - BCE_CLIP,
+        );
+        const logPxz = tf.sum(
+          tf.add(tf.mul(target, tf.log(p)), tf.mul(tf.sub(1, target), tf.log(tf.sub(1, p)))),
+          2,
+        );
+        const logPz = tf.mul(-0.5, tf.sum(tf.add(tf.square(z), LOG_2PI), 2));
         // log q(z|x) with z = m + sigma eps: -1/2 sum(log 2pi + v + eps^2).
-        const logQ = tf.mul(-0.5, tf.sum(tf.add(tf.add(v, tf.square(eps)), LOG_2PI), 1));
-        return tf.sub(tf.add(logPxz, logPz), logQ);
+        const logQ = tf.mul(-0.5, tf.sum(tf.add(tf.add(v, tf.square(eps)), LOG_2PI), 2));
+        return tf.reshape(tf.sub(tf.add(logPxz, logPz), logQ), [rows]);
       });
       const data = values.dataSync();
       values.dispose();
