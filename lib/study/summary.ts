@@ -149,6 +149,7 @@ export async function equalSizeVae(
     codeSizes: [base.betaCodeSize],
     betas: [],
     pixelBaseline: false,
+    designCodeSize: undefined,
   };
   const directory = studyDirectory(settings);
   const run = await runStudy({ settings, directory, backend: options.backend, log: options.log });
