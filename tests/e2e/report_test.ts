@@ -195,6 +195,7 @@ Deno.test({
         const saved = JSON.parse(await Deno.readTextFile(join(out, `${entry.name}.ipynb`)));
         const cells: SavedCell[] = saved.cells.filter((c: SavedCell) => c.cell_type === "code");
         const pngs: string[] = [];
+        let tables = 0;
         cells.forEach((cell, i) => {
           const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
           const outputs = cell.outputs ?? [];
@@ -205,6 +206,7 @@ Deno.test({
             assert.ok(images.length > 0, `${entry.name} code cell ${i} should show a figure`);
           }
           if (TABLE_CALL.test(source)) {
+            tables++;
             const html = outputs.map((o) => o.data?.["text/html"]).filter((h) => h !== undefined);
             assert.ok(
               html.some((h) => /<table/.test(Array.isArray(h) ? h.join("") : String(h))),
@@ -220,7 +222,10 @@ Deno.test({
             pngs.push(Array.isArray(image) ? image.join("") : String(image));
           }
         });
-        assert.ok(pngs.length >= 4, `${entry.name}: only ${pngs.length} figures`);
+        assert.ok(
+          pngs.length + tables >= 4,
+          `${entry.name}: only ${pngs.length} figures and ${tables} tables`,
+        );
 
         const html = await Deno.readTextFile(join(out, `${entry.name}.html`));
         assert.deepEqual(networkReferences(html), [], `${entry.name}.html loads from the network`);
