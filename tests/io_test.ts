@@ -1,13 +1,16 @@
 /**
  * lib/io: atomic writes (whole file or the old one, no temp file left, umask respected) and paths
- * shown relative to the project.
+ * shown relative to the project; the settings read from the environment.
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import {
+  chromiumSetting,
+  DEFAULT_CHROMIUM,
   displayPath,
   isAtomicTemporary,
   PROJECT_ROOT,
+  quickModeSetting,
   writeFileAtomic,
   writeFileAtomicSync,
   writeJsonAtomic,
@@ -80,4 +83,35 @@ Deno.test("displayPath: relative inside the project and beside it, no absolute p
     path.join("..", "shared", "data", "kmnist"),
   );
   assert.equal(displayPath("/srv/datasets/kmnist"), "…/datasets/kmnist");
+});
+
+/** Runs `fn` with the environment variable `name` set to `value` (unset: undefined), then restores it. */
+function withEnv<T>(name: string, value: string | undefined, fn: () => T): T {
+  const before = Deno.env.get(name);
+  if (value === undefined) Deno.env.delete(name);
+  else Deno.env.set(name, value);
+  try {
+    return fn();
+  } finally {
+    if (before === undefined) Deno.env.delete(name);
+    else Deno.env.set(name, before);
+  }
+}
+
+Deno.test("KMNIST_QUICK: 1 is quick, 0 / unset / empty full, anything else refused with the fix", () => {
+  assert.equal(withEnv("KMNIST_QUICK", "1", quickModeSetting), true);
+  assert.equal(withEnv("KMNIST_QUICK", "0", quickModeSetting), false);
+  assert.equal(withEnv("KMNIST_QUICK", undefined, quickModeSetting), false);
+  assert.equal(withEnv("KMNIST_QUICK", "", quickModeSetting), false);
+  for (const bad of ["yes", "true", "2", " 1"]) {
+    assert.throws(
+      () => withEnv("KMNIST_QUICK", bad, quickModeSetting),
+      new RegExp(`KMNIST_QUICK=${JSON.stringify(bad)} is not a setting: use KMNIST_QUICK=1`),
+    );
+  }
+});
+
+Deno.test("KMNIST_CHROMIUM names the Chromium binary; Debian's when unset", () => {
+  assert.equal(withEnv("KMNIST_CHROMIUM", undefined, chromiumSetting), DEFAULT_CHROMIUM);
+  assert.equal(withEnv("KMNIST_CHROMIUM", "/opt/chrome", chromiumSetting), "/opt/chrome");
 });

@@ -11,6 +11,7 @@ import {
   RUN_RECORD_FORMAT,
   type RunRecord,
   RunRecordError,
+  summarizeSavedTraining,
   writeRunRecord,
 } from "../lib/records/mod.ts";
 import { readHeadlineMetrics } from "../lib/report/mod.ts";
@@ -134,4 +135,35 @@ Deno.test("files of another format are refused, naming the file, what it holds a
   );
   const { training: _, ...withoutTraining } = buildRunRecord(contents());
   refuse(JSON.stringify(withoutTraining), /incomplete run record \(missing or mistyped: training/);
+});
+
+Deno.test("a saved run's training summary: the checkpoint's epochs, history.json's timing when given", () => {
+  const history = contents().training.history;
+  const state = {
+    epoch: 2,
+    step: 20,
+    history,
+    seed: 0,
+    batchSize: 128,
+    learningRate: 1e-3,
+    trainCount: 300,
+  };
+  const derived = summarizeSavedTraining(state, undefined);
+  assert.deepEqual(derived, {
+    epochs: 2,
+    secondsPerEpoch: 14.5,
+    wallSeconds: 29,
+    imagesPerSecond: 3800,
+    history,
+    backend: "unknown",
+  });
+  const timed = summarizeSavedTraining(state, {
+    wallSeconds: 31,
+    imagesPerSecond: 3500,
+    backend: "blas",
+  });
+  assert.equal(timed.wallSeconds, 31);
+  assert.equal(timed.imagesPerSecond, 3500);
+  assert.equal(timed.backend, "blas");
+  assert.equal(timed.secondsPerEpoch, 14.5);
 });

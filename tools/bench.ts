@@ -44,6 +44,7 @@ import {
   IMAGE_SIZE,
   MAX_GREY_LEVEL,
 } from "../lib/data/mod.ts";
+import { formatNumber } from "../lib/format/mod.ts";
 
 /** Forward multiply-accumulates per image (MODELS.md). */
 export const FORWARD_MACS: Record<AutoencoderKind, number> = {
@@ -138,15 +139,15 @@ async function profileSteps(trainStep: () => number, steps: number): Promise<Ste
 function profileText(p: StepProfile): string {
   const total = Object.values(p.kernelMs).reduce((a, b) => a + b, 0);
   const lines = [
-    `  step ${p.stepMs.toFixed(2)} ms; in kernels ${total.toFixed(2)} ms; outside (dispatch, ` +
-    `tape, optimizer) ${(p.stepMs - total).toFixed(2)} ms`,
+    `  step ${fmt(p.stepMs, 2)} ms; in kernels ${fmt(total, 2)} ms; outside (dispatch, ` +
+    `tape, optimizer) ${fmt(p.stepMs - total, 2)} ms`,
   ];
   const byTime = Object.entries(p.kernelMs).sort((a, b) => b[1] - a[1]);
   for (const [name, ms] of byTime) {
-    lines.push(`    ${name.padEnd(24)} ${ms.toFixed(3).padStart(8)} ms  x${p.kernelCalls[name]}`);
+    lines.push(`    ${name.padEnd(24)} ${fmt(ms, 3).padStart(8)} ms  x${p.kernelCalls[name]}`);
   }
   const phases = Object.entries(p.phaseMs).sort((a, b) => b[1] - a[1]);
-  lines.push(`  phases: ${phases.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")} ms`);
+  lines.push(`  phases: ${phases.map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")} ms`);
   return lines.join("\n");
 }
 
@@ -290,10 +291,7 @@ async function benchTorch(
 
 function fmt(value: number | undefined, digits = 0): string {
   if (value === undefined || !Number.isFinite(value)) return "-";
-  return value.toLocaleString("en-US", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
+  return formatNumber(value, { decimals: digits });
 }
 
 function table(rows: BenchRow[]): string {
@@ -388,7 +386,7 @@ export async function main(argv: string[]): Promise<void> {
     if (!values.json) console.log(s);
   };
   const loadAtStart = Deno.loadavg();
-  log(`load average at the start: ${loadAtStart.map((v) => v.toFixed(2)).join(", ")} (2 cores)`);
+  log(`load average at the start: ${loadAtStart.map((v) => fmt(v, 2)).join(", ")} (2 cores)`);
   log(
     `sgemm (OpenBLAS via FFI, 1024^3, best of ${blas?.maxThreads ?? 0} and 1 threads: ` +
       `${sgemmThreads}): ${fmt(firstRoof, 1)} GFLOP/s` +
@@ -463,7 +461,7 @@ export async function main(argv: string[]): Promise<void> {
   else {
     console.log("");
     console.log(table(rows));
-    console.log(`load average at the end: ${Deno.loadavg().map((v) => v.toFixed(2)).join(", ")}`);
+    console.log(`load average at the end: ${Deno.loadavg().map((v) => fmt(v, 2)).join(", ")}`);
   }
 }
 

@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { displayPath, writeFileAtomic } from "../lib/io/mod.ts";
 import { ExplorerInputError, writeExplorer } from "../lib/explorer/mod.ts";
 import { initBackend } from "@kmnist/tfjs-blas";
+import { formatNumber } from "../lib/format/mod.ts";
 
 const USAGE = "usage: deno task explorer [--quick] [--out FILE] [--run NAME_OR_FOLDER ...] " +
   "[--test-images N] [--train-images N] [--screenshot FILE.png]";
@@ -56,7 +57,9 @@ async function main(): Promise<void> {
     trainImages: count("train-images", values["train-images"]),
   });
   console.log(
-    `${displayPath(written.file)}: ${(written.bytes / 1e6).toFixed(2)} MB, runs ` +
+    `${displayPath(written.file)}: ${
+      formatNumber(written.bytes / 1e6, { decimals: 2 })
+    } MB, runs ` +
       `${written.runs.join(", ")}`,
   );
   if (values.screenshot) {

@@ -25,6 +25,7 @@
  */
 import { join } from "node:path";
 import { PROJECT_ROOT, writeTextAtomic } from "../lib/io/mod.ts";
+import { formatNumber } from "../lib/format/mod.ts";
 
 /** Project root (the folder holding deno.json). */
 
@@ -156,8 +157,10 @@ async function main(args: string[]): Promise<number> {
   if (!args.includes("--no-smoke")) {
     const smoke = await smokeTestKernel();
     console.log(
-      `smoke test    ok: kernel ready in ${smoke.kernelStartSeconds.toFixed(1)} s, ` +
-        `fixture notebook in ${smoke.totalSeconds.toFixed(1)} s`,
+      `smoke test    ok: kernel ready in ${
+        formatNumber(smoke.kernelStartSeconds, { decimals: 1 })
+      } s, ` +
+        `fixture notebook in ${formatNumber(smoke.totalSeconds, { decimals: 1 })} s`,
     );
   }
   console.log(`\nOpen the notebooks with the project's kernel (nothing installed globally):`);

@@ -101,6 +101,7 @@ finally:
     client.stop_channels()
     km.shutdown_kernel(now=False)
 `;
+import { formatNumber } from "../lib/format/mod.ts";
 
 /** A saved notebook's output, as far as this measure reads it. */
 interface Output {
@@ -341,8 +342,10 @@ export function formatLateOutputsTable(rows: LateOutputsSummary[]): string {
     const seconds = runs.reduce((total, run) => total + run.seconds, 0) / runs.length;
     lines.push(
       `| ${deno} | ${runs.length} | ${runs.map((run) => run.cellsLost).join(" ")} | ` +
-        `${(sum("cellsLost") / runs.length).toFixed(1)} | ${sum("linesLost")} | ` +
-        `${sum("valuesLost")} | ${sum("misplaced")} | ${seconds.toFixed(1)} |`,
+        `${formatNumber(sum("cellsLost") / runs.length, { decimals: 1 })} | ${
+          sum("linesLost")
+        } | ` +
+        `${sum("valuesLost")} | ${sum("misplaced")} | ${formatNumber(seconds, { decimals: 1 })} |`,
     );
   }
   return lines.join("\n");
@@ -432,7 +435,7 @@ async function main(args: string[]): Promise<number> {
       console.error(
         `deno ${version} run ${run + 1}: ${result.cellsLost} of ${result.cells} cells lost ` +
           `(${result.linesLost} lines, ${result.valuesLost} values, ${result.misplaced} misplaced)` +
-          ` in ${result.seconds.toFixed(1)} s`,
+          ` in ${formatNumber(result.seconds, { decimals: 1 })} s`,
       );
       runs.push(result);
     }

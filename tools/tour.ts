@@ -7,6 +7,7 @@
  * @module
  */
 import { IMAGE_PIXELS, type ImageSet, loadKmnist, splitTrainValidation } from "../lib/data/mod.ts";
+import { formatNumber } from "../lib/format/mod.ts";
 
 /** Pixel statistics of a set, in grey levels 0..255 and as a fraction of pixels. */
 export interface PixelStatistics {
@@ -46,7 +47,8 @@ export function classCounts(set: ImageSet): number[] {
 if (import.meta.main) {
   const kmnist = await loadKmnist();
   const { train, validation } = splitTrainValidation(kmnist.train);
-  const number = (n: number) => n.toLocaleString("en-US");
+  const number = (n: number) => formatNumber(n, { decimals: 0 });
+  const number2 = (n: number) => formatNumber(n, { decimals: 2 });
   console.log(`KMNIST from ${kmnist.directory} (all five files SHA-256 verified)\n`);
   console.log(`split        images   (${IMAGE_PIXELS} pixels each)`);
   console.log(`train      ${number(kmnist.train.count).padStart(8)}`);
@@ -74,9 +76,9 @@ if (import.meta.main) {
   for (const [name, set] of [["train", kmnist.train], ["test", kmnist.test]] as const) {
     const s = pixelStatistics(set);
     console.log(
-      `${name.padEnd(15)} ${s.mean.toFixed(2).padStart(6)}  ${s.std.toFixed(2).padStart(6)}  ` +
+      `${name.padEnd(15)} ${number2(s.mean).padStart(6)}  ${number2(s.std).padStart(6)}  ` +
         `${String(s.min).padStart(4)}  ${String(s.max).padStart(3)}   ${
-          (100 * s.zeroFraction).toFixed(1)
+          formatNumber(100 * s.zeroFraction, { decimals: 1 })
         }%`,
     );
   }

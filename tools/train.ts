@@ -37,6 +37,7 @@ import { formatNumber } from "../lib/format/mod.ts";
 import {
   buildRunRecord,
   type RecordSettings,
+  summarizeSavedTraining,
   summarizeTraining,
   type TrainingSummary,
   writeRunRecord,
@@ -117,28 +118,6 @@ function recordSettings(
     iwaeSamples: options.iwaeSamples,
     iwaeImages: options.iwaeImages,
     knn: options.knn,
-  };
-}
-
-/**
- * The training figures of a saved run: its checkpoint's per-epoch history, with the wall time,
- * throughput and backend of its history.json when present (else summed from the epochs).
- */
-function savedTraining(
-  state: TrainingState,
-  history: { wallSeconds?: number; imagesPerSecond?: number; backend?: string } | undefined,
-): TrainingSummary {
-  const seconds = state.history.map((h) => h.seconds);
-  const total = seconds.reduce((a, b) => a + b, 0);
-  const rates = state.history.map((h) => h.imagesPerSecond);
-  return {
-    epochs: state.epoch,
-    secondsPerEpoch: seconds.length ? total / seconds.length : NaN,
-    wallSeconds: history?.wallSeconds ?? total,
-    imagesPerSecond: history?.imagesPerSecond ??
-      (rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN),
-    history: state.history,
-    backend: history?.backend ?? "unknown",
   };
 }
 
@@ -372,7 +351,7 @@ async function run(context: RunContext): Promise<void> {
           ...evaluation,
           knn: evaluation.knnReference !== undefined,
         }),
-        training: savedTraining(saved.state, history),
+        training: summarizeSavedTraining(saved.state, history),
       });
     } finally {
       saved.model.dispose();

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { writeFileAtomic } from "../io/atomic_write.ts";
-import { sha256Hex } from "../format/mod.ts";
+import { formatNumber, sha256Hex } from "../format/mod.ts";
 
 /** Base URL of the official KMNIST release (CODH, ROIS-DS Center for Open Data in the Humanities). */
 export const KMNIST_BASE_URL = "http://codh.rois.ac.jp/kmnist/dataset/kmnist/";
@@ -120,7 +120,7 @@ export async function downloadFile(
       const now = performance.now();
       if (now - lastReport > 250 || received === file.bytes) {
         lastReport = now;
-        const percent = ((100 * received) / file.bytes).toFixed(0);
+        const percent = formatNumber((100 * received) / file.bytes, { decimals: 0 });
         report(
           `downloading ${file.name}: ${formatMiB(received)} / ${
             formatMiB(file.bytes)
@@ -143,7 +143,7 @@ export async function downloadFile(
 }
 
 function formatMiB(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MiB`;
+  return `${formatNumber(bytes / 1048576, { decimals: 1 })} MiB`;
 }
 
 function defaultProgress(line: string): void {

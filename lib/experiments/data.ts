@@ -12,6 +12,7 @@ import {
 } from "../data/mod.ts";
 import { displayPath } from "../io/mod.ts";
 import { type ExperimentSettings } from "./settings.ts";
+import { formatNumber } from "../format/mod.ts";
 
 /** The sets one experiment uses. */
 export interface ExperimentData {
@@ -56,7 +57,7 @@ export async function loadExperimentData(settings: ExperimentSettings): Promise<
 
 /** A text table of the sets' sizes and the run settings (for the first cells of a notebook). */
 export function describeExperiment(settings: ExperimentSettings, data: ExperimentData): string {
-  const n = (v: number) => v.toLocaleString("en-US");
+  const n = (v: number) => formatNumber(v, { decimals: 0 });
   return [
     `${settings.title}${settings.quick ? "  [QUICK MODE: KMNIST_QUICK=1, not results]" : ""}`,
     `train ${n(data.train.count)}, validation ${n(data.validation.count)}, test ${

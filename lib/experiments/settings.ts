@@ -5,7 +5,8 @@
  */
 import * as path from "node:path";
 import type { AutoencoderKind } from "../models/mod.ts";
-import { PROJECT_ROOT } from "../io/mod.ts";
+import { PROJECT_ROOT, quickModeSetting } from "../io/mod.ts";
+import type { RecordSettings } from "../records/mod.ts";
 
 /** The four experiments, named as their notebooks (`01_vanilla.ipynb` ... `04_variational`). */
 export type ExperimentName = "vanilla" | "multilayer" | "convolutional" | "variational";
@@ -18,8 +19,8 @@ export const EXPERIMENT_NAMES: readonly ExperimentName[] = [
   "variational",
 ];
 
-/** Everything that defines one experiment's run. */
-export interface ExperimentSettings {
+/** Everything that defines one experiment's run (the run record's settings and the notebook's). */
+export interface ExperimentSettings extends RecordSettings {
   /** Experiment name (its notebook is `notebooks/NN_<name>.ipynb`). */
   name: ExperimentName;
   /** Human-readable model name, e.g. "Convolutional autoencoder". */
@@ -28,24 +29,8 @@ export interface ExperimentSettings {
   notebook: string;
   /** Model family for `buildModel`. */
   kind: AutoencoderKind;
-  /** Latent size (32 for the deterministic models, 2 for the VAE, whose latent space is drawn). */
-  latentDim: number;
-  /** Seed of the initialisers, the shuffling and the VAE's sampling. */
-  seed: number;
   /** Seed of the train/validation split (the same for every experiment). */
   splitSeed: number;
-  /** Training epochs. */
-  epochs: number;
-  /** Images per batch. */
-  batchSize: number;
-  /** Adam's step size. */
-  learningRate: number;
-  /** Validation images carved from the training images. */
-  validationSize: number;
-  /** Training images used (after the split); undefined = all. */
-  trainImages?: number;
-  /** Test images used; undefined = all 10,000. */
-  testImages?: number;
   /** k of the k-NN probe of the latent codes. */
   knnK: number;
   /** VAE: importance samples per image for the IWAE estimate. */
@@ -97,10 +82,13 @@ const MODELS: Record<ExperimentName, { title: string; kind: AutoencoderKind; lat
 /** Root of the run folders. */
 export const RUNS_DIRECTORY: string = path.join(PROJECT_ROOT, "runs");
 
-/** True when `KMNIST_QUICK` is "1" (or "true"): the notebooks then run in quick mode. */
+/**
+ * True when `KMNIST_QUICK=1`: the notebooks then run in quick mode ("0" or unset: full runs).
+ *
+ * @throws Error for any other value, naming it and the two that work.
+ */
 export function isQuickMode(): boolean {
-  const value = Deno.env.get("KMNIST_QUICK")?.toLowerCase();
-  return value === "1" || value === "true";
+  return quickModeSetting();
 }
 
 /** The run folder of an experiment: `runs/<name>`, or `runs/quick/<name>` in quick mode. */

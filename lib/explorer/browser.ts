@@ -9,9 +9,7 @@
 import { pathToFileURL } from "node:url";
 import * as path from "node:path";
 import puppeteer, { type Browser, type Frame, type Page } from "puppeteer-core";
-
-/** Debian's Chromium (installed by tools/install_system_deps.sh). */
-export const CHROMIUM = "/usr/bin/chromium";
+import { chromiumSetting } from "../io/mod.ts";
 
 /** An open explorer page and what it did. */
 export interface OpenedExplorer {
@@ -59,7 +57,7 @@ export interface OpenExplorerOptions {
  * itself loads) and waits until the explorer says ready or error.
  */
 export async function openExplorer(options: OpenExplorerOptions): Promise<OpenedExplorer> {
-  const executablePath = options.executablePath ?? Deno.env.get("KMNIST_CHROMIUM") ?? CHROMIUM;
+  const executablePath = options.executablePath ?? chromiumSetting();
   try {
     await Deno.stat(executablePath);
   } catch {

@@ -18,6 +18,7 @@ import {
 } from "./data.ts";
 import { explorerHtml, MAX_PAGE_BYTES } from "./page.ts";
 import { availableRuns, experimentRun } from "./runs.ts";
+import { formatNumber } from "../format/mod.ts";
 
 /** Options of {@link writeExplorer}. */
 export interface WriteExplorerOptions {
@@ -205,7 +206,7 @@ export async function writeReportExplorer(
 /** The index page's paragraph linking the explorer (empty when it was not written). */
 export function explorerLinkHtml(written: WrittenExplorer | undefined): string {
   if (!written) return "";
-  const mb = (written.bytes / 1e6).toFixed(1);
+  const mb = formatNumber(written.bytes / 1e6, { decimals: 1 });
   return `<p><a href="explorer.html">Latent explorer</a> (${mb} MB, works offline): the ` +
     `trained decoders run in your browser. Move through the VAE's latent plane, interpolate ` +
     `between test images of ${written.runs.join(", ")}.</p>`;

@@ -1,6 +1,7 @@
 /**
  * File helpers shared by the library and the tools: atomic writes, the project root, the run-folder
- * lock and the fault-injection hook of the crash tests.
+ * lock, the fault-injection hook of the crash tests, and the user settings read from the
+ * environment (KMNIST_QUICK, KMNIST_CHROMIUM).
  *
  * @module
  */
@@ -8,3 +9,4 @@ export * from "./atomic_write.ts";
 export * from "./fault.ts";
 export * from "./project_root.ts";
 export * from "./run_lock.ts";
+export * from "./settings.ts";

@@ -183,7 +183,8 @@ export async function comparisonReconstructions(
     }
   }
   return imageGrid({
-    title: `Test images reconstructed by the four autoencoders and the ${vae.name.toLowerCase()}`,
+    title: "Test images reconstructed by the four autoencoders and the " +
+      `${vae.record.settings.latentDim}-D VAE`,
     rows,
   });
 }

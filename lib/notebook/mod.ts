@@ -1,6 +1,7 @@
 /**
  * What the notebooks share, as library calls: each step of an experiment notebook (open, build,
- * train, evaluate, conclude), its figures and tables, and the variational and denoising steps.
+ * train, evaluate, conclude), its figures and tables, the variational and denoising steps, the
+ * comparison's steps (notebook 05) and the design study's (notebook 06).
  * Notebooks hold their own narrative (markdown) and call these; a change to a shared step is a
  * change here.
  *

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { EpochRecord } from "../train/progress.ts";
 import type { SKRSContext2D } from "@napi-rs/canvas";
 import { type Box, drawAxes, drawFigureTitle, linearScale, logScale, type Scale } from "./axes.ts";
 import { Figure } from "./figure.ts";
@@ -497,17 +496,26 @@ function coincidentLabels(
   });
 }
 
-/** The fields of one epoch of a lib/train history that the curves plot. */
-export type HistoryRecord = Pick<
-  EpochRecord,
-  | "epoch"
-  | "trainLoss"
-  | "valLoss"
-  | "trainReconstruction"
-  | "trainKl"
-  | "valReconstruction"
-  | "valKl"
->;
+/**
+ * The fields of one epoch of a training history that the curves plot (lib/train's EpochRecord has
+ * them; the plot layer names them itself, so it needs nothing from lib/train).
+ */
+export interface HistoryRecord {
+  /** 1-based epoch. */
+  epoch: number;
+  /** Mean training loss. */
+  trainLoss: number;
+  /** Validation loss. */
+  valLoss?: number;
+  /** VAE: training reconstruction term. */
+  trainReconstruction?: number;
+  /** VAE: training KL term. */
+  trainKl?: number;
+  /** VAE: validation reconstruction term. */
+  valReconstruction?: number;
+  /** VAE: validation KL term. */
+  valKl?: number;
+}
 
 function historySeries(
   history: readonly HistoryRecord[],

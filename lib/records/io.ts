@@ -6,14 +6,12 @@
  */
 import * as path from "node:path";
 import { readTextIfExists, writeJsonAtomic } from "../io/mod.ts";
-import type { EvaluationReport } from "../metrics/mod.ts";
 import {
   type RecordSettings,
   RUN_RECORD_FILE,
   RUN_RECORD_FORMAT,
   RUN_RECORD_VERSION,
   type RunRecord,
-  type TrainingSummary,
 } from "./format.ts";
 import { parseRunRecord } from "./validate.ts";
 
@@ -23,22 +21,10 @@ export function runRecordFile(directory: string): string {
 }
 
 /** What a new run record holds (the format fields and the time are added). */
-export interface RunRecordContents<S extends RecordSettings = RecordSettings> {
-  /** The run's name (the experiment, or the run folder's name). */
-  name: string;
-  /** Model name. */
-  title: string;
-  /** Quick-mode run? */
-  quick: boolean;
-  /** The settings it ran with. */
-  settings: S;
-  /** Training figures. */
-  training: TrainingSummary;
-  /** Test metrics. */
-  evaluation: EvaluationReport;
-  /** Extra results. */
-  extra?: Record<string, unknown>;
-}
+export type RunRecordContents<S extends RecordSettings = RecordSettings> = Omit<
+  RunRecord<S>,
+  "format" | "version" | "savedAt"
+>;
 
 /** A run record of the current format and version from its contents, stamped with the time. */
 export function buildRunRecord<S extends RecordSettings>(

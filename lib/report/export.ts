@@ -6,7 +6,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { copyFileAtomic, PROJECT_ROOT } from "../io/mod.ts";
+import { chromiumSetting, copyFileAtomic, PROJECT_ROOT } from "../io/mod.ts";
 import { runCommand as run } from "./command.ts";
 
 /** Folder of the project's nbconvert templates (`offline`: the lab template without CDN scripts). */
@@ -70,14 +70,17 @@ export function networkReferences(html: string): string[] {
   return [...new Set([...found].map((m) => m[1]))];
 }
 
-/** Prints an HTML report to PDF with headless chromium (offline, A4, print CSS), atomically. */
+/**
+ * Prints an HTML report to PDF with headless Chromium (`KMNIST_CHROMIUM`, else Debian's; offline,
+ * A4, print CSS), atomically.
+ */
 export async function printPdf(html: string, pdf: string): Promise<void> {
   const profile = await Deno.makeTempDir({ prefix: "report_chromium_" });
   const out = join(profile, "out.pdf");
   const page = join(profile, "page.html");
   try {
     await Deno.writeTextFile(page, printableHtml(await Deno.readTextFile(html)));
-    await run("chromium", [
+    await run(chromiumSetting(), [
       "--headless",
       "--no-sandbox",
       "--disable-gpu",

@@ -25,6 +25,7 @@ import {
 } from "./records.ts";
 import { expectedTrialSeconds, type Shard, shardTrials, WHOLE_STUDY } from "./shards.ts";
 import { loadStudyData, measureAutoencoder, runTrial, type StudyData } from "./trial.ts";
+import { formatNumber } from "../format/mod.ts";
 
 /** One trial of a planned study. */
 export interface PlannedTrial {
@@ -177,11 +178,11 @@ export function formatTrialLine(options: {
     trialLabel(record.settings).padEnd(24),
     how.padEnd(8),
     record.timing.secondsPerEpoch !== undefined
-      ? `${record.timing.secondsPerEpoch.toFixed(1).padStart(5)} s/epoch`
+      ? `${formatNumber(record.timing.secondsPerEpoch, { decimals: 1 }).padStart(5)} s/epoch`
       : " ".repeat(13),
-    r.mse !== undefined ? `MSE ${r.mse.toFixed(4)}` : "          ",
-    `kNN ${(r.knnAccuracy * 100).toFixed(1)}%`,
-    r.vae ? `-ELBO ${r.vae.negativeElbo.toFixed(1)}` : "",
+    r.mse !== undefined ? `MSE ${formatNumber(r.mse, { decimals: 4 })}` : "          ",
+    `kNN ${formatNumber(r.knnAccuracy, { decimals: 1, percent: true })}`,
+    r.vae ? `-ELBO ${formatNumber(r.vae.negativeElbo, { decimals: 1 })}` : "",
     `(${formatDuration(seconds)})`,
     `| study ${formatDuration(elapsed)}, ETA ${formatDuration(eta)}`,
   ];

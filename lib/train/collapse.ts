@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type ImageSet, imagesToTensor } from "../data/mod.ts";
 import type { Autoencoder } from "../models/mod.ts";
+import { formatNumber } from "../format/mod.ts";
 
 /** What {@link collapseCheck} measured. */
 export interface CollapseCheck {
@@ -55,11 +56,11 @@ export function collapseWarning(
   details: { learningRate: number; loss: number },
 ): string {
   return `Warning: the ${model.kind} model collapsed: it gives nearly the same, nearly black ` +
-    `image for every input (mean pixel ${check.outputMean.toFixed(4)} vs ` +
-    `${check.inputMean.toFixed(4)} in the inputs; variance across images ` +
+    `image for every input (mean pixel ${formatNumber(check.outputMean, { decimals: 4 })} vs ` +
+    `${formatNumber(check.inputMean, { decimals: 4 })} in the inputs; variance across images ` +
     `${check.outputVariance.toExponential(2)} vs ${check.inputVariance.toExponential(2)}), so ` +
     `its loss (${
-      details.loss.toPrecision(4)
+      formatNumber(details.loss, { significant: 4 })
     }) stays at the level of an all-black guess. The learning rate ` +
     `(${details.learningRate}) is most likely too large: train again from scratch with a ` +
     `smaller one (the default is 0.001; deno task train --lr 0.001 --overwrite).`;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { escapeHtml } from "../format/mod.ts";
+import { escapeHtml, formatNumber } from "../format/mod.ts";
 
 /** What a reporter learns when training starts. */
 export interface TrainBeginInfo {
@@ -93,7 +93,9 @@ export function formatDuration(seconds: number): string {
 /** A loss in a readable precision (4 significant digits). */
 export function formatLoss(value: number | undefined): string {
   if (value === undefined) return "-";
-  return Math.abs(value) >= 1000 ? value.toFixed(1) : value.toPrecision(4);
+  return Math.abs(value) >= 1000
+    ? formatNumber(value, { decimals: 1 })
+    : formatNumber(value, { significant: 4 });
 }
 
 /** One line describing a finished epoch, e.g. "epoch 3/10 loss 0.0312 val 0.0309 (12.1 s, ...)". */
@@ -104,7 +106,7 @@ export function formatEpochLine(record: EpochRecord, epochs: number): string {
   }
   if (record.valLoss !== undefined) parts.push(`val ${formatLoss(record.valLoss)}`);
   parts.push(
-    `${record.seconds.toFixed(1)} s`,
+    `${formatNumber(record.seconds, { decimals: 1 })} s`,
     `${Math.round(record.imagesPerSecond)} img/s`,
   );
   return parts.join("  ");
@@ -235,10 +237,14 @@ export function jupyterProgress(options: JupyterProgressOptions = {}): TrainingC
     const table = rows.map((r) =>
       `<tr><td>${r.epoch}</td><td>${formatLoss(r.trainLoss)}</td><td>${
         formatLoss(r.valLoss)
-      }</td><td>${r.seconds.toFixed(1)}</td><td>${Math.round(r.imagesPerSecond)}</td></tr>`
+      }</td><td>${formatNumber(r.seconds, { decimals: 1 })}</td><td>${
+        Math.round(r.imagesPerSecond)
+      }</td></tr>`
     ).join("");
     const html = `<div><b>${escapeHtml(info?.kind ?? "")}</b> ` +
-      `<progress value="${fraction.toFixed(4)}" max="1" style="width:20em"></progress> ` +
+      `<progress value="${
+        formatNumber(fraction, { decimals: 4 })
+      }" max="1" style="width:20em"></progress> ` +
       `<code>${escapeHtml(current)}</code>` +
       `<table><tr><th>epoch</th><th>loss</th><th>val loss</th><th>s</th><th>img/s</th></tr>` +
       `${table}</table></div>`;

@@ -32,7 +32,7 @@ export const RELU_GRAD = "KmnistReluGrad";
 /**
  * Name of the fused Adam step, registered on the wasm and cpu backends while the native helpers
  * are loaded (adam_step.ts). Not a tensor kernel: call its `kernelFunc` directly with
- * `{ inputs: {}, backend, attrs }`, where attrs are native.ts's `AdamArgs` (Float32Arrays g, w, m,
+ * `{ inputs: {}, backend, attrs }`, where attrs are adam_step.ts's `AdamArgs` (Float32Arrays g, w, m,
  * v, out and the step's scalars); it updates m and v in place, writes the new weights to out, and
  * returns no tensor. lib/train/optimizer.ts looks it up with `tf.getKernel(name, tf.getBackend())`
  * and runs its JS loop (same rounding) when it is absent.

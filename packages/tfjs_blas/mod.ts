@@ -22,7 +22,7 @@ export {
 } from "./config.ts";
 export { blasKernelCalls, blasPhaseMs } from "./kernel_stats.ts";
 export { nativeKernelCalls } from "./native_kernels.ts";
-export { fusedLayerCalls } from "./fused_layers.ts";
+export { fusedLayerCalls, fusedLayersActive } from "./fused_layers.ts";
 export {
   type Blas,
   blasLoadError,

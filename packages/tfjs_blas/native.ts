@@ -18,9 +18,11 @@
  */
 import { join } from "node:path";
 import type { ConvGeometry } from "./im2col.ts";
-import { registerAdamStep, unregisterAdamStep } from "./adam_step.ts";
+import { type AdamArgs, registerAdamStep, unregisterAdamStep } from "./adam_step.ts";
 import { speedConfig } from "./config.ts";
 import { withLoadEnv } from "./load_env.ts";
+
+export type { AdamArgs };
 
 const SYMBOLS = {
   kmnist_im2col: { parameters: ["buffer", "i32", "i32", "buffer"], result: "void" },
@@ -253,34 +255,6 @@ export type DirectConvArgs = Omit<BlockedConvArgs, "perBlock" | "scratch"> & {
   /** Leaky ReLU's slope (default 0.2). */
   alpha?: number;
 };
-
-/** Arguments of {@link Native.adam}. */
-export interface AdamArgs {
-  /** Gradient. */
-  g: Float32Array;
-  /** Current weights. */
-  w: Float32Array;
-  /** First moments (updated). */
-  m: Float32Array;
-  /** Second moments (updated). */
-  v: Float32Array;
-  /** New weights (written). */
-  out: Float32Array;
-  /** beta1, beta2, 1 - beta1, 1 - beta2. */
-  b1: number;
-  /** See b1. */
-  b2: number;
-  /** See b1. */
-  c1: number;
-  /** See b1. */
-  c2: number;
-  /** lr / (1 - beta1^t). */
-  stepSize: number;
-  /** 1 / sqrt(1 - beta2^t). */
-  invSqrtBias2: number;
-  /** Denominator guard. */
-  eps: number;
-}
 
 let cached: Native | null | undefined;
 let loadError = "";

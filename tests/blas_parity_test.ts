@@ -5,11 +5,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { ok as assert } from "node:assert";
-import { type BackendName, initBackend } from "../../mod.ts";
-import { imagesToTensor, type KmnistDataset, loadKmnist } from "../../../../lib/data/mod.ts";
-import { loadBlas } from "../../kernel_sets.ts";
-import { buildModel } from "../../../../lib/models/mod.ts";
-import { createOptimizer } from "../../../../lib/train/optimizer.ts";
+import { type BackendName, initBackend, loadBlas } from "@kmnist/tfjs-blas";
+import { imagesToTensor, type KmnistDataset, loadKmnist } from "../lib/data/mod.ts";
+import { buildModel } from "../lib/models/mod.ts";
+import { createOptimizer } from "../lib/train/optimizer.ts";
 
 const STEPS = 4;
 const BATCH = 12;
