@@ -33,6 +33,7 @@ import {
   type TrialRecord,
 } from "./study_records.ts";
 import { expectedTrialSeconds, type Shard, shardTrials, WHOLE_STUDY } from "./study_shards.ts";
+import { checkInterrupt } from "../train/cancel.ts";
 import { loadStudyData, measureAutoencoder, runTrial, type StudyData } from "./study_trial.ts";
 
 export * from "./study_grid.ts";
@@ -227,6 +228,11 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
   let expectedDone = 0, actualDone = 0, ran = 0;
   const done: Required<PlannedTrial>[] = [];
   for (const [i, p] of planned.entries()) {
+    checkInterrupt({
+      task: "the study",
+      where: `trial ${i + 1}/${planned.length}, before it started`,
+      resume: "Finished trials are kept; run the study again to continue.",
+    });
     const trialStarted = performance.now();
     let record = p.record;
     let how = "reused";

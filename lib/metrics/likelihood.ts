@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkInterrupt } from "../train/cancel.ts";
 import {
   binaryCrossEntropyPerImage,
   deriveSeed,
@@ -66,6 +67,7 @@ export function importanceWeightedNll(
   const perImage = new Float64Array(n);
   let elboSum = 0;
   for (let start = 0; start < n; start += perChunk) {
+    checkInterrupt({ task: "IWAE", where: `image ${start + 1} of ${n}` });
     const size = Math.min(perChunk, n - start);
     const logW = tf.tidy(() => {
       const x = tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1]);
@@ -121,6 +123,7 @@ export function negativeElbo(
   const n = images.shape[0];
   let rec = 0, kl = 0;
   for (let start = 0; start < n; start += 1000) {
+    checkInterrupt({ task: "ELBO", where: `image ${start + 1} of ${n}` });
     const size = Math.min(1000, n - start);
     const sums = tf.tidy(() => {
       const x = tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1]);

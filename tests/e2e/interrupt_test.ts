@@ -79,8 +79,9 @@ async function interruptTrain(args: string[], pattern: RegExp) {
   let text = "";
   let sent = false;
   const read = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      text += chunk;
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
       if (!sent && pattern.test(text)) {
         sent = true;
         child.kill("SIGINT");
