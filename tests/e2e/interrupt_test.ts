@@ -6,7 +6,9 @@
  *   matches the uninterrupted run bit for bit; a cell that never yields is ended by a second Stop
  *   (deno restarted, variables gone, the kernel answering again);
  * - tools/train.ts in a real process stopped by a real SIGINT: exit 130, the checkpoint kept, the
- *   resume command printed, and resuming gives the uninterrupted run's result.
+ *   resume command printed, and resuming gives the uninterrupted run's result;
+ * - tools/study.ts stopped by a real SIGINT during its second trial: exit 130, the first trial's
+ *   record kept, the command to continue printed.
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
@@ -62,17 +64,37 @@ Deno.test("Jupyter's Stop ends a training cell, keeps the kernel, and the resume
 });
 
 /** Starts tools/train.ts, waits for `pattern` on its output, sends SIGINT, returns the end. */
-async function interruptTrain(args: string[], pattern: RegExp) {
+function interruptTrain(args: string[], pattern: RegExp) {
+  return interruptTool(
+    [path.join(ROOT, "tools/train.ts"), "--model", "vanilla", "--no-knn", ...args],
+    pattern,
+  );
+}
+
+/** The names of the files under `dir` (none when it does not exist yet). */
+async function* walkNames(dir: string): AsyncGenerator<string> {
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isDirectory) yield* walkNames(path.join(dir, entry.name));
+      else yield entry.name;
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/**
+ * Starts `deno run -A ARGS` and sends it SIGINT once `pattern` is on its output (or `ready()`
+ * says so, polled every 200 ms); returns how it ended.
+ */
+async function interruptTool(
+  args: string[],
+  pattern?: RegExp,
+  ready?: () => Promise<boolean>,
+) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      path.join(ROOT, "tools/train.ts"),
-      "--model",
-      "vanilla",
-      "--no-knn",
-      ...args,
-    ],
+    args: ["run", "--allow-all", ...args],
+    cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -82,14 +104,28 @@ async function interruptTrain(args: string[], pattern: RegExp) {
     const decoder = new TextDecoder();
     for await (const chunk of stream) {
       text += decoder.decode(chunk, { stream: true });
-      if (!sent && pattern.test(text)) {
+      if (!sent && pattern?.test(text)) {
         sent = true;
         child.kill("SIGINT");
       }
     }
   };
-  const [status] = await Promise.all([child.status, read(child.stdout), read(child.stderr)]);
-  return { code: status.code, signal: status.signal, text, sent };
+  let done = false;
+  const poll = async () => {
+    while (ready && !sent && !done) {
+      if (await ready()) {
+        sent = true;
+        child.kill("SIGINT");
+      } else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const status = child.status.then((s) => {
+    done = true;
+    return s;
+  });
+  const [end] = await Promise.all([status, read(child.stdout), read(child.stderr), poll()]);
+  const code = end.code;
+  return { code, signal: end.signal, text, sent };
 }
 
 Deno.test("Ctrl-C stops tools/train.ts cleanly: exit 130, checkpoint kept, resume matches", async () => {
@@ -114,6 +150,49 @@ Deno.test("Ctrl-C stops tools/train.ts cleanly: exit 130, checkpoint kept, resum
     const full = await runTrain([...size, "--epochs", epochs, "--out", straight]);
     assert.equal(full.code, 0, full.text);
     assert.deepEqual(await runOutcome(stopped), await runOutcome(straight));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("Ctrl-C stops tools/study.ts cleanly: exit 130, finished trials kept", async () => {
+  const root = await Deno.makeTempDir({ prefix: "kmnist_study_ctrl_c_" });
+  try {
+    const settings = path.join(root, "settings.json");
+    await Deno.writeTextFile(
+      settings,
+      JSON.stringify({
+        architectures: ["vanilla"],
+        codeSizes: [2, 4, 8],
+        betas: [],
+        pixelBaseline: false,
+        epochs: 200,
+        trainImages: 2000,
+        validationSize: 100,
+        testImages: 100,
+      }),
+    );
+    const args = [path.join(ROOT, "tools/study.ts"), "--no-adopt", "--settings", settings];
+    const dir = path.join(root, "study");
+    // Stop once the first trial has saved a checkpoint: its training is then running.
+    const run = await interruptTool([...args, "--dir", dir], undefined, async () => {
+      for await (const file of walkNames(dir)) if (file === "checkpoint.json") return true;
+      return false;
+    });
+    assert.ok(run.sent, run.text);
+    assert.equal(run.code, 130, run.text);
+    assert.match(run.text, /Interrupted: training stopped at epoch \d+\/200/);
+    assert.match(run.text, /Finished trials are kept.*deno task study .*--settings/s);
+    const kept = [];
+    for await (const file of walkNames(dir)) kept.push(file);
+    assert.ok(kept.includes("checkpoint.json"), "the interrupted trial's checkpoint is kept");
+    const list = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", ...args, "--dir", dir, "--list"],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.match(new TextDecoder().decode(list.stdout), /3 trials \(shard \d\/1\), 3 to run\./);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
