@@ -129,6 +129,29 @@ Deno.test("a stop keeps the last checkpoint intact, and resuming from it matches
   }
 });
 
+Deno.test("the state a stop hands back resumes into the same run folder and matches", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kmnist_interrupt_folder_" });
+  try {
+    const straight = buildModel({ kind: "vanilla", seed: 2 });
+    const full = await train(straight, OPTIONS);
+    const { model, error } = await interruptedRun("vanilla", 2, 2, { checkpointDirectory: dir });
+    const optimizer = error.details.optimizer as tf.Optimizer;
+    const rest = await train(model, {
+      ...OPTIONS,
+      resume: error.details.state as TrainingState,
+      optimizer,
+      checkpointDirectory: dir,
+    });
+    assert.deepEqual(losses(rest.history), losses(full.history));
+    assert.equal((await readCheckpointState(dir))?.epoch, 3);
+    optimizer.dispose();
+    model.dispose();
+    straight.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("evaluation checks the same stop between its chunks", async () => {
   const model = buildModel({ kind: "vanilla", seed: 2 });
   const before = tf.memory().numTensors;

@@ -5,6 +5,7 @@
  * @module
  */
 import * as path from "node:path";
+import { formatNumber } from "../format/mod.ts";
 import { loadKmnist } from "../data/mod.ts";
 import { displayPath, PROJECT_ROOT, writeTextAtomic } from "../io/mod.ts";
 import { checkName, EXPERIMENT_NAMES, isQuickMode } from "../experiments/mod.ts";

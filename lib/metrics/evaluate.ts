@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkInterrupt } from "../train/cancel.ts";
 import { type ImageSet, imagesToTensor, KMNIST_CLASSES } from "../data/mod.ts";
 import { type Autoencoder, isVariational } from "../models/mod.ts";
 import { accuracy, KMNIST_PIXEL_KNN_BASELINE, knnClassify } from "./knn.ts";
@@ -106,6 +107,7 @@ function encodeSet(model: Autoencoder, set: ImageSet): Float32Array {
   const dim = model.config.latentDim;
   const codes = new Float32Array(set.count * dim);
   for (let start = 0; start < set.count; start += 1000) {
+    checkInterrupt({ task: "encoding", where: `image ${start + 1} of ${set.count}` });
     const size = Math.min(1000, set.count - start);
     const indices = Int32Array.from({ length: size }, (_, i) => start + i);
     const block = tf.tidy(() => model.encode(imagesToTensor(set, indices)));
@@ -128,6 +130,7 @@ export function evaluate(model: Autoencoder, options: EvaluateOptions): Evaluati
   const bce = new Float64Array(test.count);
   const ssim = new Float64Array(test.count);
   for (let start = 0; start < test.count; start += 1000) {
+    checkInterrupt({ task: "evaluation", where: `test image ${start + 1} of ${test.count}` });
     const size = Math.min(1000, test.count - start);
     const indices = Int32Array.from({ length: size }, (_, i) => start + i);
     const clean = imagesToTensor(test, indices);

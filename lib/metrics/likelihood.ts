@@ -16,6 +16,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkInterrupt } from "../train/cancel.ts";
 import {
   binaryCrossEntropyPerImage,
   deriveSeed,
@@ -93,6 +94,7 @@ export function importanceWeights(
   const samplesPerCall = Math.min(samples, chunkRows);
   let call = 0;
   for (let start = 0; start < n; start += imagesPerCall) {
+    checkInterrupt({ task: "IWAE", where: `image ${start + 1} of ${n}` });
     const size = Math.min(imagesPerCall, n - start);
     const labels = options.labels
       ? Int32Array.from({ length: size }, (_, i) => options.labels![start + i])
@@ -356,6 +358,7 @@ export function negativeElbo(
   const n = images.shape[0];
   let rec = 0, kl = 0;
   for (let start = 0; start < n; start += 1000) {
+    checkInterrupt({ task: "ELBO", where: `image ${start + 1} of ${n}` });
     const size = Math.min(1000, n - start);
     const sums = tf.tidy(() => {
       const x = tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1]);

@@ -5,7 +5,7 @@
  * @module
  */
 import { displayPath } from "../io/mod.ts";
-import { formatDuration, hasCheckpoint, loadCheckpoint } from "../train/mod.ts";
+import { checkInterrupt, formatDuration, hasCheckpoint, loadCheckpoint } from "../train/mod.ts";
 import { EXPERIMENT_NAMES, experimentSettings, loadExperimentRecord } from "../experiments/mod.ts";
 import {
   checkStudySettings,
@@ -215,6 +215,11 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
   let expectedDone = 0, actualDone = 0, ran = 0;
   const done: Required<PlannedTrial>[] = [];
   for (const [i, p] of planned.entries()) {
+    checkInterrupt({
+      task: "the study",
+      where: `trial ${i + 1}/${planned.length}, before it started`,
+      resume: "Finished trials are kept; run the study again to continue.",
+    });
     const trialStarted = performance.now();
     let record = p.record;
     let how = "reused";

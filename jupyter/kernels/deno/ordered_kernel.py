@@ -22,11 +22,26 @@ stdin connect to deno directly):
     asked (found by the request's msg_id, since deno answers per connection).
 Messages pass unchanged (no re-signing). Deno runs in its own process group with a connection file
 beside CONNECTION_FILE that differs only in the shell and iopub ports (removed once deno answers);
-SIGINT (Jupyter's interrupt) and SIGTERM are passed on to that group; deno is killed if this
-process dies; this process exits with deno's exit status.
+SIGTERM is passed on to that group; deno is killed if this process dies; this process exits with
+deno's exit status.
+
+Jupyter's Stop (SIGINT to this process; kernel.json's interrupt_mode "signal"): Deno 2.9.6's kernel
+dies on a SIGINT nobody listens for (denoland/deno issue 24491), so the proxy does not pass it on.
+  * First Stop while a cell runs: the proxy creates the file named by KMNIST_INTERRUPT_FILE in
+    deno's environment (a fresh path per kernel). The project's library (lib/train/cancel.ts)
+    checks for it between batches: training, evaluation, IWAE, study trials and report loops stop
+    at the end of the current batch with an InterruptedError; the kernel and its variables stay.
+  * A second Stop while the same cell still runs (code that does not check, or never yields): the
+    cell is ended the only way there is, by restarting deno. The proxy kills deno, starts it again
+    on the same ports, answers the cell with an error ("KernelRestarted": every variable is lost;
+    files already written, e.g. checkpoints, stay) and aborts the cells queued behind it.
+  * A Stop while no cell runs does nothing. The stop file is removed whenever a cell ends.
 """
 
 import ctypes
+import datetime
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -35,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 try:
     import zmq
@@ -58,6 +74,14 @@ except ValueError:
     )
     sys.exit(2)
 NO_IDLE_SECONDS = 5.0  # release the next cell anyway when a replied cell's idle never comes
+RESTARTED = (
+    "KernelRestarted",
+    "Stopped by restarting the kernel (a second Stop while the cell still ran): every variable of "
+    "the session is lost; files already written (checkpoints, records) are kept. Re-run the "
+    "notebook's cells from the top; a training with checkpointDirectory continues from its last "
+    "checkpoint (loadCheckpoint + train({ resume })). One Stop alone stops the library's loops "
+    "at the end of a batch and keeps the kernel.",
+)
 
 
 def log(message):
@@ -88,12 +112,50 @@ def die_with_parent():
         pass
 
 
+EXEC_WITH_PDEATHSIG = (
+    "import ctypes, os, signal, sys\n"
+    "try:\n"
+    "    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)\n"
+    "except OSError:\n"
+    "    pass\n"
+    "os.execvp(sys.argv[1], sys.argv[1:])\n"
+)
+
+
 def signal_group(child, signum):
     """Signals deno's process group (deno, or npx and the deno it runs)."""
     try:
         os.killpg(child.pid, signum)
     except ProcessLookupError:
         pass
+
+
+class Signer:
+    """Signs the few messages the proxy writes itself (the key of the connection file)."""
+
+    def __init__(self, info):
+        self.key = info.get("key", "").encode()
+        scheme = info.get("signature_scheme", "hmac-sha256")
+        self.digest = getattr(hashlib, scheme.split("-", 1)[1]) if self.key else None
+        self.session = uuid.uuid4().hex
+
+    def frames(self, msg_type, parent, content):
+        header = {
+            "msg_id": uuid.uuid4().hex,
+            "msg_type": msg_type,
+            "username": "kernel",
+            "session": self.session,
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "version": "5.3",
+        }
+        parts = [json.dumps(x).encode() for x in (header, parent, {}, content)]
+        signature = b""
+        if self.digest is not None:
+            mac = hmac.new(self.key, digestmod=self.digest)
+            for part in parts:
+                mac.update(part)
+            signature = mac.hexdigest().encode()
+        return [DELIMITER, signature] + parts
 
 
 class Proxy:
@@ -103,24 +165,44 @@ class Proxy:
         self.front_shell.bind(address(info["shell_port"]))
         self.front_iopub = context.socket(zmq.PUB)
         self.front_iopub.bind(address(info["iopub_port"]))
-        self.back_shell = context.socket(zmq.DEALER)
-        self.back_shell.connect(address(inner["shell_port"]))
-        self.back_iopub = context.socket(zmq.SUB)
-        self.back_iopub.setsockopt(zmq.SUBSCRIBE, b"")
-        self.back_iopub.connect(address(inner["iopub_port"]))
-        for sock in (self.front_shell, self.front_iopub, self.back_shell, self.back_iopub):
+        for sock in (self.front_shell, self.front_iopub):
             sock.setsockopt(zmq.LINGER, 100)
+        self.back_shell = self.back_iopub = None
+        self.connect_back(context, inner)
         self.routes = {}  # request msg_id -> client identity on the front shell socket
         self.waiting = []  # execute requests not yet passed to deno (frames without identity)
         self.running = None  # msg_id of the execute request deno is running
+        self.running_header = None  # its header (the parent of what the proxy answers itself)
+        self.stop_cell = None  # msg_id of the cell a first Stop was asked for
+        self.stop_file = None  # the KMNIST_INTERRUPT_FILE path
+        self.restart = None  # callable: kills and restarts deno
+        self.signer = Signer(info)
+        self.warming = False  # after a restart: until deno's iopub is seen to reach the proxy
+        self.probes = set()  # msg_ids of the proxy's own kernel_info requests
+        self.next_probe = 0.0
         self.replied_at = None  # when deno replied to it
         self.held = None  # its "idle" status, held back
         self.quiet_until = 0.0  # when the held idle may go (after QUIET_SECONDS of silence)
 
+    def connect_back(self, context, inner):
+        """(Re)connects the shell and iopub sockets to deno (closing the old ones)."""
+        address = f"tcp://{inner['ip']}:{{}}"
+        for sock in (self.back_shell, self.back_iopub):
+            if sock is not None:
+                sock.close(linger=0)
+        self.back_shell = context.socket(zmq.DEALER)
+        self.back_shell.setsockopt(zmq.LINGER, 100)
+        self.back_shell.connect(address.format(inner["shell_port"]))
+        self.back_iopub = context.socket(zmq.SUB)
+        self.back_iopub.setsockopt(zmq.LINGER, 100)
+        self.back_iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.back_iopub.connect(address.format(inner["iopub_port"]))
+
     def next_execute(self):
-        if self.running is None and self.waiting:
+        if self.running is None and self.waiting and not self.warming:
             frames = self.waiting.pop(0)
-            self.running = parse(frames)[0]["msg_id"]
+            self.running_header = parse(frames)[0]
+            self.running = self.running_header["msg_id"]
             self.replied_at = None
             self.back_shell.send_multipart(frames)
 
@@ -129,7 +211,59 @@ class Proxy:
             self.front_iopub.send_multipart(self.held)
         self.held = None
         self.running = None
+        self.clear_stop()
         self.next_execute()
+
+    def clear_stop(self):
+        self.stop_cell = None
+        if self.stop_file and os.path.exists(self.stop_file):
+            os.unlink(self.stop_file)
+
+    def interrupt(self):
+        """Jupyter's Stop (see the module doc): a stop file first, a restart the second time."""
+        if self.running is None:
+            self.clear_stop()
+            return
+        if self.stop_cell != self.running:
+            self.stop_cell = self.running
+            with open(self.stop_file, "w", encoding="utf-8") as handle:
+                handle.write(f"{time.time()}\n")
+            log("Stop: asked the running cell to stop at its next check")
+            return
+        log("second Stop while the cell still runs: restarting deno")
+        self.restart()
+        self.end_running_cell()
+        self.warm_up()
+
+    def reply(self, parent, content):
+        identity = self.routes.pop(parent.get("msg_id"), None)
+        if identity is not None:
+            self.front_shell.send_multipart(
+                [identity] + self.signer.frames("execute_reply", parent, content)
+            )
+
+    def publish(self, msg_type, parent, content):
+        self.front_iopub.send_multipart(
+            [f"kernel.{msg_type}".encode()] + self.signer.frames(msg_type, parent, content)
+        )
+
+    def end_running_cell(self):
+        """Answers the cell deno was running (killed) with an error; aborts the queued ones."""
+        parent = self.running_header or {}
+        ename, evalue = RESTARTED
+        error = {"ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}
+        self.publish("error", parent, error)
+        self.reply(parent, dict(error, status="error", execution_count=0))
+        self.publish("status", parent, {"execution_state": "idle"})
+        for frames in self.waiting:
+            queued = parse(frames)[0]
+            self.reply(queued, {"status": "aborted", "execution_count": 0})
+            self.publish("status", queued, {"execution_state": "idle"})
+        self.waiting = []
+        self.held = None
+        self.running = None
+        self.running_header = None
+        self.clear_stop()
 
     def from_client(self):
         frames = self.front_shell.recv_multipart()
@@ -150,6 +284,8 @@ class Proxy:
         frames = self.back_shell.recv_multipart()
         message = parse(frames)
         parent_id = message[1].get("msg_id") if message else None
+        if parent_id in self.probes:
+            return
         identity = self.routes.pop(parent_id, None)
         if identity is None:
             log(f"dropped a shell reply to an unknown request {parent_id!r}")
@@ -165,6 +301,12 @@ class Proxy:
         now = time.monotonic()
         if message is not None:
             header, parent, content = message
+            if parent.get("msg_id") in self.probes:
+                # The restarted deno's iopub reaches us: pass the waiting cells on.
+                if self.warming:
+                    self.warming = False
+                    self.next_execute()
+                return
             if (
                 header.get("msg_type") == "status"
                 and content.get("execution_state") == "idle"
@@ -184,8 +326,21 @@ class Proxy:
             return max(0, int((self.quiet_until - time.monotonic()) * 1000) + 1)
         return 50
 
+    def warm_up(self):
+        """After a restart: holds execute requests until deno's iopub reaches the proxy (a SUB
+        socket misses what is published before its subscription arrives), probing with
+        kernel_info requests, whose busy/idle status shows it has."""
+        self.warming = True
+        self.probes.clear()
+        self.next_probe = 0.0
+
     def tick(self):
         now = time.monotonic()
+        if self.warming and now >= self.next_probe:
+            frames = self.signer.frames("kernel_info_request", {}, {})
+            self.probes.add(parse(frames)[0]["msg_id"])
+            self.back_shell.send_multipart(frames)
+            self.next_probe = now + 0.5
         if self.held is not None and now >= self.quiet_until:
             self.release()
         elif (
@@ -213,18 +368,59 @@ def main(argv):
     fd, inner_file = tempfile.mkstemp(prefix="deno-ordered-", suffix=".json", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(inner, handle)
+    stop_file = os.path.join(folder, f"deno-stop-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    env = dict(os.environ, KMNIST_INTERRUPT_FILE=stop_file)
+
+    def start():
+        with open(inner_file, "w", encoding="utf-8") as handle:
+            json.dump(inner, handle)
+        return subprocess.Popen(
+            command + ["jupyter", "--kernel", "--conn", inner_file],
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+            env=env,
+        )
+
     # Deno starts first, before zmq's threads exist (preexec_fn is only safe then); it takes
     # longer to bind than the proxy, and zmq connections retry until it has.
-    child = subprocess.Popen(
-        command + ["jupyter", "--kernel", "--conn", inner_file],
-        start_new_session=True,
-        preexec_fn=die_with_parent,
-    )
+    children = [start()]
     context = zmq.Context()
+    pending = []  # SIGINTs not yet handled (handled in the loop, not in the signal handler)
     try:
         proxy = Proxy(context, info, inner)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda number, _frame: signal_group(child, number))
+        proxy.stop_file = stop_file
+
+        def restart():
+            signal_group(children[0], signal.SIGKILL)
+            children[0].wait()
+            # Fresh back sockets: what was queued on the old connections went to the dead deno,
+            # and a message sent before zmq notices the drop would be lost with it.
+            for sock in (proxy.back_shell, proxy.back_iopub):
+                poller.unregister(sock)
+                del handlers[sock]
+            proxy.connect_back(context, inner)
+            handlers[proxy.back_shell] = proxy.from_deno_shell
+            handlers[proxy.back_iopub] = proxy.from_deno_iopub
+            for sock in (proxy.back_shell, proxy.back_iopub):
+                poller.register(sock, zmq.POLLIN)
+            # preexec_fn is unsafe now that zmq's threads run: a small exec wrapper sets the
+            # parent-death signal instead (it survives the exec), so deno still dies with us.
+            children[0] = subprocess.Popen(
+                [sys.executable, "-c", EXEC_WITH_PDEATHSIG]
+                + command
+                + ["jupyter", "--kernel", "--conn", write_inner()],
+                start_new_session=True,
+                env=env,
+            )
+
+        def write_inner():
+            with open(inner_file, "w", encoding="utf-8") as handle:
+                json.dump(inner, handle)
+            return inner_file
+
+        proxy.restart = restart
+        signal.signal(signal.SIGINT, lambda _number, _frame: pending.append(time.monotonic()))
+        signal.signal(signal.SIGTERM, lambda number, _frame: signal_group(children[0], number))
         poller = zmq.Poller()
         handlers = {
             proxy.front_shell: proxy.from_client,
@@ -233,18 +429,22 @@ def main(argv):
         }
         for sock in handlers:
             poller.register(sock, zmq.POLLIN)
-        while child.poll() is None:
+        while children[0].poll() is None:
             try:
                 ready = dict(poller.poll(proxy.timeout_ms()))
             except zmq.ZMQError as error:
-                if error.errno == zmq.EINTR:
-                    continue
-                raise
+                if error.errno != zmq.EINTR:
+                    raise
+                ready = {}
+            while pending:
+                pending.pop()
+                proxy.interrupt()
             for sock in ready:
                 handlers[sock]()
                 if sock is not proxy.front_shell and os.path.exists(inner_file):
                     os.unlink(inner_file)  # deno has sent something: it has read the file
             proxy.tick()
+        child = children[0]
         # Deno exited (e.g. a shutdown request): pass on what it sent last.
         for sock, handler in handlers.items():
             while sock.poll(0):
@@ -253,12 +453,13 @@ def main(argv):
             proxy.front_iopub.send_multipart(proxy.held)
         return child.returncode if child.returncode >= 0 else 128 - child.returncode
     finally:
-        if child.poll() is None:
-            signal_group(child, signal.SIGKILL)
-            child.wait()
+        if children[0].poll() is None:
+            signal_group(children[0], signal.SIGKILL)
+            children[0].wait()
         context.destroy(linger=100)
-        if os.path.exists(inner_file):
-            os.unlink(inner_file)
+        for leftover in (inner_file, stop_file):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
 
 
 if __name__ == "__main__":
