@@ -79,6 +79,7 @@ export {
   hasClassifier,
   loadClassifier,
   saveClassifier,
+  shiftImages,
   trainClassifier,
   type TrainClassifierOptions,
   type TrainedClassifier,
