@@ -15,6 +15,7 @@ import {
   loadConditional,
   saveClassifier,
   saveConditional,
+  shiftImages,
   trainClassifier,
   trainConditional,
 } from "../lib/train/mod.ts";
@@ -117,4 +118,33 @@ Deno.test("the classifier's dropout is seeded by the step: same step, same loss"
   assert.notEqual(at(1), at(2));
   tf.dispose([x, y]);
   c.dispose();
+});
+
+Deno.test("the classifier's augmentation shifts each image by whole pixels, seeded by the step", () => {
+  const x = tf.tensor4d(
+    Array.from({ length: 4 * 28 * 28 }, (_, i) => ((i * 37) % 101) / 101),
+    [4, 28, 28, 1],
+  );
+  const a = x.arraySync();
+  const shifted = shiftImages(x, 2, 0, 7);
+  const b = shifted.arraySync();
+  for (let n = 0; n < 4; n++) {
+    // Exactly one (dy, dx) in [-2, 2]² maps the image onto its shifted copy, pixel for pixel.
+    const matches: string[] = [];
+    for (let dy = -2; dy <= 2; dy++) {
+      for (let dx = -2; dx <= 2; dx++) {
+        let same = true;
+        for (let i = 2; i < 26 && same; i++) {
+          for (let j = 2; j < 26 && same; j++) {
+            same = Math.abs(b[n][i][j][0] - a[n][i + dy][j + dx][0]) < 1e-6;
+          }
+        }
+        if (same) matches.push(`${dy},${dx}`);
+      }
+    }
+    assert.equal(matches.length, 1, `image ${n}: ${matches}`);
+  }
+  const again = shiftImages(x, 2, 0, 7);
+  assert.deepEqual(Array.from(again.dataSync()), Array.from(shifted.dataSync()));
+  tf.dispose([x, shifted, again]);
 });

@@ -11,9 +11,20 @@
  */
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { batchIndices, type ImageSet, imagesToTensor, labelsToTensor } from "../data/mod.ts";
+import {
+  batchIndices,
+  createRandom,
+  type ImageSet,
+  imagesToTensor,
+  labelsToTensor,
+} from "../data/mod.ts";
 import { displayPath, writeJsonAtomic } from "../io/mod.ts";
-import { buildClassifier, type Classifier, type ClassifierConfig } from "../models/mod.ts";
+import {
+  buildClassifier,
+  type Classifier,
+  type ClassifierConfig,
+  deriveSeed,
+} from "../models/mod.ts";
 import { denoFileHandler } from "./checkpoint/mod.ts";
 import { createOptimizer } from "./optimizer.ts";
 
@@ -28,8 +39,10 @@ export interface ClassifierTrainingSettings {
   batchSize: number;
   /** Adam's step size (default 1e-3). */
   learningRate: number;
-  /** Seed of the initialisers, shuffling and dropout (default 0). */
+  /** Seed of the initialisers, shuffling, dropout and shifts (default 0). */
   seed: number;
+  /** Augmentation: each training image shifted by up to this many pixels in x and y (default 2). */
+  shift: number;
 }
 
 /** The default training of the project's classifier. */
@@ -38,7 +51,44 @@ export const CLASSIFIER_TRAINING: Readonly<ClassifierTrainingSettings> = {
   batchSize: 128,
   learningRate: 1e-3,
   seed: 0,
+  shift: 2,
 };
+
+/**
+ * Each image of a batch shifted by whole pixels, (dx, dy) uniform in [-shift, shift], seeded by
+ * (seed, step); the uncovered border is black (KMNIST's background).
+ */
+export function shiftImages(
+  images: tf.Tensor4D,
+  shift: number,
+  seed: number,
+  step: number,
+): tf.Tensor4D {
+  if (shift === 0) return images.clone();
+  const [n, h, w] = images.shape;
+  const random = createRandom(deriveSeed(seed, (1 << 24) + step));
+  const boxes: number[][] = [];
+  const span = 2 * shift + 1;
+  for (let i = 0; i < n; i++) {
+    const dy = Math.floor(random() * span), dx = Math.floor(random() * span);
+    // Box corners on the padded image's pixel grid: crop rows dy..dy+h-1, exactly (no blending).
+    boxes.push([
+      dy / (h + 2 * shift - 1),
+      dx / (w + 2 * shift - 1),
+      (dy + h - 1) / (h + 2 * shift - 1),
+      (dx + w - 1) / (w + 2 * shift - 1),
+    ]);
+  }
+  return tf.tidy(() => {
+    const padded = tf.pad(images, [[0, 0], [shift, shift], [shift, shift], [0, 0]]);
+    return tf.image.cropAndResize(
+      padded as tf.Tensor4D,
+      tf.tensor2d(boxes),
+      tf.range(0, n, 1, "int32") as tf.Tensor1D,
+      [h, w],
+    );
+  });
+}
 
 /** What classifier.json holds. */
 export interface ClassifierRecord {
@@ -87,6 +137,7 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
     batchSize: options.batchSize ?? CLASSIFIER_TRAINING.batchSize,
     learningRate: options.learningRate ?? CLASSIFIER_TRAINING.learningRate,
     seed: options.seed ?? CLASSIFIER_TRAINING.seed,
+    shift: options.shift ?? CLASSIFIER_TRAINING.shift,
   };
   if (!Number.isInteger(training.epochs) || training.epochs < 1) {
     throw new Error(`trainClassifier: epochs must be a positive integer, got ${training.epochs}.`);
@@ -105,7 +156,9 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
       });
       for (const indices of batches) {
         step++;
-        const x = imagesToTensor(options.train, indices);
+        const clean = imagesToTensor(options.train, indices);
+        const x = shiftImages(clean, training.shift, training.seed, step);
+        clean.dispose();
         const y = labelsToTensor(options.train, indices);
         const { value, grads } = tf.variableGrads(
           () => classifier.loss(x, y, step),

@@ -97,6 +97,7 @@ export {
   hasClassifier,
   loadClassifier,
   saveClassifier,
+  shiftImages,
   trainClassifier,
   type TrainClassifierOptions,
   type TrainedClassifier,
