@@ -48,6 +48,7 @@ const TINY = {
   architectures: ["vanilla", "multilayer", "pca"],
   codeSizes: [2, 4],
   betas: [],
+  designs: [],
   pixelBaseline: false,
   epochs: 2,
   trainImages: 300,
