@@ -35,6 +35,7 @@ import {
   type TrialSettings,
 } from "../lib/study/mod.ts";
 import { studyTableRows } from "../lib/notebook/study.ts";
+import { costFigure, decodePng, pixelAt } from "../lib/plot/mod.ts";
 import {
   indexHtml,
   readReportTimings,
@@ -306,6 +307,28 @@ Deno.test("old trial records (no load) read as unknown; the table and cost figur
   } finally {
     await Deno.remove(directory, { recursive: true });
   }
+});
+
+Deno.test("the cost figure draws hollow points as rings, filled ones solid", async () => {
+  const figure = costFigure([{
+    title: "seconds per epoch",
+    lines: [
+      { name: "quiet", points: [{ cost: 1, mse: 0.1 }] },
+      { name: "busy", points: [{ cost: 10, mse: 0.01, hollow: true }] },
+    ],
+    front: [{ cost: 1, mse: 0.1 }],
+  }]);
+  const png = await decodePng(figure.toPng());
+  const panel = figure.layout.panels[0];
+  const centre = (cost: number, mse: number) => {
+    const [x, y] = panel.toPixel(cost, mse);
+    return pixelAt(png, x * figure.scale, y * figure.scale);
+  };
+  const isWhite = ([r, g, b]: number[]) => r > 240 && g > 240 && b > 240;
+  assert.ok(!isWhite(centre(1, 0.1)), "a filled marker is coloured at its centre");
+  assert.ok(isWhite(centre(10, 0.01)), "a hollow marker is white at its centre");
+  const [x, y] = panel.toPixel(10, 0.01);
+  assert.ok(!isWhite(pixelAt(png, (x + 3.2) * figure.scale, y * figure.scale)), "its ring is drawn");
 });
 
 Deno.test("the index page shows the wall times of a timings file", async () => {
