@@ -31,8 +31,8 @@ import {
   saveTrialRecord,
   timingNote,
   type TrialRecord,
-  trialTimingFlag,
   type TrialSettings,
+  trialTimingFlag,
 } from "../lib/study/mod.ts";
 import { studyTableRows } from "../lib/notebook/study.ts";
 import { costFigure, decodePng, pixelAt } from "../lib/plot/mod.ts";
@@ -328,7 +328,10 @@ Deno.test("the cost figure draws hollow points as rings, filled ones solid", asy
   assert.ok(!isWhite(centre(1, 0.1)), "a filled marker is coloured at its centre");
   assert.ok(isWhite(centre(10, 0.01)), "a hollow marker is white at its centre");
   const [x, y] = panel.toPixel(10, 0.01);
-  assert.ok(!isWhite(pixelAt(png, (x + 3.2) * figure.scale, y * figure.scale)), "its ring is drawn");
+  assert.ok(
+    !isWhite(pixelAt(png, (x + 3.2) * figure.scale, y * figure.scale)),
+    "its ring is drawn",
+  );
 });
 
 Deno.test("the index page shows the wall times of a timings file", async () => {

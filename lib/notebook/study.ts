@@ -16,6 +16,7 @@
 import { isQuickMode } from "../experiments/mod.ts";
 import {
   architectureName,
+  costFront,
   costPanels,
   knnLines,
   mseLines,
@@ -23,7 +24,6 @@ import {
   reconstructionRows,
   runStudy,
   sampleOriginals,
-  costFront,
   STUDY_COLUMNS,
   studyFindings,
   studyGrid,
@@ -34,8 +34,8 @@ import {
   timeSummary,
   timingNote,
   type TrialRecord,
-  trialTimingFlag,
   type TrialSettings,
+  trialTimingFlag,
 } from "../study/mod.ts";
 import {
   codeSizeFigure,
@@ -147,7 +147,9 @@ function timingMarksNote(records: readonly TrialRecord[]): string {
   const flags = records.filter((r) => r.timing.secondsPerEpoch !== undefined).map(trialTimingFlag);
   const marks = [
     ...(flags.includes("busy")
-      ? [`${TIMING_MARKS.busy} timed while other work kept more than ${BUSY_OTHER_CORES} cores busy`]
+      ? [
+        `${TIMING_MARKS.busy} timed while other work kept more than ${BUSY_OTHER_CORES} cores busy`,
+      ]
       : []),
     ...(flags.includes("unknown")
       ? [`${TIMING_MARKS.unknown} no machine load recorded (an older record)`]
@@ -189,17 +191,19 @@ export function studyRateDistortion(study: DesignStudy): Figure<LearningCurvesLa
  */
 export function studyCostFigure(study: DesignStudy): Figure<LearningCurvesLayout> {
   // Seconds not timed on a quiet machine (busy, or no load recorded) are drawn hollow.
-  return costFigure(costPanels(study.records).map((panel) => ({
-    ...panel,
-    lines: panel.lines.map((line) => ({
-      name: line.name,
-      points: line.points.map((p) => ({
-        cost: p.cost,
-        mse: p.mse,
-        hollow: p.timing !== undefined && p.timing !== "quiet",
+  return costFigure(
+    costPanels(study.records).map((panel) => ({
+      ...panel,
+      lines: panel.lines.map((line) => ({
+        name: line.name,
+        points: line.points.map((p) => ({
+          cost: p.cost,
+          mse: p.mse,
+          hollow: p.timing !== undefined && p.timing !== "quiet",
+        })),
       })),
     })),
-  })));
+  );
 }
 
 /** The Pareto fronts' trials, cheapest first, one line per cost. */
@@ -207,9 +211,7 @@ export function paretoFronts(study: DesignStudy): string {
   const note = timingNote(study.records);
   return [
     ...(["parameters", "secondsPerEpoch"] as const).map((cost) =>
-      `Pareto front (${cost}): ${
-        costFront(study.records, cost).map((p) => p.name).join(" -> ")
-      }`
+      `Pareto front (${cost}): ${costFront(study.records, cost).map((p) => p.name).join(" -> ")}`
     ),
     ...(note ? [note] : []),
   ].join("\n");

@@ -213,7 +213,9 @@ export function timingNote(records: readonly TrialRecord[]): string | undefined 
   const busy = count("busy"), unknown = count("unknown"), quiet = count("quiet");
   if (busy + unknown === 0) return undefined;
   const parts = [
-    ...(busy > 0 ? [`${busy} timed on a busy machine (other work above ${BUSY_OTHER_CORES} cores)`] : []),
+    ...(busy > 0
+      ? [`${busy} timed on a busy machine (other work above ${BUSY_OTHER_CORES} cores)`]
+      : []),
     ...(unknown > 0 ? [`${unknown} with no load recorded`] : []),
   ];
   return `Seconds per epoch: of ${points.length} timed trials, ${parts.join(" and ")}; drawn ` +

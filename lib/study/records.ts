@@ -11,8 +11,8 @@ import {
   displayPath,
   type IntervalLoad,
   isAtomicTemporary,
-  timingFlag,
   type TimingFlag,
+  timingFlag,
   writeJsonAtomic,
 } from "../io/mod.ts";
 import { RUNS_DIRECTORY } from "../experiments/mod.ts";
