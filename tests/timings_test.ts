@@ -29,6 +29,7 @@ import {
   costPanels,
   loadTrialRecords,
   saveTrialRecord,
+  timeSummary,
   timingNote,
   type TrialRecord,
   type TrialSettings,
@@ -298,6 +299,10 @@ Deno.test("old trial records (no load) read as unknown; the table and cost figur
     assert.deepEqual(
       new Map(flags as [string, string][]),
       new Map([[old.label, "unknown"], [quiet.label, "quiet"], [busy.label, "busy"]]),
+    );
+    assert.match(
+      timeSummary(records),
+      /3 trained trials: 1 timed on a quiet machine, 1 on a busy one .*, 1 with no load recorded/,
     );
     // Every trial quiet: no note.
     assert.equal(
