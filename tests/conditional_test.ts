@@ -60,6 +60,10 @@ Deno.test("a short conditional training lowers the −ELBO and round-trips throu
     });
     assert.equal(record.history.length, 2);
     assert.ok(record.history[1].valLoss! < record.history[0].valLoss!);
+    // Each epoch keeps its CPU time and the machine's load (lib/io/cpu_load.ts) where /proc is.
+    for (const h of record.history) {
+      assert.equal(typeof h.load?.busy, Deno.build.os === "linux" ? "boolean" : "undefined");
+    }
     await saveConditional(dir, model, record);
     const loaded = await loadConditional(dir);
     const a = model.sample([0, 1, 2], 4), b = loaded.model.sample([0, 1, 2], 4);
@@ -78,6 +82,7 @@ Deno.test("the classifier learns, saves, loads, and measures conditional samples
     assert.equal(await hasClassifier(dir), false);
     await assert.rejects(() => loadClassifier(dir), /No classifier at .*tools\/classifier\.ts/);
     const trained = await trainClassifier({ train: TRAIN, epochs: 2, batchSize: 64 });
+    assert.equal(trained.loads.length, 2, "one load per epoch");
     const accuracy = classifierAccuracy(trained.classifier, TEST);
     // Chance is 10%; 512 images and 2 epochs already learn something.
     assert.ok(accuracy > 0.3, `accuracy ${accuracy}`);

@@ -43,7 +43,7 @@ function weightsOf(model: Autoencoder): number[][] {
 }
 
 function losses(history: EpochRecord[]) {
-  return history.map(({ seconds: _s, imagesPerSecond: _r, ...rest }) => rest);
+  return history.map(({ seconds: _s, imagesPerSecond: _r, load: _l, ...rest }) => rest);
 }
 
 /** Stops the run at the end of (1-based) `epoch`'s `batch`. */

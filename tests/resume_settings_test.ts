@@ -22,7 +22,7 @@ const TRAIN: ImageSet = takeSubset(kmnist.train, range(2000, 256));
 const VALIDATION: ImageSet = takeSubset(kmnist.train, range(45000, 100));
 
 function losses(history: EpochRecord[]) {
-  return history.map(({ seconds: _s, imagesPerSecond: _r, ...rest }) => rest);
+  return history.map(({ seconds: _s, imagesPerSecond: _r, load: _l, ...rest }) => rest);
 }
 
 function weightsOf(model: Autoencoder): number[][] {

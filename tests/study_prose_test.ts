@@ -66,7 +66,21 @@ function record(
         }
         : {}),
     },
-    timing: { secondsPerEpoch: values.seconds, evaluationSeconds: 1, backend: "cpu" },
+    timing: {
+      secondsPerEpoch: values.seconds,
+      evaluationSeconds: 1,
+      backend: "cpu",
+      // Timed on a quiet machine (lib/io/cpu_load.ts): the seconds front uses every trial.
+      load: {
+        wallSeconds: 10,
+        cpuSeconds: 19,
+        otherCpuSeconds: 0.5,
+        otherCores: 0.05,
+        loadAverage: 2,
+        cores: 2,
+        busy: false,
+      },
+    },
     source: "study",
     savedAt: "2026-01-01T00:00:00.000Z",
   };

@@ -16,11 +16,10 @@
 import { isQuickMode } from "../experiments/mod.ts";
 import {
   architectureName,
+  costFront,
   costPanels,
-  costPoints,
   knnLines,
   mseLines,
-  paretoFront,
   rateDistortionLines,
   reconstructionRows,
   runStudy,
@@ -28,12 +27,15 @@ import {
   STUDY_COLUMNS,
   studyFindings,
   studyGrid,
+  studyOrder,
   studyRows,
   type StudySettings,
   studySettings,
   timeSummary,
+  timingNote,
   type TrialRecord,
   type TrialSettings,
+  trialTimingFlag,
 } from "../study/mod.ts";
 import {
   codeSizeFigure,
@@ -45,6 +47,7 @@ import {
   reconstructionsByCodeSize,
 } from "../plot/mod.ts";
 import { formatNumber } from "../format/mod.ts";
+import { BUSY_OTHER_CORES } from "../io/mod.ts";
 import type { HtmlDisplay } from "./display.ts";
 import { htmlTable } from "./html_table.ts";
 
@@ -104,12 +107,55 @@ export function studyTable(study: DesignStudy): HtmlDisplay {
     caption: "The design study: every trial",
     rowHeader: "trial",
     columns: STUDY_COLUMNS,
-    rows: studyRows(study.records),
+    rows: studyTableRows(study.records),
     maxColumns: 7,
     note: `Test set, ${test} images; k-NN: 4 neighbours, distance-weighted votes, training ` +
       `codes as references; VAE terms in nats per image (rate: KL, distortion: −E log p(x|z)); ` +
-      `best of each column in bold.${study.settings.quick ? " Quick mode: not results." : ""}`,
+      `best of each column in bold.${timingMarksNote(study.records)}` +
+      `${study.settings.quick ? " Quick mode: not results." : ""}`,
   });
+}
+
+/** Marks of seconds per epoch in the study table: timed on a busy machine, or load unknown. */
+const TIMING_MARKS = { busy: "*", unknown: "†" } as const;
+
+/**
+ * The study table's rows: {@link studyRows}, with each seconds per epoch not timed on a quiet
+ * machine written with its mark (text, so it is never the column's bold best).
+ */
+export function studyTableRows(
+  records: readonly TrialRecord[],
+): { name: string; values: Record<string, number | string | undefined> }[] {
+  const ordered = studyOrder(records);
+  const decimals = STUDY_COLUMNS.find((c) => c.key === "secondsPerEpoch")?.decimals ?? 1;
+  return studyRows(ordered).map((row, i) => {
+    const seconds = row.values.secondsPerEpoch;
+    const flag = trialTimingFlag(ordered[i]);
+    if (seconds === undefined || flag === "quiet") return row;
+    return {
+      ...row,
+      values: {
+        ...row.values,
+        secondsPerEpoch: `${formatNumber(seconds, { decimals })}${TIMING_MARKS[flag]}`,
+      },
+    };
+  });
+}
+
+/** The table note's sentence on marked seconds per epoch ("" when none is marked). */
+function timingMarksNote(records: readonly TrialRecord[]): string {
+  const flags = records.filter((r) => r.timing.secondsPerEpoch !== undefined).map(trialTimingFlag);
+  const marks = [
+    ...(flags.includes("busy")
+      ? [
+        `${TIMING_MARKS.busy} timed while other work kept more than ${BUSY_OTHER_CORES} cores busy`,
+      ]
+      : []),
+    ...(flags.includes("unknown")
+      ? [`${TIMING_MARKS.unknown} no machine load recorded (an older record)`]
+      : []),
+  ];
+  return marks.length > 0 ? ` Seconds per epoch: ${marks.join("; ")}.` : "";
 }
 
 /** Test MSE against code size, one line per architecture and PCA (log y). */
@@ -138,18 +184,37 @@ export function studyRateDistortion(study: DesignStudy): Figure<LearningCurvesLa
   return rateDistortionFigure(rateDistortionLines(study.records));
 }
 
-/** Test MSE against parameters and against seconds per epoch, each with its Pareto front. */
+/**
+ * Test MSE against parameters and against seconds per epoch, each with its Pareto front; seconds
+ * timed on a busy machine or with no load recorded are hollow, and the seconds front uses the
+ * quiet ones ({@link paretoFronts} prints the note).
+ */
 export function studyCostFigure(study: DesignStudy): Figure<LearningCurvesLayout> {
-  return costFigure(costPanels(study.records));
+  // Seconds not timed on a quiet machine (busy, or no load recorded) are drawn hollow.
+  return costFigure(
+    costPanels(study.records).map((panel) => ({
+      ...panel,
+      lines: panel.lines.map((line) => ({
+        name: line.name,
+        points: line.points.map((p) => ({
+          cost: p.cost,
+          mse: p.mse,
+          hollow: p.timing !== undefined && p.timing !== "quiet",
+        })),
+      })),
+    })),
+  );
 }
 
 /** The Pareto fronts' trials, cheapest first, one line per cost. */
 export function paretoFronts(study: DesignStudy): string {
-  return (["parameters", "secondsPerEpoch"] as const).map((cost) =>
-    `Pareto front (${cost}): ${
-      paretoFront(costPoints(study.records, cost)).map((p) => p.name).join(" -> ")
-    }`
-  ).join("\n");
+  const note = timingNote(study.records);
+  return [
+    ...(["parameters", "secondsPerEpoch"] as const).map((cost) =>
+      `Pareto front (${cost}): ${costFront(study.records, cost).map((p) => p.name).join(" -> ")}`
+    ),
+    ...(note ? [note] : []),
+  ].join("\n");
 }
 
 const originalsOf = new WeakMap<DesignStudy, Promise<Float32Array>>();

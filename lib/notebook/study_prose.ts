@@ -10,7 +10,7 @@
 import { formatNumber } from "../format/mod.ts";
 import type { ExperimentRecord } from "../experiments/mod.ts";
 import type { TrialRecord } from "../study/mod.ts";
-import { costPoints, paretoFront } from "../study/mod.ts";
+import { costFront, timingNote } from "../study/mod.ts";
 import { bulletList, markdown, type MarkdownDisplay } from "./prose.ts";
 
 /** A VAE's KL term below this many nats per image: its posterior has collapsed (no code). */
@@ -228,12 +228,14 @@ export function rateByCodeSize(records: readonly TrialRecord[]): string | undefi
 /** The cost Pareto fronts, on parameters and on seconds per epoch. */
 export function costFinding(records: readonly TrialRecord[]): string | undefined {
   const front = (cost: "parameters" | "secondsPerEpoch") =>
-    paretoFront(costPoints(records, cost)).map((p) => p.name);
+    costFront(records, cost).map((p) => p.name);
   const parameters = front("parameters");
   const seconds = front("secondsPerEpoch");
   if (parameters.length === 0) return undefined;
+  const note = seconds.length > 0 ? timingNote(records) : undefined;
   return `**Cost.** The Pareto front on parameters: ${parameters.join(" → ")}` +
-    (seconds.length > 0 ? `; per second of training: ${seconds.join(" → ")}.` : ".");
+    (seconds.length > 0 ? `; per second of training: ${seconds.join(" → ")}.` : ".") +
+    (note ? ` ${note}` : "");
 }
 
 /** Whether any record is from a quick (reduced) study. */

@@ -29,6 +29,8 @@ export interface CurveSeries {
    * no other label, no marker and not the legend.
    */
   pointLabels?: readonly string[];
+  /** Per value: draw its marker as a ring (e.g. a doubtful measurement); default all filled. */
+  hollow?: readonly boolean[];
 }
 
 /** One panel of curves sharing axes. */
@@ -162,6 +164,7 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
         dashed: s.dashed ?? false,
         color: s.color ?? seriesColor(names.indexOf(s.name)),
         pointLabels: checkPointLabels(where, label, s.pointLabels, s.values.length),
+        hollow: checkHollow(where, label, s.hollow, s.values.length),
       };
     })
   );
@@ -300,8 +303,19 @@ export function learningCurves(options: LearningCurvesOptions): Figure<LearningC
           s.values.forEach((v, k) => {
             const [px, py] = L.toPixel(s.epochs[k], v);
             ctx.beginPath();
-            ctx.arc(px, py, 2.8, 0, Math.PI * 2);
-            ctx.fill();
+            if (s.hollow[k]) {
+              // A ring: white inside, the series colour around.
+              ctx.arc(px, py, 3.2, 0, Math.PI * 2);
+              ctx.fillStyle = "#ffffff";
+              ctx.fill();
+              ctx.lineWidth = 1.5;
+              ctx.stroke();
+              ctx.fillStyle = s.color;
+              ctx.lineWidth = 2;
+            } else {
+              ctx.arc(px, py, 2.8, 0, Math.PI * 2);
+              ctx.fill();
+            }
           });
         }
       }
@@ -330,6 +344,23 @@ function legendEntries(
   series: readonly { name: string; color: string; dashed: boolean }[],
 ): LegendEntry[] {
   return series.map((s) => ({ label: s.name, color: s.color, kind: "line", dashed: s.dashed }));
+}
+
+/** A series' hollow flags, one per value (all false when absent). */
+function checkHollow(
+  where: string,
+  label: string,
+  hollow: readonly boolean[] | undefined,
+  count: number,
+): boolean[] {
+  if (hollow === undefined) return new Array(count).fill(false);
+  if (hollow.length !== count) {
+    throw new Error(
+      `${where}: ${label} has ${count} values but ${hollow.length} hollow flags; pass one flag ` +
+        `per value.`,
+    );
+  }
+  return Array.from(hollow);
 }
 
 /**

@@ -123,6 +123,8 @@ export interface CostPointData {
   cost: number;
   /** Test MSE. */
   mse: number;
+  /** Draw the marker hollow (e.g. a time taken on a busy machine). */
+  hollow?: boolean;
 }
 
 /** One panel of {@link costFigure}. */
@@ -137,7 +139,8 @@ export interface CostPanelData {
 
 /**
  * Test MSE against cost, one panel per cost, each with its Pareto front (dashed): both axes are
- * log scales (costs span decades), labelled with the costs themselves.
+ * log scales (costs span decades), labelled with the costs themselves. Points marked `hollow`
+ * are drawn as rings.
  */
 export function costFigure(panels: readonly CostPanelData[]): Figure<LearningCurvesLayout> {
   if (panels.length === 0 || panels.every((p) => p.lines.length === 0)) {
@@ -152,6 +155,9 @@ export function costFigure(panels: readonly CostPanelData[]): Figure<LearningCur
           name: line.name,
           epochs: line.points.map((p) => p.cost),
           values: line.points.map((p) => p.mse),
+          ...(line.points.some((p) => p.hollow)
+            ? { hollow: line.points.map((p) => p.hollow ?? false) }
+            : {}),
         })),
         {
           name: "Pareto front",

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { IntervalLoad } from "../io/mod.ts";
 import type { EvaluationReport } from "../metrics/mod.ts";
 import type { EpochRecord } from "../train/mod.ts";
 
@@ -57,6 +58,12 @@ export interface TrainingSummary {
   history: EpochRecord[];
   /** The backend that trained it ("blas", "wasm" or "cpu"). */
   backend: string;
+  /**
+   * The epochs' load together (lib/io/cpu_load.ts): this process's CPU seconds and other work's
+   * over the same wall seconds, and whether any epoch was timed on a busy machine. Absent in
+   * records written before it was kept, or when any epoch's load is unknown: unknown, not quiet.
+   */
+  load?: IntervalLoad;
 }
 
 /** The metrics.json of one run (`S`: the writer's settings). */

@@ -4,7 +4,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { TrainingState, TrainResult } from "../train/mod.ts";
+import { combineLoads } from "../io/mod.ts";
+import type { EpochRecord, TrainingState, TrainResult } from "../train/mod.ts";
 import type { TrainingSummary } from "./format.ts";
 
 /** Summarises a training result (`backend` defaults to `tf.getBackend()`). */
@@ -17,6 +18,7 @@ export function summarizeTraining(result: TrainResult, backend?: string): Traini
     imagesPerSecond: result.imagesPerSecond,
     history: result.history,
     backend: backend ?? tf.getBackend(),
+    ...withLoad(result.history),
   };
 }
 
@@ -40,5 +42,12 @@ export function summarizeSavedTraining(
       (rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN),
     history: state.history,
     backend: timing?.backend ?? "unknown",
+    ...withLoad(state.history),
   };
+}
+
+/** `{ load }` of the epochs together, or nothing when any epoch's load is unknown. */
+function withLoad(history: readonly EpochRecord[]): Pick<TrainingSummary, "load"> {
+  const load = combineLoads(history.map((h) => h.load));
+  return load ? { load } : {};
 }

@@ -1,12 +1,14 @@
 /**
- * The reports' index page: one row per notebook with links to its HTML, PDF and notebook, and the
- * headline metrics of its run record (lib/records).
+ * The reports' index page: one row per notebook with links to its HTML, PDF and notebook, the
+ * headline metrics of its run record (lib/records), and the wall times the report run measured
+ * (timings.json, ./timings.ts): each notebook's, the design study's and the whole run's.
  *
  * @module
  */
 import { basename } from "node:path";
 import { escapeHtml, formatNumber } from "../format/mod.ts";
 import { readRunRecord, type RunRecord } from "../records/mod.ts";
+import type { ReportTimings } from "./timings.ts";
 
 /** Headline metrics of one notebook's run, for the index (all optional). */
 export interface HeadlineMetrics {
@@ -77,13 +79,60 @@ function format(value: number | undefined, digits: number, scale = 1): string {
   return value === undefined ? "" : formatNumber(value * scale, { decimals: digits });
 }
 
-/** The index page: one row per report with its headline metrics. */
+/** Seconds as "m:ss" (or "h:mm:ss"). */
+function clock(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return `${h > 0 ? `${h}:${String(m).padStart(2, "0")}` : m}:${String(r).padStart(2, "0")}`;
+}
+
+/** Whether a notebook runs the design study (notebooks/06_design_space.ipynb). */
+function isStudyNotebook(name: string): boolean {
+  return /(^|_)(design_space|study)$/.test(name);
+}
+
+/**
+ * The paragraph of wall times from timings.json: the whole run, the design study's notebook,
+ * the explorer ("" without a timings file).
+ */
+export function timingsParagraph(timings: ReportTimings | undefined): string {
+  if (!timings) return "";
+  const parts: string[] = [];
+  const run = timings.lastRun;
+  if (run?.seconds !== undefined) {
+    parts.push(
+      `the whole report run ${clock(run.seconds)} (started ${run.startedAt}, ` +
+        `${run.notebooks.length} notebook${run.notebooks.length === 1 ? "" : "s"}, exports and ` +
+        `explorer included)`,
+    );
+  }
+  for (const [name, t] of Object.entries(timings.notebooks)) {
+    if (isStudyNotebook(name)) {
+      parts.push(`the design study (${name}) ${clock(t.executeSeconds)} to execute`);
+    }
+  }
+  const executed = Object.values(timings.notebooks).reduce((a, t) => a + t.executeSeconds, 0);
+  if (Object.keys(timings.notebooks).length > 0) {
+    parts.push(`all notebooks' execution ${clock(executed)}`);
+  }
+  if (timings.explorerSeconds !== undefined) {
+    parts.push(`the latent explorer ${clock(timings.explorerSeconds)}`);
+  }
+  if (parts.length === 0) return "";
+  return `<p>Wall times measured by the report run (timings.json): ${
+    escapeHtml(parts.join("; "))
+  }. A notebook's time is that of the last run that executed it.</p>`;
+}
+
+/** The index page: one row per report with its headline metrics and wall time. */
 export function indexHtml(
   entries: IndexEntry[],
-  options: { quick: boolean; explorer?: string },
+  options: { quick: boolean; explorer?: string; timings?: ReportTimings },
 ): string {
   const rows = entries.map((e) => {
     const m = e.metrics ?? {};
+    const timed = options.timings?.notebooks[e.name];
+    const seconds = timed?.executeSeconds ?? e.seconds;
     return `<tr><td><a href="${escapeHtml(e.html)}">${escapeHtml(e.title)}</a></td>` +
       `<td><a href="${escapeHtml(e.html)}">HTML</a> · <a href="${escapeHtml(e.pdf)}">PDF</a> · ` +
       `<a href="${escapeHtml(e.notebook)}">notebook</a></td>` +
@@ -94,7 +143,7 @@ export function indexHtml(
       `<td class="n">${format(m.psnr, 2)}</td><td class="n">${format(m.ssim, 3)}</td>` +
       `<td class="n">${format(m.knnAccuracy, 1, 100)}</td>` +
       `<td class="n">${format(m.negativeElbo, 1)}</td>` +
-      `<td class="n">${formatNumber(e.seconds, { decimals: 0 })}</td></tr>`;
+      `<td class="n">${clock(seconds)}</td></tr>`;
   }).join("\n");
   const mode = options.quick
     ? "Quick mode (KMNIST_QUICK=1: a few thousand images, one epoch): a smoke test, not results."
@@ -110,9 +159,10 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 <p>${escapeHtml(mode)} Generated ${new Date().toISOString()} by <code>deno task report</code>.</p>
 <table>
 <tr><th>notebook</th><th>report</th><th>parameters</th><th>s / epoch</th><th>test MSE</th>
-<th>PSNR (dB)</th><th>SSIM</th><th>k-NN acc. (%)</th><th>−ELBO (nats)</th><th>run (s)</th></tr>
+<th>PSNR (dB)</th><th>SSIM</th><th>k-NN acc. (%)</th><th>−ELBO (nats)</th><th>run (m:ss)</th></tr>
 ${rows}
 </table>
+${timingsParagraph(options.timings)}
 ${options.explorer ?? ""}
 <p>Metrics: test set (10,000 images in full runs). Empty cells: not measured by that notebook.</p>
 </body></html>

@@ -14,3 +14,4 @@ export * from "./execute.ts";
 export * from "./export.ts";
 export * from "./index_page.ts";
 export * from "./run.ts";
+export * from "./timings.ts";

@@ -13,6 +13,7 @@ import { runRecordFile } from "../records/mod.ts";
 import { executeNotebook } from "./execute.ts";
 import { exportHtml, pdfPageCount, printPdf } from "./export.ts";
 import { type IndexEntry, indexHtml, notebookTitle, readHeadlineMetrics } from "./index_page.ts";
+import { emptyTimings, readReportTimings, timingsFile, writeReportTimings } from "./timings.ts";
 
 /** Options for {@link runReport}. */
 export interface ReportOptions {
@@ -67,6 +68,17 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
   await Deno.mkdir(outDirectory, { recursive: true });
   const metricsFile = options.metricsFile ?? defaultMetricsFile;
   const entries: IndexEntry[] = [];
+  // The wall times persist in timings.json: after each notebook (a failed run keeps the finished
+  // ones' times), the explorer, and the whole run at the end.
+  const runStarted = performance.now();
+  const timingsPath = timingsFile(outDirectory);
+  const previous = await readReportTimings(timingsPath).catch((error) => {
+    console.error(`report: ${(error as Error).message} Starting a new one.`);
+    return undefined;
+  });
+  const timings = previous && previous.quick === quick ? previous : emptyTimings(quick);
+  timings.lastRun = { startedAt: new Date().toISOString(), notebooks: names };
+  await writeReportTimings(timingsPath, timings);
   for (const name of names) {
     const source = join(notebooksDirectory, `${name}.ipynb`);
     // Quick runs never touch the committed notebooks. Full runs replace the notebook only once
@@ -97,10 +109,17 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
     if (!quick) await copyFileAtomic(runOutput, executed).then(() => Deno.remove(runOutput));
     const html = join(outDirectory, `${name}.html`);
     const pdf = join(outDirectory, `${name}.pdf`);
+    const exportStarted = performance.now();
     await exportHtml(executed, html);
     await printPdf(html, pdf);
     const pages = await pdfPageCount(pdf);
     if (pages < 1) throw new Error(`report: ${pdf} has no pages`);
+    timings.notebooks[name] = {
+      executeSeconds: result.seconds,
+      exportSeconds: (performance.now() - exportStarted) / 1000,
+      finishedAt: new Date().toISOString(),
+    };
+    await writeReportTimings(timingsPath, timings);
     const metricsPath = metricsFile(name, quick);
     entries.push({
       name,
@@ -120,13 +139,29 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
   }
   // The latent explorer from the runs the notebooks just trained (a warning when there are none).
   await initBackend();
+  const explorerStarted = performance.now();
   const explorer = await writeReportExplorer({ outDirectory, quick });
+  timings.explorerSeconds = (performance.now() - explorerStarted) / 1000;
   if (explorer) {
     const megabytes = formatNumber(explorer.bytes / 1e6, { decimals: 1 });
     console.error(`report: ${relative(Deno.cwd(), explorer.file)} (${megabytes} MB)`);
   }
   const index = join(outDirectory, "index.html");
-  await writeTextAtomic(index, indexHtml(entries, { quick, explorer: explorerLinkHtml(explorer) }));
+  timings.lastRun.seconds = (performance.now() - runStarted) / 1000;
+  await writeReportTimings(timingsPath, timings);
+  console.error(
+    `report: ${relative(Deno.cwd(), timingsPath)} (this run: ${
+      formatNumber(timings.lastRun.seconds / 60, { decimals: 1 })
+    } min)`,
+  );
+  await writeTextAtomic(
+    index,
+    indexHtml(entries, {
+      quick,
+      explorer: explorerLinkHtml(explorer),
+      timings: await readReportTimings(timingsPath),
+    }),
+  );
   console.error(`report: ${relative(Deno.cwd(), index)}`);
   return entries;
 }

@@ -10,7 +10,8 @@ import { greyToUnit } from "../data/mod.ts";
 import { base64ToBytes } from "../format/mod.ts";
 import { type ComparisonRow, METRIC_COLUMNS } from "../experiments/mod.ts";
 import { isPlainVaeTrial } from "./grid.ts";
-import type { TrialRecord } from "./records.ts";
+import { type TrialRecord, trialTimingFlag } from "./records.ts";
+import { BUSY_OTHER_CORES, type TimingFlag } from "../io/mod.ts";
 
 /** The line order of the code-size sweep: PCA first, then the autoencoders. */
 export const SWEEP_ARCHITECTURES = [
@@ -157,6 +158,8 @@ export interface CostPoint {
   cost: number;
   /** Test MSE. */
   mse: number;
+  /** Seconds per epoch only: whether that time was taken on a quiet machine (records.ts). */
+  timing?: TimingFlag;
 }
 
 /** What a cost figure's panel measures the cost in. */
@@ -180,10 +183,47 @@ export function paretoFront(points: readonly CostPoint[]): CostPoint[] {
 export function costPoints(records: readonly TrialRecord[], cost: CostMeasure): CostPoint[] {
   return SWEEP_ARCHITECTURES.flatMap((a) => codeSizeSweep(records, a)).flatMap((r) => {
     const value = cost === "parameters" ? r.results.parameters : r.timing.secondsPerEpoch;
-    return value !== undefined && value > 0 && r.results.mse !== undefined
-      ? [{ name: r.label, cost: value, mse: r.results.mse }]
-      : [];
+    if (value === undefined || !(value > 0) || r.results.mse === undefined) return [];
+    const point: CostPoint = { name: r.label, cost: value, mse: r.results.mse };
+    if (cost === "secondsPerEpoch") point.timing = trialTimingFlag(r);
+    return [point];
   });
+}
+
+/**
+ * The Pareto front of a cost: on seconds per epoch, over the trials timed on a quiet machine only
+ * (a busy machine's seconds are inflated by an unknown amount); over all of them when none was
+ * quiet (then {@link timingNote} says the front is only indicative).
+ */
+export function costFront(records: readonly TrialRecord[], cost: CostMeasure): CostPoint[] {
+  const points = costPoints(records, cost);
+  if (cost === "parameters") return paretoFront(points);
+  const quiet = points.filter((p) => p.timing === "quiet");
+  return paretoFront(quiet.length > 0 ? quiet : points);
+}
+
+/**
+ * What the seconds-per-epoch figures can be trusted for, as a sentence (undefined when every
+ * timed trial was timed on a quiet machine): how many were timed on a busy machine or with no
+ * load recorded, and what the front uses.
+ */
+export function timingNote(records: readonly TrialRecord[]): string | undefined {
+  const points = costPoints(records, "secondsPerEpoch");
+  const count = (flag: TimingFlag) => points.filter((p) => p.timing === flag).length;
+  const busy = count("busy"), unknown = count("unknown"), quiet = count("quiet");
+  if (busy + unknown === 0) return undefined;
+  const parts = [
+    ...(busy > 0
+      ? [`${busy} timed on a busy machine (other work above ${BUSY_OTHER_CORES} cores)`]
+      : []),
+    ...(unknown > 0 ? [`${unknown} with no load recorded`] : []),
+  ];
+  return `Seconds per epoch: of ${points.length} timed trials, ${parts.join(" and ")}; drawn ` +
+    `hollow and marked in the table. ` +
+    (quiet > 0
+      ? `The seconds front uses the ${quiet} quiet one${quiet === 1 ? "" : "s"} only.`
+      : `None was timed on a quiet machine: the seconds front is over all of them and only ` +
+        `indicative.`);
 }
 
 /** One panel of the cost figure: a line per architecture and the Pareto front. */
@@ -192,7 +232,7 @@ export interface CostPanel {
   title: string;
   /** One line per architecture (in sweep order). */
   lines: { name: string; points: CostPoint[] }[];
-  /** The front over all the panel's points. */
+  /** The front over the panel's points (on seconds: the quiet ones, {@link costFront}). */
   front: CostPoint[];
 }
 
@@ -205,9 +245,16 @@ export function costPanels(records: readonly TrialRecord[]): CostPanel[] {
       const points = costPoints(codeSizeSweep(records, a), cost);
       return points.length === 0 ? [] : [{ name: architectureName(a), points }];
     }),
-    front: paretoFront(costPoints(records, cost)),
+    front: costFront(records, cost),
   });
-  return [panel("parameters", "parameters"), panel("secondsPerEpoch", "seconds per epoch")];
+  const flagged = costPoints(records, "secondsPerEpoch").some((p) => p.timing !== "quiet");
+  return [
+    panel("parameters", "parameters"),
+    panel(
+      "secondsPerEpoch",
+      `seconds per epoch${flagged ? " (hollow: busy or unknown load)" : ""}`,
+    ),
+  ];
 }
 
 /** A record's sample reconstructions as intensities in [0, 1] (`n * 784` values). */
@@ -247,11 +294,16 @@ export const STUDY_COLUMNS: typeof METRIC_COLUMNS = METRIC_COLUMNS;
  * architectures by β and code size.
  */
 export function studyRows(records: readonly TrialRecord[]): ComparisonRow[] {
+  return studyOrder(records).map((r) => trialRow(r));
+}
+
+/** The records in the study table's order: the raw pixels, then by architecture, β, code size. */
+export function studyOrder(records: readonly TrialRecord[]): TrialRecord[] {
   const order = (r: TrialRecord) => {
     const a = ["pixels", ...SWEEP_ARCHITECTURES].indexOf(r.settings.architecture as "pca");
     return a * 1e6 + (r.settings.beta ?? 1) * 1e3 + r.settings.latentDim;
   };
-  return [...records].sort((a, b) => order(a) - order(b)).map((r) => trialRow(r));
+  return [...records].sort((a, b) => order(a) - order(b));
 }
 
 /** A trial as a table row (k-NN accuracy in percent); `name` defaults to its label. */

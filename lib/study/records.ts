@@ -7,7 +7,14 @@
  * @module
  */
 import * as path from "node:path";
-import { displayPath, isAtomicTemporary, writeJsonAtomic } from "../io/mod.ts";
+import {
+  displayPath,
+  type IntervalLoad,
+  isAtomicTemporary,
+  type TimingFlag,
+  timingFlag,
+  writeJsonAtomic,
+} from "../io/mod.ts";
 import { RUNS_DIRECTORY } from "../experiments/mod.ts";
 import { trialKey, trialLabel, type TrialSettings } from "./grid.ts";
 
@@ -86,6 +93,19 @@ export interface TrialTiming {
   resumedFromEpoch?: number;
   /** Backend, as `initBackend` named it. */
   backend: string;
+  /**
+   * The training epochs' load together (lib/io/cpu_load.ts): this process's CPU seconds and other
+   * work's over the epochs' wall seconds, and `busy` when any epoch was timed while other work
+   * took a material share of the machine. Absent in records written before it was kept (and for
+   * PCA and the pixels, which have no epochs): unknown, never quiet. A result of the run, not a
+   * setting: the trial's key ignores it.
+   */
+  load?: IntervalLoad;
+}
+
+/** Whether a trial's seconds per epoch were timed on a quiet machine, a busy one, or unknown. */
+export function trialTimingFlag(record: TrialRecord): TimingFlag {
+  return timingFlag(record.timing.load);
 }
 
 /** One finished trial: `<key>.json` in the study folder. */

@@ -125,6 +125,7 @@ async function adoptNotebookRun(
         trainSeconds: notebook?.training.wallSeconds,
         evaluationSeconds: (performance.now() - started) / 1000,
         backend: notebook?.training.backend ?? backend,
+        ...(notebook?.training.load ? { load: notebook.training.load } : {}),
       },
       source: displayPath(folder),
     };
@@ -179,7 +180,9 @@ export function formatTrialLine(options: {
     trialLabel(record.settings).padEnd(24),
     how.padEnd(8),
     record.timing.secondsPerEpoch !== undefined
-      ? `${formatNumber(record.timing.secondsPerEpoch, { decimals: 1 }).padStart(5)} s/epoch`
+      ? `${formatNumber(record.timing.secondsPerEpoch, { decimals: 1 }).padStart(5)} s/epoch${
+        record.timing.load?.busy ? " (busy)" : ""
+      }`
       : " ".repeat(13),
     r.mse !== undefined ? `MSE ${formatNumber(r.mse, { decimals: 4 })}` : "          ",
     `kNN ${formatNumber(r.knnAccuracy, { decimals: 1, percent: true })}`,

@@ -12,7 +12,8 @@ import { isQuickMode } from "../experiments/mod.ts";
 import { formatNumber } from "../format/mod.ts";
 import { codeSizeSweep } from "./analysis.ts";
 import { isPlainVaeTrial, type StudySettings, studySettings } from "./grid.ts";
-import { CHECKPOINTS_FOLDER, type TrialRecord } from "./records.ts";
+import { CHECKPOINTS_FOLDER, type TrialRecord, trialTimingFlag } from "./records.ts";
+import { BUSY_OTHER_CORES } from "../io/mod.ts";
 import { runStudy, studyDirectory } from "./run.ts";
 
 const pct = (v: number) => formatNumber(v, { decimals: 2, percent: true });
@@ -125,6 +126,15 @@ export function timeSummary(records: readonly TrialRecord[]): string {
     `total: training ${formatDuration(train)}, evaluation ${formatDuration(evaluate)} ` +
       `(sums of the trials' own times; notebook runs' training counted as recorded)`,
   );
+  const timed = records.filter((r) => r.timing.secondsPerEpoch !== undefined);
+  if (timed.length > 0) {
+    const count = (flag: string) => timed.filter((r) => trialTimingFlag(r) === flag).length;
+    lines.push(
+      `seconds per epoch of the ${timed.length} trained trials: ${count("quiet")} timed on a ` +
+        `quiet machine, ${count("busy")} on a busy one (other work above ${BUSY_OTHER_CORES} ` +
+        `cores), ${count("unknown")} with no load recorded`,
+    );
+  }
   return lines.join("\n");
 }
 

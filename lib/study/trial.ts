@@ -34,7 +34,9 @@ import {
   ssimPerImage,
 } from "../metrics/mod.ts";
 import { fitPca, type PcaModel, pcaProject, pcaReconstruct } from "../metrics/pca.ts";
+import { combineLoads } from "../io/mod.ts";
 import {
+  type EpochRecord,
   hasCheckpoint,
   loadCheckpoint,
   type ProgressKind,
@@ -232,6 +234,7 @@ async function runAutoencoder(options: RunTrialOptions): Promise<TrialOutcome> {
         evaluationSeconds: (performance.now() - started) / 1000,
         ...(resume ? { resumedFromEpoch: resume.epoch } : {}),
         backend: options.backend,
+        ...epochsLoad(result.history),
       },
     };
   } finally {
@@ -333,4 +336,10 @@ export async function runTrial(options: RunTrialOptions): Promise<TrialOutcome> 
     default:
       return await runAutoencoder(options);
   }
+}
+
+/** `{ load }` of the epochs together, or nothing when any epoch's load is unknown. */
+function epochsLoad(history: readonly EpochRecord[]): Pick<TrialTiming, "load"> {
+  const load = combineLoads(history.map((h) => h.load));
+  return load ? { load } : {};
 }

@@ -18,7 +18,14 @@ import {
   imagesToTensor,
   labelsToTensor,
 } from "../data/mod.ts";
-import { displayPath, writeJsonAtomic } from "../io/mod.ts";
+import {
+  combineLoads,
+  displayPath,
+  type IntervalLoad,
+  intervalLoad,
+  sampleCpu,
+  writeJsonAtomic,
+} from "../io/mod.ts";
 import {
   buildClassifier,
   type Classifier,
@@ -106,6 +113,11 @@ export interface ClassifierRecord {
   trainLoss: number[];
   /** Wall seconds of each training epoch. */
   secondsPerEpoch: number[];
+  /**
+   * The epochs' CPU time and machine load together (lib/io/cpu_load.ts), `busy` when any epoch
+   * was timed on a busy machine; absent in records written before it was kept: unknown.
+   */
+  load?: IntervalLoad;
   /** The backend it was trained on. */
   backend: string;
 }
@@ -128,6 +140,8 @@ export interface TrainedClassifier {
   trainLoss: number[];
   /** Wall seconds per epoch. */
   secondsPerEpoch: number[];
+  /** Each epoch's CPU time and machine load (undefined where /proc is missing). */
+  loads: (IntervalLoad | undefined)[];
 }
 
 /** Trains a fresh, seeded classifier with Adam on shuffled mini-batches. */
@@ -145,10 +159,12 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
   const classifier = buildClassifier({ seed: training.seed });
   const optimizer = createOptimizer({ learningRate: training.learningRate });
   const trainLoss: number[] = [], secondsPerEpoch: number[] = [];
+  const loads: (IntervalLoad | undefined)[] = [];
   let step = 0;
   try {
     for (let epoch = 0; epoch < training.epochs; epoch++) {
       const started = performance.now();
+      const startSample = sampleCpu();
       let sum = 0, seen = 0;
       const batches = batchIndices(options.train.count, {
         batchSize: training.batchSize,
@@ -180,6 +196,8 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
         if (step % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
       }
       const seconds = (performance.now() - started) / 1000;
+      const endSample = sampleCpu();
+      loads.push(startSample && endSample ? intervalLoad(startSample, endSample) : undefined);
       trainLoss.push(sum / seen);
       secondsPerEpoch.push(seconds);
       options.onEpochEnd?.(epoch + 1, sum / seen, seconds);
@@ -190,7 +208,7 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
   } finally {
     optimizer.dispose();
   }
-  return { classifier, training, trainLoss, secondsPerEpoch };
+  return { classifier, training, trainLoss, secondsPerEpoch, loads };
 }
 
 /** The fraction of `set` the classifier labels correctly. */
@@ -309,6 +327,7 @@ export async function ensureClassifier(
     testAccuracy,
     trainLoss: trained.trainLoss,
     secondsPerEpoch: trained.secondsPerEpoch,
+    ...withLoad(combineLoads(trained.loads)),
     backend: options.backend ?? tf.getBackend(),
   };
   await saveClassifier(options.directory, trained.classifier, record);
@@ -318,4 +337,9 @@ export async function ensureClassifier(
     record: { config: trained.classifier.config, ...record },
     trained: true,
   };
+}
+
+/** `{ load }`, or nothing when it is unknown. */
+function withLoad(load: IntervalLoad | undefined): { load?: IntervalLoad } {
+  return load ? { load } : {};
 }

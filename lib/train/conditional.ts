@@ -9,7 +9,13 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { batchIndices, type ImageSet, imagesToTensor, labelsToTensor } from "../data/mod.ts";
-import { displayPath, writeJsonAtomic } from "../io/mod.ts";
+import {
+  displayPath,
+  type IntervalLoad,
+  intervalLoad,
+  sampleCpu,
+  writeJsonAtomic,
+} from "../io/mod.ts";
 import { buildConditional, type ConditionalConfig, type ConditionalVae } from "../models/mod.ts";
 import { denoFileHandler } from "./checkpoint/mod.ts";
 import { createOptimizer } from "./optimizer.ts";
@@ -32,6 +38,8 @@ export interface ConditionalEpoch {
   valKl?: number;
   /** Wall seconds of the epoch's training. */
   seconds: number;
+  /** CPU time and machine load over the same seconds (lib/io/cpu_load.ts; absent: unknown). */
+  load?: IntervalLoad;
 }
 
 /** Options for {@link trainConditional}. */
@@ -120,6 +128,7 @@ export async function trainConditional(
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const started = performance.now();
+      const startSample = sampleCpu();
       const batches = batchIndices(options.train.count, {
         batchSize,
         seed: seed * 1000 + epoch,
@@ -157,11 +166,13 @@ export async function trainConditional(
         seen += ids.length;
         if (step % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
       }
+      const endSample = sampleCpu();
       const record: ConditionalEpoch = {
         epoch: epoch + 1,
         trainReconstruction: rec / seen,
         trainKl: kl / seen,
         seconds: (performance.now() - started) / 1000,
+        ...(startSample && endSample ? { load: intervalLoad(startSample, endSample) } : {}),
       };
       if (options.validation && options.validation.count > 0) {
         const val = evaluateConditional(model, options.validation);

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { batchIndices, type ImageSet, imagesToTensor } from "../data/mod.ts";
 import { type Autoencoder, deriveSeed, type LossTerms } from "../models/mod.ts";
 import type { EpochRecord, TrainBeginInfo, TrainingCallbacks } from "./progress.ts";
+import { type CpuSample, intervalLoad, sampleCpu } from "../io/mod.ts";
 import { checkInterrupt, type InterruptPoint, isInterrupted, raiseInterrupted } from "./cancel.ts";
 import type { PartialEpoch, TrainingState } from "./state.ts";
 
@@ -158,6 +159,7 @@ function epochRecord(
   sums: PartialEpoch,
   trainSeconds: number,
   epochStart: number,
+  startSample: CpuSample | undefined,
 ): EpochRecord {
   const record: EpochRecord = {
     epoch: epoch + 1,
@@ -181,6 +183,8 @@ function epochRecord(
     }
   }
   record.seconds = (performance.now() - epochStart) / 1000;
+  const endSample = sampleCpu();
+  if (startSample && endSample) record.load = intervalLoad(startSample, endSample);
   return record;
 }
 
@@ -198,6 +202,7 @@ export async function runEpochs(ctx: LoopContext): Promise<LoopTotals> {
   let partial = ctx.partial;
   for (let epoch = ctx.history.length; epoch < epochs; epoch++) {
     const epochStart = performance.now();
+    const startSample = sampleCpu();
     const batches = batchIndices(train.count, {
       batchSize,
       seed: epochShuffleSeed(ctx.seed, epoch),
@@ -265,7 +270,7 @@ export async function runEpochs(ctx: LoopContext): Promise<LoopTotals> {
     totals.trainImages += sums.seen - seenBefore;
     let record: EpochRecord;
     try {
-      record = epochRecord(ctx, epoch, sums, epochTrainSeconds, epochStart);
+      record = epochRecord(ctx, epoch, sums, epochTrainSeconds, epochStart, startSample);
     } catch (error) {
       if (!isInterrupted(error)) throw error;
       // Stopped during validation: every batch of the epoch is applied; resuming re-validates.

@@ -6,6 +6,7 @@
  * @module
  */
 import { escapeHtml, formatNumber } from "../format/mod.ts";
+import type { IntervalLoad } from "../io/mod.ts";
 
 /** What a reporter learns when training starts. */
 export interface TrainBeginInfo {
@@ -67,6 +68,12 @@ export interface EpochRecord {
   seconds: number;
   /** Training images per second in the epoch (validation excluded). */
   imagesPerSecond: number;
+  /**
+   * The process's CPU time and the machine's load over the same interval as `seconds`, with the
+   * busy flag (lib/io/cpu_load.ts); absent in records written before it was kept, or without
+   * /proc: unknown, never quiet.
+   */
+  load?: IntervalLoad;
 }
 
 /** Hooks called by {@link train}; every one is optional and may be async. */

@@ -26,7 +26,7 @@ export interface RunFolderOptions {
 /** The deterministic part of an epoch record (timings differ between runs of the same state). */
 function lossesOf(state: TrainingState): string {
   return JSON.stringify(
-    state.history.map(({ seconds: _s, imagesPerSecond: _r, ...rest }) => rest),
+    state.history.map(({ seconds: _s, imagesPerSecond: _r, load: _l, ...rest }) => rest),
   );
 }
 

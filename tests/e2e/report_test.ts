@@ -11,6 +11,7 @@ import {
   networkReferences,
   pdfPageCount,
   readHeadlineMetrics,
+  readReportTimings,
   renderPdfPage,
   runReport,
 } from "../../lib/report/mod.ts";
@@ -132,6 +133,14 @@ Deno.test("report: fixture notebook to HTML with inline PNG, PDF with a rendered
     assert.match(index, /0\.0321/);
     assert.match(index, /87\.3/);
     assert.match(index, /Quick mode/);
+    // The run's wall times persist in timings.json, and the index shows them.
+    const timings = await readReportTimings(join(out, "timings.json"));
+    assert.ok(timings, "timings.json written");
+    assert.ok(timings.notebooks.kernel_fixture.executeSeconds > 0);
+    assert.ok(timings.notebooks.kernel_fixture.exportSeconds! > 0);
+    assert.ok(timings.lastRun!.seconds! > 0);
+    assert.deepEqual(timings.lastRun!.notebooks, ["kernel_fixture"]);
+    assert.match(index, /Wall times measured by the report run \(timings\.json\): the whole/);
   } finally {
     await Deno.remove(out, { recursive: true });
     await Deno.remove(runs, { recursive: true });

@@ -42,7 +42,7 @@ scope.onmessage = async (event) => {
     });
     model.dispose();
     scope.postMessage({
-      losses: result.history.map(({ seconds: _s, imagesPerSecond: _r, ...rest }) => rest),
+      losses: result.history.map(({ seconds: _s, imagesPerSecond: _r, load: _l, ...rest }) => rest),
     });
   } catch (error) {
     scope.postMessage({ error: String((error as Error)?.stack ?? error) });
