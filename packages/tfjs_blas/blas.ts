@@ -23,26 +23,32 @@ const CBLAS_ROW_MAJOR = 101;
 const CBLAS_NO_TRANS = 111;
 const CBLAS_TRANS = 112;
 
+/**
+ * The FFI signature of cblas_sgemm (order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta,
+ * C, ldc), shared with the C helpers' kmnist_sgemm, which takes the same arguments.
+ */
+export const SGEMM_SIGNATURE = {
+  parameters: [
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "f32",
+    "pointer",
+    "i32",
+    "pointer",
+    "i32",
+    "f32",
+    "pointer",
+    "i32",
+  ],
+  result: "void",
+} as const;
+
 const SYMBOLS = {
-  cblas_sgemm: {
-    parameters: [
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "f32",
-      "pointer",
-      "i32",
-      "pointer",
-      "i32",
-      "f32",
-      "pointer",
-      "i32",
-    ],
-    result: "void",
-  },
+  cblas_sgemm: SGEMM_SIGNATURE,
   openblas_set_num_threads: { parameters: ["i32"], result: "void" },
   openblas_get_num_threads: { parameters: [], result: "i32" },
   // The threads OpenBLAS started with (OPENBLAS_NUM_THREADS or the cores); it only grows, so

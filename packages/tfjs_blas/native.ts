@@ -18,7 +18,7 @@
  */
 import { join } from "node:path";
 import type { ConvGeometry } from "./im2col.ts";
-import type { LockedSgemm } from "./blas.ts";
+import { type LockedSgemm, SGEMM_SIGNATURE } from "./blas.ts";
 import { type AdamArgs, registerAdamStep, unregisterAdamStep } from "./adam_step.ts";
 import { speedConfig } from "./config.ts";
 import { withLoadEnv } from "./load_env.ts";
@@ -57,25 +57,7 @@ const SYMBOLS = {
   },
   kmnist_column_sum: { parameters: ["buffer", "i32", "i32", "i32", "i32"], result: "void" },
   kmnist_bind_blas: { parameters: ["buffer"], result: "i32" },
-  kmnist_sgemm: {
-    parameters: [
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "f32",
-      "pointer",
-      "i32",
-      "pointer",
-      "i32",
-      "f32",
-      "pointer",
-      "i32",
-    ],
-    result: "void",
-  },
+  kmnist_sgemm: SGEMM_SIGNATURE,
   kmnist_conv_forward_blocks: {
     parameters: ["buffer", "i32", "i32", "i32", "i32", "i32", "buffer", "i32", "i32", "i32", "f32"],
     result: "void",
