@@ -66,7 +66,16 @@ export async function writeRunRecord<S extends RecordSettings>(
  * @throws RunRecordError naming the file, what is wrong and the fix.
  */
 export async function readRunRecord(file: string): Promise<RunRecord | undefined> {
-  const target = file.endsWith(".json") ? file : runRecordFile(file);
+  const target = file.endsWith(".json") && !await isDirectory(file) ? file : runRecordFile(file);
   const text = await readTextIfExists(target);
   return text === undefined ? undefined : parseRunRecord(target, text);
+}
+
+/** Whether `file` is an existing folder (a run folder may be named like `model.json`). */
+async function isDirectory(file: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(file)).isDirectory;
+  } catch {
+    return false;
+  }
 }
