@@ -34,6 +34,7 @@ import {
 } from "../models/mod.ts";
 import { denoFileHandler } from "./checkpoint/mod.ts";
 import { createOptimizer } from "./optimizer.ts";
+import { loadSavedModel } from "./saved_model.ts";
 
 /** The file that marks a complete classifier folder. */
 export const CLASSIFIER_RECORD = "classifier.json";
@@ -256,40 +257,18 @@ export async function hasClassifier(directory: string): Promise<boolean> {
 export async function loadClassifier(
   directory: string,
 ): Promise<{ classifier: Classifier; record: ClassifierRecord }> {
-  const file = path.join(directory, CLASSIFIER_RECORD);
-  let record: ClassifierRecord;
-  try {
-    record = JSON.parse(await Deno.readTextFile(file));
-  } catch (error) {
-    throw new Error(
-      `No classifier at ${displayPath(directory)} (${(error as Error).message}): train it with ` +
-        `npx -y deno@2.9.6 run --allow-all tools/classifier.ts --out ${displayPath(directory)}, ` +
-        `or call ensureClassifier().`,
-    );
-  }
-  if (record?.config?.kind !== "classifier") {
-    throw new Error(
-      `${displayPath(file)} is not a classifier record (no config.kind "classifier").`,
-    );
-  }
-  const saved = await tf.loadLayersModel(denoFileHandler(directory));
-  const classifier = buildClassifier(record.config);
-  try {
-    const weights = saved.getWeights();
-    if (weights.length !== classifier.model.weights.length) {
-      throw new Error(
-        `${displayPath(directory)} holds ${weights.length} weights, the classifier has ` +
-          `${classifier.model.weights.length}: retrain it (tools/classifier.ts --overwrite).`,
-      );
-    }
-    classifier.model.setWeights(weights);
-  } catch (error) {
-    classifier.dispose();
-    throw error;
-  } finally {
-    saved.dispose();
-  }
-  return { classifier, record };
+  const { model, record } = await loadSavedModel<ClassifierRecord, Classifier>(directory, {
+    recordFile: CLASSIFIER_RECORD,
+    kind: "classifier",
+    what: "classifier",
+    fix: `train it with npx -y deno@2.9.6 run --allow-all tools/classifier.ts --out ${
+      displayPath(directory)
+    } (--overwrite to replace one), or call ensureClassifier()`,
+    build: buildClassifier,
+    layers: (c) => c.model,
+    dispose: (c) => c.dispose(),
+  });
+  return { classifier: model, record };
 }
 
 /** Options for {@link ensureClassifier}. */

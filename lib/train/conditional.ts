@@ -19,6 +19,7 @@ import {
 import { buildConditional, type ConditionalConfig, type ConditionalVae } from "../models/mod.ts";
 import { denoFileHandler } from "./checkpoint/mod.ts";
 import { createOptimizer } from "./optimizer.ts";
+import { loadSavedModel } from "./saved_model.ts";
 import { checkKlSchedule, type KlSchedule, klWeightAt } from "./schedules.ts";
 
 /** The file that marks a complete conditional VAE folder. */
@@ -222,33 +223,15 @@ export async function saveConditional(
 export async function loadConditional(
   directory: string,
 ): Promise<{ model: ConditionalVae; record: ConditionalRecord }> {
-  const file = path.join(directory, CONDITIONAL_RECORD);
-  let record: ConditionalRecord;
-  try {
-    record = JSON.parse(await Deno.readTextFile(file));
-  } catch (error) {
-    throw new Error(
-      `No conditional VAE at ${displayPath(directory)} (${(error as Error).message}): train ` +
-        `one with npx -y deno@2.9.6 run --allow-all tools/conditional.ts --out ` +
-        `${displayPath(directory)}.`,
-    );
-  }
-  if (record?.config?.kind !== "conditional") {
-    throw new Error(`${displayPath(file)} is not a conditional VAE record.`);
-  }
-  const saved = await tf.loadLayersModel(denoFileHandler(directory));
-  const model = buildConditional(record.config);
-  try {
-    model.model.setWeights(saved.getWeights());
-  } catch (error) {
-    model.dispose();
-    throw new Error(
-      `${displayPath(directory)} does not match a conditional VAE of ${
-        JSON.stringify(record.config)
-      } (${(error as Error).message}): train it again.`,
-    );
-  } finally {
-    saved.dispose();
-  }
-  return { model, record };
+  return await loadSavedModel<ConditionalRecord, ConditionalVae>(directory, {
+    recordFile: CONDITIONAL_RECORD,
+    kind: "conditional",
+    what: "conditional VAE",
+    fix: `train one with npx -y deno@2.9.6 run --allow-all tools/conditional.ts --out ${
+      displayPath(directory)
+    }`,
+    build: buildConditional,
+    layers: (m) => m.model,
+    dispose: (m) => m.dispose(),
+  });
 }
