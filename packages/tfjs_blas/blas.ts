@@ -231,30 +231,8 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
       const transB = s.transB ?? false;
       const lda = transA ? s.m : s.k;
       const ldb = transB ? s.k : s.n;
-      if (locked !== null) {
-        // A memory-bound tiny inner dimension (100352x32x9: 1.1 ms on 1 thread, 1.4 ms on 2) and
-        // tiny products gain nothing from a second thread. (Larger ones do on an idle machine:
-        // 128x512x784 0.67 vs 0.35 ms; on a busy one 1 thread can be faster: KMNIST_BLAS_THREADS=1.)
-        locked(
-          s.k <= 16 || s.m * s.n * s.k <= SINGLE_THREAD_MACS ? 1 : blas.threads,
-          transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
-          transB ? CBLAS_TRANS : CBLAS_NO_TRANS,
-          s.m,
-          s.n,
-          s.k,
-          s.alpha ?? 1,
-          ptr(s.heap, s.a),
-          lda,
-          ptr(s.heap, s.b),
-          ldb,
-          s.beta ?? 0,
-          ptr(s.heap, s.c),
-          s.n,
-        );
-        return;
-      }
-      lib.symbols.cblas_sgemm(
-        CBLAS_ROW_MAJOR,
+      // The arguments after CBLAS's order (row-major here), the same for both calls.
+      const args = [
         transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
         transB ? CBLAS_TRANS : CBLAS_NO_TRANS,
         s.m,
@@ -268,7 +246,15 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
         s.beta ?? 0,
         ptr(s.heap, s.c),
         s.n,
-      );
+      ] as const;
+      if (locked !== null) {
+        // A memory-bound tiny inner dimension (100352x32x9: 1.1 ms on 1 thread, 1.4 ms on 2) and
+        // tiny products gain nothing from a second thread. (Larger ones do on an idle machine:
+        // 128x512x784 0.67 vs 0.35 ms; on a busy one 1 thread can be faster: KMNIST_BLAS_THREADS=1.)
+        locked(s.k <= 16 || s.m * s.n * s.k <= SINGLE_THREAD_MACS ? 1 : blas.threads, ...args);
+        return;
+      }
+      lib.symbols.cblas_sgemm(CBLAS_ROW_MAJOR, ...args);
     },
   };
   // All cores unless KMNIST_BLAS_THREADS says otherwise. Never chosen by timing at start: sgemm's
