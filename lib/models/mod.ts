@@ -36,11 +36,10 @@ export { architectureRows, type LayerRow } from "./architecture.ts";
 export { buildVanilla, type VanillaOptions } from "./vanilla.ts";
 export { buildMultilayer, type MultilayerOptions } from "./multilayer.ts";
 export { buildConvolutional, type ConvolutionalOptions } from "./convolutional.ts";
+export { buildVariational, KERAS_HIDDEN_UNITS, type VariationalOptions } from "./variational.ts";
 export {
-  buildVariational,
   gaussianKlPerDimension,
   isVariational,
-  KERAS_HIDDEN_UNITS,
   makeVariational,
   parseDesign,
   type Posterior,
@@ -50,9 +49,8 @@ export {
   vaeObjective,
   type VaeObjectiveInputs,
   type VariationalAutoencoder,
-  type VariationalOptions,
   type VariationalParts,
-} from "./variational.ts";
+} from "./vae.ts";
 export { buildConvVariational, type ConvVariationalOptions } from "./variational_conv.ts";
 export {
   buildMlpVariational,

@@ -14,21 +14,6 @@ import { makeVariational, parseDesign, type VariationalAutoencoder } from "./vae
 import { buildConvVariational } from "./variational_conv.ts";
 import { buildMlpVariational } from "./variational_mlp.ts";
 
-export {
-  gaussianKlPerDimension,
-  isVariational,
-  makeVariational,
-  parseDesign,
-  type Posterior,
-  VAE_DESIGNS,
-  type VaeDesign,
-  vaeNoiseSeed,
-  vaeObjective,
-  type VaeObjectiveInputs,
-  type VariationalAutoencoder,
-  type VariationalParts,
-} from "./vae.ts";
-
 /** Options for {@link buildVariational}. */
 export interface VariationalOptions {
   /** Size of the latent space (default 2). */
