@@ -11,6 +11,7 @@ import { accuracy, KMNIST_PIXEL_KNN_BASELINE, knnClassify } from "./knn.ts";
 import { likelihoodReport, negativeElbo } from "./likelihood.ts";
 import { bcePerImage, mean, msePerImage, psnr } from "./pixel.ts";
 import { ssimPerImage } from "./ssim.ts";
+import { bootstrapMeanInterval, wilsonInterval } from "./intervals.ts";
 
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {
@@ -98,8 +99,48 @@ export interface EvaluationReport {
     /** The KMNIST paper's raw-pixel 4-NN accuracy (0.921). */
     rawPixelBaseline: number;
   };
+  /** 95% intervals of the test metrics (see {@link testInterval}, {@link accuracyInterval}). */
+  intervals: TestIntervals;
   /** Wall seconds of the evaluation. */
   seconds: number;
+}
+
+/** The lower and upper end of a 95% interval. */
+export interface IntervalBounds {
+  /** Lower end. */
+  lower: number;
+  /** Upper end. */
+  upper: number;
+}
+
+/** 95% intervals of {@link evaluate}'s test metrics. */
+export interface TestIntervals {
+  /** MSE per pixel: percentile bootstrap over the test images. */
+  mse: IntervalBounds;
+  /** SSIM: bootstrap. */
+  ssim: IntervalBounds;
+  /** k-NN accuracy: Wilson's binomial interval. */
+  knnAccuracy?: IntervalBounds;
+  /** VAE −ELBO, nats per image: bootstrap. */
+  negativeElbo?: IntervalBounds;
+}
+
+/** Resamples of every test-image bootstrap. */
+export const TEST_BOOTSTRAP_RESAMPLES = 1000;
+
+/** The 95% percentile-bootstrap interval of a mean over test images (1,000 resamples, seed 0). */
+export function testInterval(values: ArrayLike<number>): IntervalBounds {
+  const { lower, upper } = bootstrapMeanInterval(values, {
+    resamples: TEST_BOOTSTRAP_RESAMPLES,
+    seed: 0,
+  });
+  return { lower, upper };
+}
+
+/** Wilson's 95% interval of an accuracy measured on `count` test images. */
+export function accuracyInterval(accuracy: number, count: number): IntervalBounds {
+  const { lower, upper } = wilsonInterval(Math.round(accuracy * count), count);
+  return { lower, upper };
 }
 
 /** Latent codes of a whole set, as one row-major array. */
@@ -171,6 +212,7 @@ export function evaluate(model: Autoencoder, options: EvaluateOptions): Evaluati
     psnrOfMeanMse: psnr(meanMse),
     ssim: mean(ssim),
     perClass,
+    intervals: { mse: testInterval(mse), ssim: testInterval(ssim) },
     seconds: 0,
   };
 
@@ -178,8 +220,9 @@ export function evaluate(model: Autoencoder, options: EvaluateOptions): Evaluati
     const seed = options.seed ?? 0;
     const images = imagesToTensor(test);
     try {
-      const elbo = negativeElbo(model, images, { seed });
+      const { perImage, ...elbo } = negativeElbo(model, images, { seed });
       report.vae = { ...elbo };
+      report.intervals.negativeElbo = testInterval(perImage);
       const samples = options.iwaeSamples ?? 100;
       const subset = Math.min(options.iwaeImages ?? 500, test.count);
       if (samples > 0 && subset > 0) {
@@ -217,6 +260,7 @@ export function evaluate(model: Autoencoder, options: EvaluateOptions): Evaluati
       referenceCount: options.train.count,
       rawPixelBaseline: KMNIST_PIXEL_KNN_BASELINE,
     };
+    report.intervals.knnAccuracy = accuracyInterval(report.knn.accuracy, test.count);
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;

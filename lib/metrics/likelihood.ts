@@ -346,6 +346,8 @@ export interface ElboResult {
   reconstruction: number;
   /** The analytic KL term. */
   kl: number;
+  /** −ELBO of each image (the intervals' bootstrap resamples these). */
+  perImage: Float64Array;
 }
 
 /** The negative ELBO of `images` with one seeded posterior sample each, in chunks of 1000. */
@@ -357,24 +359,28 @@ export function negativeElbo(
   const seed = options.seed ?? 0;
   const n = images.shape[0];
   let rec = 0, kl = 0;
+  const perImage = new Float64Array(n);
   for (let start = 0; start < n; start += 1000) {
     checkInterrupt({ task: "ELBO", where: `image ${start + 1} of ${n}` });
     const size = Math.min(1000, n - start);
-    const sums = tf.tidy(() => {
+    const [sums, terms] = tf.tidy(() => {
       const x = tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1]);
       const [mean, logVar] = model.encoder.predict(x) as tf.Tensor2D[];
       const eps = tf.randomNormal(mean.shape, 0, 1, "float32", deriveSeed(seed, 7919 + start));
       const z = tf.add(mean, tf.mul(tf.exp(tf.mul(0.5, logVar)), eps)) as tf.Tensor2D;
       const probabilities = model.decoder.predict(z) as tf.Tensor4D;
-      return tf.stack([
-        tf.sum(binaryCrossEntropyPerImage(x, probabilities)),
-        tf.sum(gaussianKl(mean, logVar)),
-      ]);
+      const reconstruction = binaryCrossEntropyPerImage(x, probabilities);
+      const divergence = gaussianKl(mean, logVar);
+      return [
+        tf.stack([tf.sum(reconstruction), tf.sum(divergence)]),
+        tf.add(reconstruction, divergence),
+      ];
     });
     const [r, k] = sums.dataSync();
-    sums.dispose();
+    perImage.set(terms.dataSync(), start);
+    tf.dispose([sums, terms]);
     rec += r;
     kl += k;
   }
-  return { negativeElbo: (rec + kl) / n, reconstruction: rec / n, kl: kl / n };
+  return { negativeElbo: (rec + kl) / n, reconstruction: rec / n, kl: kl / n, perImage };
 }

@@ -16,10 +16,15 @@
  * @module
  */
 export {
+  accuracyInterval,
   type ClassMetrics,
   evaluate,
   type EvaluateOptions,
   type EvaluationReport,
+  type IntervalBounds,
+  TEST_BOOTSTRAP_RESAMPLES,
+  testInterval,
+  type TestIntervals,
 } from "./evaluate.ts";
 export {
   accuracy,

@@ -8,6 +8,7 @@
  *
  * - grid.ts: the trials, their settings and keys; records.ts: one JSON record per trial;
  * - shards.ts: splitting the grid; trial.ts: running and measuring one trial; run.ts: the study;
+ * - measures.ts: intervals, the VAE's active units, sample quality through the classifier;
  * - summary.ts: the findings as sentences; analysis.ts: the numbers the figures draw.
  *
  * ```ts
@@ -21,6 +22,7 @@ export * from "./grid.ts";
 export * from "./records.ts";
 export * from "./shards.ts";
 export * from "./trial.ts";
+export * from "./measures.ts";
 export * from "./run.ts";
 export * from "./summary.ts";
 export * from "./analysis.ts";

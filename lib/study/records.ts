@@ -17,6 +17,8 @@ import {
 } from "../io/mod.ts";
 import { RUNS_DIRECTORY } from "../experiments/mod.ts";
 import { trialKey, trialLabel, type TrialSettings } from "./grid.ts";
+import type { TestIntervals } from "../metrics/mod.ts";
+import type { TrialGeneration, TrialLatent } from "./measures.ts";
 
 /** The study's default record folder. */
 export const STUDY_DIRECTORY: string = path.join(RUNS_DIRECTORY, "study");
@@ -72,6 +74,14 @@ export interface TrialResults {
   };
   /** Per-epoch losses. */
   losses?: TrialLosses[];
+  /** The measurement version (MEASURES_VERSION in measures.ts); absent in version-1 records. */
+  measures?: number;
+  /** 95% intervals of the test metrics (version 2). */
+  intervals?: Partial<TestIntervals>;
+  /** VAEs: active units and KL per dimension (version 2). */
+  latent?: TrialLatent;
+  /** Sample quality as the classifier sees it (version 2; not for the raw pixels). */
+  generation?: TrialGeneration;
   /** Reconstructions of fixed test images (one per class), for the figures. */
   samples?: {
     /** Test-set indices. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import * as path from "node:path";
 import { displayPath } from "../io/mod.ts";
 import { checkInterrupt, formatDuration, hasCheckpoint, loadCheckpoint } from "../train/mod.ts";
 import { EXPERIMENT_NAMES, experimentSettings, loadExperimentRecord } from "../experiments/mod.ts";
@@ -16,6 +17,7 @@ import {
   type TrialSettings,
 } from "./grid.ts";
 import {
+  CHECKPOINTS_FOLDER,
   loadTrialRecords,
   QUICK_STUDY_DIRECTORY,
   recordFile,
@@ -26,6 +28,7 @@ import {
 import { expectedTrialSeconds, type Shard, shardTrials, WHOLE_STUDY } from "./shards.ts";
 import { loadStudyData, measureAutoencoder, runTrial, type StudyData } from "./trial.ts";
 import { formatNumber } from "../format/mod.ts";
+import { MEASURES_VERSION, prepareInstrument, type SampleQualityInstrument } from "./measures.ts";
 
 /** One trial of a planned study. */
 export interface PlannedTrial {
@@ -99,6 +102,7 @@ async function adoptNotebookRun(
   data: StudyData,
   quick: boolean,
   backend: string,
+  instrument?: SampleQualityInstrument,
 ): Promise<Omit<TrialRecord, "format" | "version" | "key" | "label" | "savedAt"> | undefined> {
   const { model, optimizer, state } = await loadCheckpoint(folder);
   optimizer?.dispose();
@@ -107,7 +111,7 @@ async function adoptNotebookRun(
       return undefined;
     }
     const started = performance.now();
-    const results = measureAutoencoder(model, trial, data);
+    const results = measureAutoencoder(model, trial, data, instrument);
     results.losses = state.history.map((h) => ({
       epoch: h.epoch,
       trainLoss: h.trainLoss,
@@ -134,6 +138,56 @@ async function adoptNotebookRun(
   }
 }
 
+/**
+ * A record of an earlier measurement version measured again, without training: an autoencoder from
+ * its final checkpoint (the study's, or the notebook run it was adopted from), PCA and the pixels
+ * refitted. Losses, timing and source are kept. Undefined when no final checkpoint is left.
+ */
+async function measureAgain(
+  record: TrialRecord,
+  key: string,
+  directory: string,
+  data: StudyData,
+  instrument: SampleQualityInstrument | undefined,
+  options: { quick: boolean; backend: string },
+): Promise<Omit<TrialRecord, "format" | "version" | "key" | "label" | "savedAt"> | undefined> {
+  const trial = record.settings;
+  const started = performance.now();
+  if (trial.architecture === "pca" || trial.architecture === "pixels") {
+    const outcome = await runTrial({
+      trial,
+      key,
+      directory,
+      data,
+      backend: options.backend,
+      instrument,
+    });
+    return { ...record, results: outcome.results, timing: outcome.timing };
+  }
+  const folders = [
+    path.join(directory, CHECKPOINTS_FOLDER, key),
+    await matchingNotebookRun(trial, options.quick),
+  ].filter((f): f is string => f !== undefined);
+  for (const folder of folders) {
+    if (!(await hasCheckpoint(folder))) continue;
+    const { model, optimizer, state } = await loadCheckpoint(folder);
+    optimizer?.dispose();
+    try {
+      if (!state || state.epoch !== trial.epochs || state.trainCount !== data.train.count) continue;
+      const results = measureAutoencoder(model, trial, data, instrument);
+      if (record.results.losses) results.losses = record.results.losses;
+      return {
+        ...record,
+        results,
+        timing: { ...record.timing, evaluationSeconds: (performance.now() - started) / 1000 },
+      };
+    } finally {
+      model.dispose();
+    }
+  }
+  return undefined;
+}
+
 /** Options of {@link runStudy}. */
 export interface RunStudyOptions {
   /** The study (see `studySettings`). */
@@ -148,6 +202,11 @@ export interface RunStudyOptions {
   adoptNotebookRuns?: boolean;
   /** Where progress lines go (default console.log). */
   log?: (line: string) => void;
+  /**
+   * Measure samples with the project's classifier, training it first when runs/classifier/ has
+   * none, and measure again records of an earlier measurement version (default true).
+   */
+  measureSamples?: boolean;
 }
 
 /** What {@link runStudy} returns. */
@@ -187,6 +246,8 @@ export function formatTrialLine(options: {
     r.mse !== undefined ? `MSE ${formatNumber(r.mse, { decimals: 4 })}` : "          ",
     `kNN ${formatNumber(r.knnAccuracy, { decimals: 1, percent: true })}`,
     r.vae ? `-ELBO ${formatNumber(r.vae.negativeElbo, { decimals: 1 })}` : "",
+    r.latent ? `AU ${r.latent.activeUnits}/${r.latent.dims}` : "",
+    r.generation ? `FD ${formatNumber(r.generation.frechet, { decimals: 2 })}` : "",
     `(${formatDuration(seconds)})`,
     `| study ${formatDuration(elapsed)}, ETA ${formatDuration(eta)}`,
   ];
@@ -215,6 +276,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
       `${displayPath(directory)}/`,
   );
   let data: StudyData | undefined;
+  let instrument: SampleQualityInstrument | undefined;
   let expectedDone = 0, actualDone = 0, ran = 0;
   const done: Required<PlannedTrial>[] = [];
   for (const [i, p] of planned.entries()) {
@@ -226,19 +288,54 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
     const trialStarted = performance.now();
     let record = p.record;
     let how = "reused";
+    const instrumentOf = async (): Promise<SampleQualityInstrument | undefined> => {
+      if (options.measureSamples === false) return undefined;
+      data ??= await loadStudyData(p.trial);
+      instrument ??= await prepareInstrument({ data, quick: settings.quick, log });
+      return instrument;
+    };
+    if (
+      record && options.measureSamples !== false && record.results.measures !== MEASURES_VERSION
+    ) {
+      data ??= await loadStudyData(p.trial);
+      const remeasured = await measureAgain(record, p.key, directory, data, await instrumentOf(), {
+        quick: settings.quick,
+        backend,
+      });
+      if (remeasured) {
+        record = await saveTrialRecord(directory, remeasured);
+        how = "measured";
+      } else {
+        how = "kept v1";
+      }
+    }
     if (!record) {
       data ??= await loadStudyData(p.trial);
       const folder = options.adoptNotebookRuns === false
         ? undefined
         : await matchingNotebookRun(p.trial, settings.quick);
       const adopted = folder
-        ? await adoptNotebookRun(folder, p.trial, data, settings.quick, backend)
+        ? await adoptNotebookRun(
+          folder,
+          p.trial,
+          data,
+          settings.quick,
+          backend,
+          await instrumentOf(),
+        )
         : undefined;
       if (adopted) {
         record = await saveTrialRecord(directory, adopted);
         how = "notebook";
       } else {
-        const outcome = await runTrial({ trial: p.trial, key: p.key, directory, data, backend });
+        const outcome = await runTrial({
+          trial: p.trial,
+          key: p.key,
+          directory,
+          data,
+          backend,
+          instrument: await instrumentOf(),
+        });
         record = await saveTrialRecord(directory, {
           settings: p.trial,
           ...outcome,
@@ -269,6 +366,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
     }));
     done.push({ ...p, record });
   }
+  instrument?.dispose();
   const wallSeconds = (performance.now() - started) / 1000;
   log(`study${shardText} finished in ${formatDuration(wallSeconds)}: ${ran} trials run.`);
   return { trials: done, records: done.map((d) => d.record), ran, wallSeconds };

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
   IMAGE_PIXELS,
+  IMAGE_SIZE,
   imagesAsFloats,
   type ImageSet,
   imagesToTensor,
@@ -24,7 +25,9 @@ import {
 } from "../models/mod.ts";
 import {
   accuracy,
+  accuracyInterval,
   bcePerImage,
+  type CodeModel,
   evaluate,
   type EvaluationReport,
   knnClassify,
@@ -32,6 +35,7 @@ import {
   msePerImage,
   psnr,
   ssimPerImage,
+  testInterval,
 } from "../metrics/mod.ts";
 import { fitPca, type PcaModel, pcaProject, pcaReconstruct } from "../metrics/pca.ts";
 import { combineLoads } from "../io/mod.ts";
@@ -48,6 +52,12 @@ import { experimentSettings } from "../experiments/mod.ts";
 import type { TrialSettings } from "./grid.ts";
 import { CHECKPOINTS_FOLDER, type TrialResults, type TrialTiming } from "./records.ts";
 import { bytesToBase64 } from "../format/mod.ts";
+import {
+  MEASURES_VERSION,
+  type SampleQualityInstrument,
+  trialGeneration,
+  trialLatent,
+} from "./measures.ts";
 
 /** The sets a study trains and measures on (shared by all trials with the same data settings). */
 export interface StudyData {
@@ -126,6 +136,8 @@ export interface RunTrialOptions {
   backend: string;
   /** Progress of the training (default "none": the study prints one line per trial). */
   progress?: ProgressKind;
+  /** The classifier that measures samples (without it, measurement version 1). */
+  instrument?: SampleQualityInstrument;
 }
 
 /** The measurements of an autoencoder from `evaluate()`. */
@@ -143,6 +155,7 @@ export function resultsFromEvaluation(
     ssim: evaluation.ssim,
     knnAccuracy: evaluation.knn!.accuracy,
     knnReferences: evaluation.knn!.referenceCount,
+    intervals: evaluation.intervals,
     ...(evaluation.vae
       ? {
         vae: {
@@ -163,11 +176,16 @@ export function resultsFromEvaluation(
   };
 }
 
-/** Measures a trained autoencoder as the study does (the notebooks' `evaluate`, seeded). */
+/**
+ * Measures a trained autoencoder as the study does: the notebooks' `evaluate` (seeded, with its
+ * intervals), and with an instrument the VAE's latent usage and the samples' quality
+ * (lib/study/measures.ts).
+ */
 export function measureAutoencoder(
   model: Autoencoder,
   trial: TrialSettings,
   data: StudyData,
+  instrument?: SampleQualityInstrument,
 ): TrialResults {
   const evaluation = evaluate(model, {
     test: data.test,
@@ -177,7 +195,15 @@ export function measureAutoencoder(
     iwaeImages: trial.iwaeImages ?? 0,
     seed: trial.seed ?? 0,
   });
-  return resultsFromEvaluation(evaluation, model, data.test);
+  const results = resultsFromEvaluation(evaluation, model, data.test);
+  if (!instrument) return results;
+  const latent = trialLatent(model, data.test);
+  return {
+    ...results,
+    measures: MEASURES_VERSION,
+    ...(latent ? { latent } : {}),
+    generation: trialGeneration(model, instrument, data.train, trial.seed ?? 0),
+  };
 }
 
 async function runAutoencoder(options: RunTrialOptions): Promise<TrialOutcome> {
@@ -219,7 +245,7 @@ async function runAutoencoder(options: RunTrialOptions): Promise<TrialOutcome> {
       progress: options.progress ?? "none",
     });
     const started = performance.now();
-    const results = measureAutoencoder(model, trial, data);
+    const results = measureAutoencoder(model, trial, data, options.instrument);
     results.losses = result.history.map((h) => ({
       epoch: h.epoch,
       trainLoss: h.trainLoss,
@@ -274,14 +300,16 @@ function runPca(options: RunTrialOptions): TrialOutcome {
     dim: k,
     k: trial.knnK,
   });
+  const ssim = ssimPerImage(target, recon);
+  const knnAccuracy = accuracy(predictions, data.test.labels);
   const results: TrialResults = {
     parameters: IMAGE_PIXELS * k + IMAGE_PIXELS,
     testImages: data.test.count,
     mse: mean(mse),
     bce: mean(bcePerImage(target, recon)),
     psnr: mean(Array.from(mse, (m) => psnr(m))),
-    ssim: mean(ssimPerImage(target, recon)),
-    knnAccuracy: accuracy(predictions, data.test.labels),
+    ssim: mean(ssim),
+    knnAccuracy,
     knnReferences: data.train.count,
     explainedVariance: model.explainedVarianceRatio.slice(0, k).reduce((a, b) => a + b, 0),
     samples: samplesOf(data.test, (indices) => {
@@ -292,9 +320,38 @@ function runPca(options: RunTrialOptions): TrialOutcome {
       return out;
     }),
   };
+  if (options.instrument) {
+    results.measures = MEASURES_VERSION;
+    results.intervals = {
+      mse: testInterval(mse),
+      ssim: testInterval(ssim),
+      knnAccuracy: accuracyInterval(knnAccuracy, data.test.count),
+    };
+    results.generation = trialGeneration(
+      pcaCodeModel(model, k),
+      options.instrument,
+      data.train,
+      trial.seed ?? 0,
+    );
+  }
   return {
     results,
     timing: { evaluationSeconds: (performance.now() - started) / 1000, backend: options.backend },
+  };
+}
+
+/** PCA with k axes as an encoder and a decoder of image tensors (for ex-post sampling). */
+function pcaCodeModel(model: PcaModel, k: number): CodeModel {
+  return {
+    encode: (images) => {
+      const codes = pcaProject(model, images.dataSync(), { components: k });
+      return tf.tensor2d(Float32Array.from(codes), [images.shape[0], k]);
+    },
+    decode: (codes) => {
+      const n = codes.shape[0];
+      const images = pcaReconstruct(model, codes.dataSync(), { clip: [0, 1], components: k });
+      return tf.tensor4d(images, [n, IMAGE_SIZE, IMAGE_SIZE, 1]);
+    },
   };
 }
 
@@ -313,12 +370,19 @@ function runPixels(options: RunTrialOptions): TrialOutcome {
       }),
       data.test.labels,
     );
+  const knnAccuracy = probe(data.train);
   return {
     results: {
       parameters: 0,
       testImages: data.test.count,
-      knnAccuracy: probe(data.train),
+      knnAccuracy,
       knnReferences: data.train.count,
+      ...(options.instrument
+        ? {
+          measures: MEASURES_VERSION,
+          intervals: { knnAccuracy: accuracyInterval(knnAccuracy, data.test.count) },
+        }
+        : {}),
       // The paper's protocol (all 60,000 references) in full runs only.
       ...(trial.trainImages === undefined ? { knnAllTraining: probe(data.allTraining) } : {}),
     },
