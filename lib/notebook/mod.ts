@@ -19,3 +19,4 @@ export * from "./variational.ts";
 export * from "./denoising.ts";
 export * from "./comparison.ts";
 export * from "./study.ts";
+export * from "./study_vae.ts";

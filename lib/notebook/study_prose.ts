@@ -10,7 +10,7 @@
 import { formatNumber } from "../format/mod.ts";
 import type { ExperimentRecord } from "../experiments/mod.ts";
 import type { TrialRecord } from "../study/mod.ts";
-import { costFront, timingNote } from "../study/mod.ts";
+import { codeSizeSweep, costFront, timingNote } from "../study/mod.ts";
 import { bulletList, markdown, type MarkdownDisplay } from "./prose.ts";
 
 /** A VAE's KL term below this many nats per image: its posterior has collapsed (no code). */
@@ -23,12 +23,8 @@ const nats = (v: number) => formatNumber(v, { decimals: 1 });
 const pct1 = (v: number) => formatNumber(v, { decimals: 1, percent: true });
 const sizes = (zs: readonly number[]) => zs.map((z) => `z=${z}`).join(", ");
 
-/** The β = 1 trials of one architecture, by code size. */
-function sweep(records: readonly TrialRecord[], architecture: string): TrialRecord[] {
-  return records.filter((r) =>
-    r.settings.architecture === architecture && (r.settings.beta ?? 1) === 1
-  ).sort((a, b) => a.settings.latentDim - b.settings.latentDim);
-}
+/** The code-size sweep of one architecture (lib/study's {@link codeSizeSweep}). */
+const sweep = codeSizeSweep;
 
 function byLatent(records: readonly TrialRecord[]): Map<number, TrialRecord> {
   return new Map(records.map((r) => [r.settings.latentDim, r]));
@@ -46,10 +42,9 @@ function listed(items: readonly string[]): string {
  */
 export function reconstructionFinding(records: readonly TrialRecord[]): string | undefined {
   const pca = byLatent(sweep(records, "pca"));
-  const candidates = records.filter((r) =>
-    r.results.mse !== undefined && (r.settings.beta ?? 1) === 1 &&
-    r.settings.architecture !== "pixels"
-  );
+  // The code-size sweeps only (the VAE's at its sweep design; not the z=32 design trials).
+  const candidates = (["pca", ...AUTOENCODERS] as const).flatMap((a) => sweep(records, a))
+    .filter((r) => r.results.mse !== undefined);
   const zs = [...new Set(candidates.map((r) => r.settings.latentDim))].sort((a, b) => a - b);
   if (zs.length === 0) return undefined;
   const best = zs.map((z) =>

@@ -10,6 +10,7 @@ import { greyToUnit } from "../data/mod.ts";
 import { base64ToBytes } from "../format/mod.ts";
 import { type ComparisonRow, METRIC_COLUMNS } from "../experiments/mod.ts";
 import { isPlainVaeTrial } from "./grid.ts";
+import { VAE_DESIGNS, type VaeDesign } from "../models/mod.ts";
 import { type TrialRecord, trialTimingFlag } from "./records.ts";
 import { BUSY_OTHER_CORES, type TimingFlag } from "../io/mod.ts";
 
@@ -27,13 +28,37 @@ export function architectureName(architecture: string): string {
   return architecture === "pca" ? "PCA" : architecture;
 }
 
-/** The code-size sweep of one architecture: its β = 1 trials, by increasing code size. */
+/**
+ * The VAE design of the code-size sweep: the design whose plain trials (β = 1, no warm-up, no free
+ * bits) cover the most code sizes (the recommended one; "keras" in records of the older grid).
+ */
+export function sweepDesign(records: readonly TrialRecord[]): VaeDesign {
+  let best: VaeDesign = "keras", most = 0;
+  for (const design of VAE_DESIGNS) {
+    const sizes = new Set(
+      records.filter((r) =>
+        r.settings.architecture === "variational" && (r.settings.beta ?? 1) === 1 &&
+        isPlainVaeTrial(r.settings, design)
+      ).map((r) => r.settings.latentDim),
+    );
+    if (sizes.size > most) [best, most] = [design, sizes.size];
+  }
+  return best;
+}
+
+/**
+ * The code-size sweep of one architecture: its β = 1 trials, by increasing code size; for the VAE
+ * the plain trials of the sweep's design ({@link sweepDesign}), so the design study's other
+ * designs and options at z = 32 are not points of the line.
+ */
 export function codeSizeSweep(
   records: readonly TrialRecord[],
   architecture: string,
 ): TrialRecord[] {
+  const design = architecture === "variational" ? sweepDesign(records) : undefined;
   return records.filter((r) =>
-    r.settings.architecture === architecture && (r.settings.beta ?? 1) === 1
+    r.settings.architecture === architecture && (r.settings.beta ?? 1) === 1 &&
+    (design === undefined || isPlainVaeTrial(r.settings, design))
   ).sort((a, b) => a.settings.latentDim - b.settings.latentDim);
 }
 

@@ -26,6 +26,7 @@ import {
   classHistogram,
   type ClassifierOutputs,
   type CodeModel,
+  deadUnits,
   decodeExPostSamples,
   type FeatureClassifier,
   featuresOf,
@@ -56,7 +57,15 @@ export interface TrialLatent {
   dims: number;
   /** Mean KL of each dimension, nats, largest first. */
   klPerDimension: number[];
+  /**
+   * The keras-io design only: units of its 16-unit ReLU layer before the mean and log-variance
+   * heads that no test image activates (dead units pass no signal and get no gradient).
+   */
+  deadBottleneckUnits?: { dead: number; units: number };
 }
+
+/** The keras-io design's layer before the heads (lib/models/variational.ts). */
+export const KERAS_BOTTLENECK_LAYER = "enc_dense";
 
 /** Sample quality of a trial. */
 export interface TrialGeneration {
@@ -87,10 +96,16 @@ export function trialLatent(model: Autoencoder, test: ImageSet): TrialLatent | u
   const images = imagesToTensor(test);
   try {
     const usage = latentUsage(model, images);
+    const bottleneck = (model.config.design ?? "keras") === "keras"
+      ? deadUnits(model.encoder, KERAS_BOTTLENECK_LAYER, images)
+      : undefined;
     return {
       activeUnits: usage.count,
       dims: usage.dims,
       klPerDimension: Array.from(usage.klPerDimension).sort((a, b) => b - a),
+      ...(bottleneck
+        ? { deadBottleneckUnits: { dead: bottleneck.count, units: bottleneck.units } }
+        : {}),
     };
   } finally {
     images.dispose();
