@@ -99,8 +99,11 @@ export interface EvaluationReport {
     /** The KMNIST paper's raw-pixel 4-NN accuracy (0.921). */
     rawPixelBaseline: number;
   };
-  /** 95% intervals of the test metrics (see {@link testInterval}, {@link accuracyInterval}). */
-  intervals: TestIntervals;
+  /**
+   * 95% intervals of the test metrics (see {@link testInterval}, {@link accuracyInterval});
+   * absent in records written before they were measured.
+   */
+  intervals?: TestIntervals;
   /** Wall seconds of the evaluation. */
   seconds: number;
 }
@@ -201,6 +204,7 @@ export function evaluate(model: Autoencoder, options: EvaluateOptions): Evaluati
     };
   });
   const meanMse = mean(mse);
+  const intervals: TestIntervals = { mse: testInterval(mse), ssim: testInterval(ssim) };
   const report: EvaluationReport = {
     kind: model.kind,
     latentDim: model.config.latentDim,
@@ -212,7 +216,7 @@ export function evaluate(model: Autoencoder, options: EvaluateOptions): Evaluati
     psnrOfMeanMse: psnr(meanMse),
     ssim: mean(ssim),
     perClass,
-    intervals: { mse: testInterval(mse), ssim: testInterval(ssim) },
+    intervals,
     seconds: 0,
   };
 
@@ -222,7 +226,7 @@ export function evaluate(model: Autoencoder, options: EvaluateOptions): Evaluati
     try {
       const { perImage, ...elbo } = negativeElbo(model, images, { seed });
       report.vae = { ...elbo };
-      report.intervals.negativeElbo = testInterval(perImage);
+      intervals.negativeElbo = testInterval(perImage);
       const samples = options.iwaeSamples ?? 100;
       const subset = Math.min(options.iwaeImages ?? 500, test.count);
       if (samples > 0 && subset > 0) {
@@ -260,7 +264,7 @@ export function evaluate(model: Autoencoder, options: EvaluateOptions): Evaluati
       referenceCount: options.train.count,
       rawPixelBaseline: KMNIST_PIXEL_KNN_BASELINE,
     };
-    report.intervals.knnAccuracy = accuracyInterval(report.knn.accuracy, test.count);
+    intervals.knnAccuracy = accuracyInterval(report.knn.accuracy, test.count);
   }
   report.seconds = (performance.now() - started) / 1000;
   return report;

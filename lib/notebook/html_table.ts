@@ -29,6 +29,25 @@ export interface IntervalValue {
   high: number;
 }
 
+/**
+ * A measured value with its interval as a cell: `{ value, low, high }` scaled (e.g. 100 for a
+ * percentage), the interval widened to contain the value; the bare value without bounds, and
+ * nothing without a value.
+ */
+export function intervalCell(
+  value: number | undefined,
+  bounds?: { lower: number; upper: number },
+  scale = 1,
+): IntervalValue | number | undefined {
+  if (value === undefined) return undefined;
+  if (!bounds) return value * scale;
+  return {
+    value: value * scale,
+    low: Math.min(bounds.lower, value) * scale,
+    high: Math.max(bounds.upper, value) * scale,
+  };
+}
+
 /** What a cell holds: a number, a number with an interval, text, or nothing ("–"). */
 export type CellValue = number | IntervalValue | string | undefined;
 

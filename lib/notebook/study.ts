@@ -49,7 +49,7 @@ import {
 import { formatNumber } from "../format/mod.ts";
 import { BUSY_OTHER_CORES } from "../io/mod.ts";
 import type { HtmlDisplay } from "./display.ts";
-import { htmlTable } from "./html_table.ts";
+import { type CellValue, htmlTable, intervalCell } from "./html_table.ts";
 
 /** The study a notebook is about to run: its settings, grid and backend. */
 export interface StudyPlan {
@@ -111,6 +111,7 @@ export function studyTable(study: DesignStudy): HtmlDisplay {
     maxColumns: 7,
     note: `Test set, ${test} images; k-NN: 4 neighbours, distance-weighted votes, training ` +
       `codes as references; VAE terms in nats per image (rate: KL, distortion: −E log p(x|z)); ` +
+      `[low, high]: 95% interval (bootstrap over the test images; Wilson for k-NN); ` +
       `best of each column in bold.${timingMarksNote(study.records)}` +
       `${study.settings.quick ? " Quick mode: not results." : ""}`,
   });
@@ -125,21 +126,34 @@ const TIMING_MARKS = { busy: "*", unknown: "†" } as const;
  */
 export function studyTableRows(
   records: readonly TrialRecord[],
-): { name: string; values: Record<string, number | string | undefined> }[] {
+): { name: string; values: Record<string, CellValue> }[] {
   const ordered = studyOrder(records);
   const decimals = STUDY_COLUMNS.find((c) => c.key === "secondsPerEpoch")?.decimals ?? 1;
   return studyRows(ordered).map((row, i) => {
+    const values: Record<string, CellValue> = { ...row.values, ...intervalCells(ordered[i]) };
     const seconds = row.values.secondsPerEpoch;
     const flag = trialTimingFlag(ordered[i]);
-    if (seconds === undefined || flag === "quiet") return row;
-    return {
-      ...row,
-      values: {
-        ...row.values,
-        secondsPerEpoch: `${formatNumber(seconds, { decimals })}${TIMING_MARKS[flag]}`,
-      },
-    };
+    if (seconds !== undefined && flag !== "quiet") {
+      values.secondsPerEpoch = `${formatNumber(seconds, { decimals })}${TIMING_MARKS[flag]}`;
+    }
+    return { ...row, values };
   });
+}
+
+/**
+ * A trial's measured values with their 95% intervals (MSE, SSIM, k-NN in percent, −ELBO), for
+ * records of measurement version 2; nothing for older records.
+ */
+function intervalCells(record: TrialRecord): Record<string, CellValue> {
+  const r = record.results, intervals = r.intervals;
+  if (!intervals) return {};
+  const cells: Record<string, CellValue> = {
+    mse: intervalCell(r.mse, intervals.mse),
+    ssim: intervalCell(r.ssim, intervals.ssim),
+    knnAccuracy: intervalCell(r.knnAccuracy, intervals.knnAccuracy, 100),
+    negativeElbo: intervalCell(r.vae?.negativeElbo, intervals.negativeElbo),
+  };
+  return Object.fromEntries(Object.entries(cells).filter(([, v]) => v !== undefined));
 }
 
 /** The table note's sentence on marked seconds per epoch ("" when none is marked). */

@@ -11,13 +11,13 @@ import * as path from "node:path";
 import { formatNumber } from "../format/mod.ts";
 import { CLASSIFIER_RECORD, type ClassifierRecord } from "../train/mod.ts";
 import {
-  classifierDirectory,
+  CLASSIFIER_DIRECTORY,
   codeSizeSweep,
   RECOMMENDED_VAE_DESIGN,
   type TrialRecord,
 } from "../study/mod.ts";
 import type { IntervalBounds } from "../metrics/mod.ts";
-import { type CellValue, htmlTable, type HtmlTableColumn } from "./html_table.ts";
+import { htmlTable, type HtmlTableColumn, intervalCell } from "./html_table.ts";
 import type { HtmlDisplay } from "./display.ts";
 import { bulletList, markdown, type MarkdownDisplay } from "./prose.ts";
 
@@ -49,16 +49,6 @@ export function vaeOption(record: TrialRecord): string {
 export function designName(record: TrialRecord): string {
   const design = record.settings.design ?? "keras";
   return DESIGN_NAMES[design] ?? design;
-}
-
-function withInterval(value: number | undefined, interval?: IntervalBounds, scale = 1): CellValue {
-  if (value === undefined) return undefined;
-  if (!interval) return value * scale;
-  return {
-    value: value * scale,
-    low: Math.min(interval.lower, value) * scale,
-    high: Math.max(interval.upper, value) * scale,
-  };
 }
 
 /** The VAE trials: the sweep design by code size, then the others by design and option. */
@@ -99,7 +89,7 @@ export function vaeTable(study: { records: readonly TrialRecord[] }): HtmlDispla
       values: {
         rate: r.results.vae!.rate,
         activeUnits: r.results.latent?.activeUnits,
-        negativeElbo: withInterval(r.results.vae!.negativeElbo, r.results.intervals?.negativeElbo),
+        negativeElbo: intervalCell(r.results.vae!.negativeElbo, r.results.intervals?.negativeElbo),
         iwaeNll: r.results.vae!.iwaeNll,
         frechet: r.results.generation?.frechet,
         covered: r.results.generation?.classesCovered,
@@ -145,7 +135,7 @@ export async function readClassifierRecord(
  * fitted to their training codes (ex-post density estimation).
  */
 export async function samplesTable(
-  study: { records: readonly TrialRecord[]; settings: { quick: boolean } },
+  study: { records: readonly TrialRecord[]; settings: { quick: boolean; trainImages?: number } },
 ): Promise<HtmlDisplay> {
   const measured = study.records.filter((r) => r.results.generation)
     .sort((a, b) => a.results.generation!.frechet - b.results.generation!.frechet);
@@ -153,7 +143,8 @@ export async function samplesTable(
     throw new Error("samplesTable: no trial has sample measures; run the study first.");
   }
   const g0 = measured[0].results.generation!;
-  const classifier = await readClassifierRecord(classifierDirectory(study.settings.quick));
+  const reduced = study.settings.quick || study.settings.trainImages !== undefined;
+  const classifier = reduced ? undefined : await readClassifierRecord(CLASSIFIER_DIRECTORY);
   return htmlTable({
     caption: "Samples as the classifier sees them",
     rowHeader: "model (samples from)",
@@ -182,6 +173,8 @@ export async function samplesTable(
         } test accuracy (${classifier.training.epochs} epochs on ${
           formatNumber(classifier.trainImages, { decimals: 0 })
         } images).`
+        : reduced
+        ? " A reduced study: the classifier is trained for one epoch on its few images."
         : ""),
   });
 }

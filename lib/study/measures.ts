@@ -14,7 +14,7 @@
  *   classes covered, the histogram's entropy and the mean confidence.
  *
  * The classifier is the project's (runs/classifier/, trained once on the 60,000 training images and
- * reused by every report; the quick study trains a one-epoch one on its few images).
+ * reused by every report; a reduced study trains a one-epoch one on its few images, in memory).
  *
  * @module
  */
@@ -34,7 +34,7 @@ import {
   frechetOfOutputs,
   latentUsage,
 } from "../metrics/mod.ts";
-import { ensureClassifier } from "../train/mod.ts";
+import { classifierAccuracy, ensureClassifier, trainClassifier } from "../train/mod.ts";
 import { RUNS_DIRECTORY } from "../experiments/mod.ts";
 
 /**
@@ -122,18 +122,17 @@ export interface SampleQualityInstrument {
   floor: number;
   /** Its test accuracy, from its record. */
   testAccuracy: number;
-  /** The classifier's folder. */
-  directory: string;
+  /** The classifier's folder (undefined for a reduced study's in-memory classifier). */
+  directory?: string;
   /** Frees the classifier. */
   dispose(): void;
 }
 
-/** The classifier's folder: runs/classifier/ (quick: runs/quick/classifier/). */
-export function classifierDirectory(quick: boolean): string {
-  return quick
-    ? path.join(RUNS_DIRECTORY, "quick", "classifier")
-    : path.join(RUNS_DIRECTORY, "classifier");
-}
+/** The project's classifier folder (trained on all 60,000 training images): runs/classifier/. */
+export const CLASSIFIER_DIRECTORY: string = path.join(RUNS_DIRECTORY, "classifier");
+
+/** Epochs of the small classifier of a reduced study (quick mode, or fewer training images). */
+export const REDUCED_CLASSIFIER_EPOCHS = 1;
 
 /** The classifier as a {@link FeatureClassifier}. */
 export function asFeatureClassifier(classifier: Classifier): FeatureClassifier {
@@ -149,36 +148,47 @@ export function asFeatureClassifier(classifier: Classifier): FeatureClassifier {
 }
 
 /**
- * Loads the project's classifier (training it first when its folder has none: all 60,000
- * training images; quick: the study's few images for one epoch) and measures the test and
- * training images once.
+ * The instrument of a study. A full study (all training images) uses the project's classifier,
+ * loaded from `directory` (default runs/classifier/) or trained there first on all 60,000
+ * training images. A reduced study (quick mode, or a subset of the training images) trains a
+ * small one on its own training images for one epoch, in memory: a smoke test must never leave a
+ * weak classifier where the full study would take it for the project's.
  */
 export async function prepareInstrument(options: {
-  /** The study's sets: `allTraining` trains the full classifier, `train` the quick one. */
+  /** The study's sets: `allTraining` trains the full classifier, `train` the reduced one. */
   data: { train: ImageSet; test: ImageSet; allTraining: ImageSet };
-  quick: boolean;
+  /** Whether the study is reduced (quick, or fewer training images). */
+  reduced: boolean;
+  /** The full classifier's folder (default runs/classifier/). */
   directory?: string;
+  /** Progress lines. */
   log?: (line: string) => void;
 }): Promise<SampleQualityInstrument> {
-  const { data, quick } = options;
-  const directory = options.directory ?? classifierDirectory(quick);
-  const { classifier, record } = await ensureClassifier({
-    directory,
-    train: quick ? data.train : data.allTraining,
-    test: data.test,
-    ...(quick ? { epochs: 1 } : {}),
-    log: options.log,
-  });
+  const { data } = options;
+  let classifier: Classifier, testAccuracy: number, directory: string | undefined;
+  if (options.reduced) {
+    const trained = await trainClassifier({ train: data.train, epochs: REDUCED_CLASSIFIER_EPOCHS });
+    classifier = trained.classifier;
+    testAccuracy = classifierAccuracy(classifier, data.test);
+  } else {
+    directory = options.directory ?? CLASSIFIER_DIRECTORY;
+    const ensured = await ensureClassifier({
+      directory,
+      train: data.allTraining,
+      test: data.test,
+      log: options.log,
+    });
+    classifier = ensured.classifier;
+    testAccuracy = ensured.record.testAccuracy;
+  }
   const instrument = asFeatureClassifier(classifier);
   const test = featuresOf(instrument, data.test);
-  const floor =
-    frechetOfOutputs(featuresOf(instrument, firstImages(data.train, data.test.count)), test)
-      .distance;
+  const train = featuresOf(instrument, firstImages(data.train, data.test.count));
   return {
     classifier: instrument,
     test,
-    floor,
-    testAccuracy: record.testAccuracy,
+    floor: frechetOfOutputs(train, test).distance,
+    testAccuracy,
     directory,
     dispose: () => classifier.dispose(),
   };

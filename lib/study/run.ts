@@ -207,6 +207,8 @@ export interface RunStudyOptions {
    * none, and measure again records of an earlier measurement version (default true).
    */
   measureSamples?: boolean;
+  /** The full study's classifier folder (default runs/classifier/). */
+  classifierDirectory?: string;
 }
 
 /** What {@link runStudy} returns. */
@@ -291,7 +293,12 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
     const instrumentOf = async (): Promise<SampleQualityInstrument | undefined> => {
       if (options.measureSamples === false) return undefined;
       data ??= await loadStudyData(p.trial);
-      instrument ??= await prepareInstrument({ data, quick: settings.quick, log });
+      instrument ??= await prepareInstrument({
+        data,
+        reduced: settings.quick || settings.trainImages !== undefined,
+        directory: options.classifierDirectory,
+        log,
+      });
       return instrument;
     };
     if (

@@ -34,6 +34,7 @@ import {
 } from "../models/mod.ts";
 import { denoFileHandler } from "./checkpoint/mod.ts";
 import { createOptimizer } from "./optimizer.ts";
+import { checkInterrupt } from "./cancel.ts";
 import { loadSavedModel } from "./saved_model.ts";
 
 /** The file that marks a complete classifier folder. */
@@ -172,6 +173,11 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
         seed: training.seed * 1000 + epoch,
       });
       for (const indices of batches) {
+        checkInterrupt({
+          task: "training the classifier",
+          where: `epoch ${epoch + 1}/${training.epochs}, step ${step + 1}`,
+          resume: "Nothing of it is saved; it trains again from the start on the next call.",
+        });
         step++;
         const clean = imagesToTensor(options.train, indices);
         const x = shiftImages(clean, training.shift, training.seed, step);
