@@ -13,7 +13,8 @@ import { formatNumber } from "../lib/format/mod.ts";
 import { PROJECT_ROOT } from "../lib/io/mod.ts";
 import { architectureRows, buildModel } from "../lib/models/mod.ts";
 import { experimentSettings } from "../lib/experiments/mod.ts";
-import { studySettings } from "../lib/study/mod.ts";
+import { COVERAGE_SHARE, studySettings } from "../lib/study/mod.ts";
+import { TEST_BOOTSTRAP_RESAMPLES, wilsonInterval } from "../lib/metrics/mod.ts";
 import { CODE_QUANTILES, PROBE_TEST_IMAGES } from "../lib/notebook/mod.ts";
 
 await initBackend({ backend: "cpu" });
@@ -36,6 +37,15 @@ function allowedNumbers(): Map<string, string> {
     "lib/notebook CODE_QUANTILES (the central share of codes the figures cover)",
   );
   for (const beta of study.betas) add(String(beta), "study settings: betas");
+  add(n(TEST_BOOTSTRAP_RESAMPLES), "lib/metrics TEST_BOOTSTRAP_RESAMPLES (the intervals' resamples)");
+  add(
+    formatNumber(wilsonInterval(1, 2).level, { decimals: 0, percent: true }),
+    "lib/metrics intervals' default level",
+  );
+  add(
+    formatNumber(COVERAGE_SHARE, { decimals: 0, percent: true }),
+    "lib/study COVERAGE_SHARE (a class counts as covered)",
+  );
   const conv = buildModel({ kind: "convolutional", latentDim: 32, seed: 0 });
   try {
     const flatten = architectureRows(conv).find((r) => r.type === "Flatten");
