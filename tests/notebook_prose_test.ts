@@ -37,7 +37,10 @@ function allowedNumbers(): Map<string, string> {
     "lib/notebook CODE_QUANTILES (the central share of codes the figures cover)",
   );
   for (const beta of study.betas) add(String(beta), "study settings: betas");
-  add(n(TEST_BOOTSTRAP_RESAMPLES), "lib/metrics TEST_BOOTSTRAP_RESAMPLES (the intervals' resamples)");
+  add(
+    n(TEST_BOOTSTRAP_RESAMPLES),
+    "lib/metrics TEST_BOOTSTRAP_RESAMPLES (the intervals' resamples)",
+  );
   add(
     formatNumber(wilsonInterval(1, 2).level, { decimals: 0, percent: true }),
     "lib/metrics intervals' default level",

@@ -18,10 +18,11 @@ import {
   trialLabel,
 } from "../lib/study/mod.ts";
 
-Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 2 more β, 3 designs × 3 options", async () => {
+Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 2 more β, 3 designs × 3 options, 2 seeds", async () => {
   const grid = studyGrid(studySettings());
-  // The design comparison at z = 32 lists the conv design's plain trial once (it is the sweep's).
-  assert.equal(grid.length, 1 + 6 + 4 * 6 + 2 + (3 * 3 - 1));
+  // The design comparison at z = 32 lists the conv design's plain trial once (it is the sweep's);
+  // the four autoencoders at z = 32 again with seeds 1 and 2 come last.
+  assert.equal(grid.length, 1 + 6 + 4 * 6 + 2 + (3 * 3 - 1) + 2 * 4);
   const labels = grid.map(trialLabel);
   assert.equal(new Set(labels).size, grid.length);
   assert.ok(labels.includes("variational/conv z=32 β=0.5") && labels.includes("pca z=64"));
@@ -31,6 +32,18 @@ Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 2 mor
   }
   assert.ok(labels.includes("variational/conv z=32 free bits 0.5"));
   assert.ok(labels.includes("variational/conv z=2") && labels.includes("variational/conv z=64"));
+  assert.deepEqual(labels.slice(-8), [
+    "vanilla z=32 seed 1",
+    "multilayer z=32 seed 1",
+    "convolutional z=32 seed 1",
+    "variational/conv z=32 seed 1",
+    "vanilla z=32 seed 2",
+    "multilayer z=32 seed 2",
+    "convolutional z=32 seed 2",
+    "variational/conv z=32 seed 2",
+  ]);
+  assert.ok(grid.slice(-8).every((t) => t.replicate === true && t.seed !== 0));
+  assert.ok(grid.slice(0, -8).every((t) => !("replicate" in t)), "no other trial changes its key");
   const keys = await Promise.all(grid.map(trialKey));
   assert.equal(new Set(keys).size, grid.length);
   // The key depends on the settings' values, not on the order of their fields.
@@ -57,6 +70,8 @@ Deno.test("new VAE settings at their defaults stay out of the keys: earlier reco
     vaeOptions: _o,
     warmupEpochs: _w,
     freeBits: _f,
+    seeds: _s,
+    seedCodeSize: _sc,
     ...earlier
   } = studySettings();
   const old = studyGrid({ ...earlier, betas: [0.25, 0.5, 1, 2, 4] });
@@ -82,6 +97,8 @@ Deno.test("bad VAE settings of the study are refused by name", () => {
   assert.throws(bad({ warmupEpochs: 0 }), /warmupEpochs is 0: it must be a positive number/);
   assert.throws(bad({ freeBits: -1 }), /freeBits is -1: it must be a positive number/);
   assert.throws(bad({ designCodeSize: 0 }), /Unknown code size 0 in the study's designCodeSize/);
+  assert.throws(bad({ seeds: [0] }), /Seed 0 in the study's seeds: .* other than the study's own/);
+  assert.throws(bad({ seeds: [1.5] }), /Seed 1\.5 in the study's seeds/);
 });
 
 Deno.test("shards partition the grid; --shard, Slurm and Kubernetes give the same shard", () => {
@@ -91,9 +108,9 @@ Deno.test("shards partition the grid; --shard, Slurm and Kubernetes give the sam
     const all = parts.flat().map(canonicalJson).sort();
     assert.deepEqual(all, grid.map(canonicalJson).sort(), `${count} shards cover the grid once`);
     if (count === 2) {
-      // Dealt by expected cost: each of two shards gets half of the convolutional trials.
+      // Dealt by expected cost: each of two shards gets half of the 8 convolutional trials.
       const conv = parts.map((p) => p.filter((t) => t.architecture === "convolutional").length);
-      assert.deepEqual(conv, [3, 3]);
+      assert.deepEqual(conv, [4, 4]);
     }
   }
   assert.deepEqual(parseShard("1/4"), { index: 1, count: 4 });

@@ -1,13 +1,16 @@
 /**
- * Notebook 06's generative steps (lib/notebook/study_vae.ts) and the VAE sweep they read: every
- * number and verdict in the reading is checked against the fixture records it was written from.
+ * Notebook 06's generative steps (lib/notebook/study_vae.ts), the VAE sweep they read, and
+ * notebook 05's seed replicates (lib/notebook/replicates.ts): every number and verdict in the
+ * readings is checked against the fixture records they were written from.
  */
 import assert from "node:assert/strict";
 import type { TrialRecord } from "../lib/study/mod.ts";
-import { codeSizeSweep, sweepDesign } from "../lib/study/mod.ts";
+import { codeSizeSweep, seedSpread, sweepDesign } from "../lib/study/mod.ts";
 import {
   meetsCodeTarget,
   samplesTable,
+  seedReading,
+  seedTable,
   vaeReading,
   vaeRecords,
   vaeTable,
@@ -159,4 +162,58 @@ Deno.test("vaeTable and samplesTable: HTML rows with intervals, best Fréchet di
   assert.ok(order.every((p, i) => p > 0 && (i === 0 || p > order[i - 1])), String(order));
   assert.match(samples, /reduced study/);
   assert.throws(() => vaeTable({ records: [] }), /no finished VAE trials/);
+});
+
+function replicate(architecture: string, seed: number, mse: number): TrialRecord {
+  const base = vae({ z: 32, design: "conv", rate: 26, elbo: 200 + seed, units: 20, fd: 25 + seed });
+  const variational = architecture === "variational";
+  return {
+    ...base,
+    key: `${architecture}${seed}`,
+    label: `${architecture} z=32${seed ? ` seed ${seed}` : ""}`,
+    settings: {
+      ...base.settings,
+      architecture: architecture as TrialRecord["settings"]["architecture"],
+      seed,
+      ...(variational ? {} : { design: undefined }),
+      ...(seed ? { replicate: true as const } : {}),
+    },
+    results: { ...base.results, mse, ...(variational ? {} : { vae: undefined }) },
+  };
+}
+
+Deno.test("seed replicates: mean ± sd per architecture, and a difference only where every seed is apart", () => {
+  const records = [
+    ...SWEEP,
+    ...[0, 1, 2].map((s) => replicate("vanilla", s, [0.039, 0.040, 0.041][s])),
+    ...[0, 1, 2].map((s) => replicate("convolutional", s, [0.021, 0.022, 0.023][s])),
+    ...[0, 1, 2].map((s) => replicate("multilayer", s, [0.036, 0.040, 0.037][s])),
+  ].filter((r) => !(r.settings.architecture === "variational" && r.settings.latentDim === 32));
+  // The variational sweep's z=32 trial is replaced by its replicates below.
+  records.push(...[0, 1, 2].map((s) => replicate("variational", s, [0.03, 0.031, 0.032][s])));
+  const rows = seedSpread(records);
+  assert.deepEqual(rows.map((r) => r.architecture), [
+    "vanilla",
+    "multilayer",
+    "convolutional",
+    "variational",
+  ]);
+  const vanilla = rows[0];
+  assert.deepEqual(vanilla.seeds, [0, 1, 2]);
+  assert.ok(
+    Math.abs(vanilla.mse!.mean - 0.04) < 1e-12 && Math.abs(vanilla.mse!.sd - 0.001) < 1e-12,
+  );
+  assert.equal(rows[3].negativeElbo!.mean, 201);
+  assert.equal(codeSizeSweep(records, "vanilla").length, 1, "replicates are not sweep points");
+  const text = seedReading({ records, rows }).markdown;
+  assert.match(
+    text,
+    /convolutional against variational:\*\* mean test MSE 0\.0220 against 0\.0310; every seed of convolutional is below/,
+  );
+  assert.match(
+    text,
+    /multilayer against vanilla:\*\* .*their seeds overlap: no difference is claimed/,
+  );
+  const table = seedTable({ records, rows }).html;
+  assert.match(table, /0\.0400 ± 0\.0010/);
 });

@@ -30,6 +30,11 @@ export interface ClassifierConfig {
   dropout: number;
   /** Seed of the initialisers and of the dropout masks. */
   seed: number;
+  /**
+   * 3x3 convolutions per block before each pooling (absent in configs written before it was an
+   * option: 1).
+   */
+  convsPerBlock?: number;
 }
 
 /** Options for {@link buildClassifier}. */
@@ -40,6 +45,8 @@ export interface ClassifierOptions {
   dropout?: number;
   /** Seed of the initialisers and of the dropout masks (default 0). */
   seed?: number;
+  /** 3x3 convolutions per block before each pooling (default 1). */
+  convsPerBlock?: number;
 }
 
 /** The classifier. */
@@ -76,24 +83,34 @@ const DROPOUT_SEED_OFFSET = 1 << 21;
 
 /** The classifier CNN (421,642 parameters at the defaults). */
 export function buildClassifier(options: ClassifierOptions = {}): Classifier {
-  const { featureUnits = 128, dropout = 0.5, seed = 0 } = options;
+  const { featureUnits = 128, dropout = 0.5, seed = 0, convsPerBlock = 1 } = options;
   checkPositiveInteger("featureUnits", featureUnits);
+  checkPositiveInteger("convsPerBlock", convsPerBlock);
   if (!(dropout >= 0 && dropout < 1)) {
     throw new Error(`dropout must be in [0, 1), got ${dropout}.`);
   }
-  const config: ClassifierConfig = { kind: "classifier", featureUnits, dropout, seed };
+  const config: ClassifierConfig = {
+    kind: "classifier",
+    featureUnits,
+    dropout,
+    seed,
+    ...(convsPerBlock !== 1 ? { convsPerBlock } : {}),
+  };
   const init = new SeededInitializers(seed);
   const image = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   let x = image;
   [32, 64].forEach((filters, i) => {
-    x = tf.layers.conv2d({
-      filters,
-      kernelSize: 3,
-      padding: "same",
-      activation: "relu",
-      kernelInitializer: init.glorot(),
-      name: `cls_conv${i + 1}`,
-    }).apply(x) as tf.SymbolicTensor;
+    for (let j = 0; j < convsPerBlock; j++) {
+      x = tf.layers.conv2d({
+        filters,
+        kernelSize: 3,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: init.glorot(),
+        // The first convolution of a block keeps its old name, so saved classifiers still load.
+        name: j === 0 ? `cls_conv${i + 1}` : `cls_conv${i + 1}_${j + 1}`,
+      }).apply(x) as tf.SymbolicTensor;
+    }
     x = tf.layers.maxPooling2d({ poolSize: 2, name: `cls_pool${i + 1}` }).apply(
       x,
     ) as tf.SymbolicTensor;

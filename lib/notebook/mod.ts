@@ -20,3 +20,4 @@ export * from "./denoising.ts";
 export * from "./comparison.ts";
 export * from "./study.ts";
 export * from "./study_vae.ts";
+export * from "./replicates.ts";

@@ -18,6 +18,7 @@ import {
   architectureName,
   costFront,
   costPanels,
+  isReplicate,
   knnLines,
   mseLines,
   rateDistortionLines,
@@ -65,8 +66,10 @@ export interface StudyPlan {
 export interface DesignStudy {
   /** Its settings. */
   settings: StudySettings;
-  /** One record per trial, in grid order. */
+  /** One record per trial, in grid order, seed replicates left out. */
   records: TrialRecord[];
+  /** The seed replicates (notebook 05 reads their spread; absent: none run). */
+  replicates?: TrialRecord[];
 }
 
 /**
@@ -91,7 +94,11 @@ export function openStudy(
 /** Runs the study's grid: finished trials are reused, the rest trained (one line per trial). */
 export async function runDesignStudy(plan: StudyPlan): Promise<DesignStudy> {
   const run = await runStudy({ settings: plan.settings, backend: plan.backend });
-  return { settings: plan.settings, records: run.records };
+  return {
+    settings: plan.settings,
+    records: run.records.filter((r) => !isReplicate(r)),
+    replicates: run.records.filter(isReplicate),
+  };
 }
 
 /**

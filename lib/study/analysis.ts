@@ -49,7 +49,7 @@ export function sweepDesign(records: readonly TrialRecord[]): VaeDesign {
 /**
  * The code-size sweep of one architecture: its β = 1 trials, by increasing code size; for the VAE
  * the plain trials of the sweep's design ({@link sweepDesign}), so the design study's other
- * designs and options at z = 32 are not points of the line.
+ * designs and options at z = 32 are not points of the line; seed replicates never are.
  */
 export function codeSizeSweep(
   records: readonly TrialRecord[],
@@ -58,7 +58,7 @@ export function codeSizeSweep(
   const design = architecture === "variational" ? sweepDesign(records) : undefined;
   return records.filter((r) =>
     r.settings.architecture === architecture && (r.settings.beta ?? 1) === 1 &&
-    (design === undefined || isPlainVaeTrial(r.settings, design))
+    !r.settings.replicate && (design === undefined || isPlainVaeTrial(r.settings, design))
   ).sort((a, b) => a.settings.latentDim - b.settings.latentDim);
 }
 
@@ -140,7 +140,7 @@ export function rateDistortionLines(records: readonly TrialRecord[]): RateDistor
   const betaTrial = vaes.find((r) => (r.settings.beta ?? 1) !== 1)?.settings;
   const betaSize = betaTrial?.latentDim;
   const design = betaTrial?.design ?? "keras";
-  const plain = vaes.filter((r) => isPlainVaeTrial(r.settings, design));
+  const plain = vaes.filter((r) => isPlainVaeTrial(r.settings, design) && !r.settings.replicate);
   const betas = plain.filter((r) => r.settings.latentDim === betaSize)
     .sort((a, b) => (a.settings.beta ?? 1) - (b.settings.beta ?? 1));
   const sizes = plain.filter((r) => (r.settings.beta ?? 1) === 1)

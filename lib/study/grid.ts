@@ -49,6 +49,13 @@ export interface StudySettings {
   vaeDesign?: VaeDesign;
   /** Code size of the design comparison (every design × every option; omitted: none). */
   designCodeSize?: number;
+  /**
+   * Seeds of the replicates: each autoencoder (the VAE in the sweep's design) at
+   * `seedCodeSize`, trained again with each of these seeds (empty or omitted: none).
+   */
+  seeds?: number[];
+  /** Code size of the seed replicates (the notebooks' 32). */
+  seedCodeSize?: number;
   /** VAE designs of the design comparison. */
   designs?: VaeDesign[];
   /** Training options of the design comparison. */
@@ -119,7 +126,15 @@ export interface TrialSettings {
   iwaeSamples?: number;
   /** Variational only: test images of the importance-weighted estimate. */
   iwaeImages?: number;
+  /**
+   * A seed replicate: the same trial as the sweep's with another seed, kept out of the sweep's
+   * figures and tables and read only for the spread over seeds. Omitted otherwise.
+   */
+  replicate?: true;
 }
+
+/** The seeds of the replicates (seed 0 is every other trial's). */
+export const STUDY_SEEDS: readonly number[] = [1, 2];
 
 /** The code sizes of the full study. */
 export const STUDY_CODE_SIZES: readonly number[] = [2, 4, 8, 16, 32, 64];
@@ -164,6 +179,8 @@ export function studySettings(options: { quick?: boolean } = {}): StudySettings 
     // Quick mode runs the cheap MLP under each option: every code path in seconds.
     designs: quick ? ["mlp"] : [...VAE_DESIGNS],
     vaeOptions: [...VAE_OPTIONS],
+    seeds: quick ? [...STUDY_SEEDS.slice(0, 1)] : [...STUDY_SEEDS],
+    seedCodeSize: 32,
     warmupEpochs: quick ? 1 : STUDY_WARMUP_EPOCHS,
     freeBits: STUDY_FREE_BITS,
     epochs: quick ? QUICK_RUN.epochs : FULL_RUN.epochs,
@@ -259,6 +276,18 @@ export function checkStudySettings(settings: StudySettings): StudySettings {
       checkPositive(settings.freeBits, "freeBits", false);
     }
   }
+  if (settings.seeds !== undefined && settings.seeds.length > 0) {
+    if (!Array.isArray(settings.seeds)) throw new Error(`The study's seeds must be a list.`);
+    for (const seed of settings.seeds) {
+      if (!Number.isInteger(seed) || seed < 0 || seed === settings.seed) {
+        throw new Error(
+          `Seed ${JSON.stringify(seed)} in the study's seeds: a replicate's seed is a whole ` +
+            `number >= 0 other than the study's own seed (${settings.seed}).`,
+        );
+      }
+    }
+    checkCodeSize(settings.seedCodeSize, "seedCodeSize");
+  }
   for (const name of ["epochs", "batchSize", "knnK", "validationSize"] as const) {
     checkPositive(settings[name], name, true);
   }
@@ -329,7 +358,7 @@ function baselineTrial(
  * autoencoders by architecture and code size (the VAE in the study's design), then the β sweep
  * (β = 1 at the sweep's size is the plain VAE's trial, listed once), then the design comparison:
  * every design × every training option at its code size (the study design's plain trial listed
- * once).
+ * once), then the seed replicates of each autoencoder at the seed code size.
  */
 export function studyGrid(settings: StudySettings): TrialSettings[] {
   checkStudySettings(settings);
@@ -358,6 +387,12 @@ export function studyGrid(settings: StudySettings): TrialSettings[] {
       for (const option of settings.vaeOptions ?? []) {
         add(autoencoderTrial(settings, "variational", settings.designCodeSize, { design, option }));
       }
+    }
+  }
+  for (const seed of settings.seeds ?? []) {
+    for (const a of settings.architectures) {
+      if (a === "pca" || a === "pixels") continue;
+      add({ ...autoencoderTrial(settings, a, settings.seedCodeSize!), seed, replicate: true });
     }
   }
   return trials;
@@ -390,7 +425,8 @@ export function trialLabel(trial: TrialSettings): string {
   const design = trial.design !== undefined ? `/${trial.design}` : "";
   const warmup = trial.warmupEpochs ? ` warm-up ${trial.warmupEpochs}` : "";
   const freeBits = trial.freeBits ? ` free bits ${trial.freeBits}` : "";
-  return `${trial.architecture}${design} z=${trial.latentDim}${beta}${warmup}${freeBits}`;
+  const seed = trial.replicate ? ` seed ${trial.seed}` : "";
+  return `${trial.architecture}${design} z=${trial.latentDim}${beta}${warmup}${freeBits}${seed}`;
 }
 
 /** Whether a trial is a plain VAE trial (no warm-up, no free bits) of `design`, any β. */

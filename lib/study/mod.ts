@@ -9,7 +9,8 @@
  * - grid.ts: the trials, their settings and keys; records.ts: one JSON record per trial;
  * - shards.ts: splitting the grid; trial.ts: running and measuring one trial; run.ts: the study;
  * - measures.ts: intervals, the VAE's active units, sample quality through the classifier;
- * - summary.ts: the findings as sentences; analysis.ts: the numbers the figures draw.
+ * - summary.ts: the findings as sentences; analysis.ts: the numbers the figures draw;
+ * - replicates.ts: the four autoencoders again with other seeds, and their spread.
  *
  * ```ts
  * import { runStudy, studySettings } from "../lib/study/mod.ts";
@@ -26,3 +27,4 @@ export * from "./measures.ts";
 export * from "./run.ts";
 export * from "./summary.ts";
 export * from "./analysis.ts";
+export * from "./replicates.ts";

@@ -33,7 +33,7 @@ import {
   deriveSeed,
 } from "../models/mod.ts";
 import { denoFileHandler } from "./checkpoint/mod.ts";
-import { createOptimizer } from "./optimizer.ts";
+import { createOptimizer, type FusedAdam } from "./optimizer.ts";
 import { checkInterrupt } from "./cancel.ts";
 import { loadSavedModel } from "./saved_model.ts";
 
@@ -52,6 +52,10 @@ export interface ClassifierTrainingSettings {
   seed: number;
   /** Augmentation: each training image shifted by up to this many pixels in x and y (default 2). */
   shift: number;
+  /** The last epochs run at a tenth of the step size (0: none). */
+  decayEpochs?: number;
+  /** 3x3 convolutions per block of the network (see `buildClassifier`; 1 when absent). */
+  convsPerBlock?: number;
 }
 
 /** The default training of the project's classifier. */
@@ -154,17 +158,32 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
     learningRate: options.learningRate ?? CLASSIFIER_TRAINING.learningRate,
     seed: options.seed ?? CLASSIFIER_TRAINING.seed,
     shift: options.shift ?? CLASSIFIER_TRAINING.shift,
+    decayEpochs: options.decayEpochs ?? CLASSIFIER_TRAINING.decayEpochs ?? 0,
+    convsPerBlock: options.convsPerBlock ?? CLASSIFIER_TRAINING.convsPerBlock ?? 1,
   };
+  const decayEpochs = training.decayEpochs ?? 0;
+  if (!Number.isInteger(decayEpochs) || decayEpochs < 0 || decayEpochs > training.epochs) {
+    throw new Error(
+      `trainClassifier: decayEpochs must be an integer in [0, epochs = ${training.epochs}], ` +
+        `got ${decayEpochs}.`,
+    );
+  }
   if (!Number.isInteger(training.epochs) || training.epochs < 1) {
     throw new Error(`trainClassifier: epochs must be a positive integer, got ${training.epochs}.`);
   }
-  const classifier = buildClassifier({ seed: training.seed });
-  const optimizer = createOptimizer({ learningRate: training.learningRate });
+  const classifier = buildClassifier({
+    seed: training.seed,
+    convsPerBlock: training.convsPerBlock,
+  });
+  const optimizer = createOptimizer({ learningRate: training.learningRate }) as FusedAdam;
   const trainLoss: number[] = [], secondsPerEpoch: number[] = [];
   const loads: (IntervalLoad | undefined)[] = [];
   let step = 0;
   try {
     for (let epoch = 0; epoch < training.epochs; epoch++) {
+      optimizer.learningRate = epoch >= training.epochs - decayEpochs
+        ? training.learningRate / 10
+        : training.learningRate;
       const started = performance.now();
       const startSample = sampleCpu();
       let sum = 0, seen = 0;

@@ -135,7 +135,8 @@ export class FusedAdam extends tf.Optimizer {
    * @param epsilon denominator guard
    */
   constructor(
-    readonly learningRate: number,
+    /** Step size; a schedule may change it between steps (the moments are kept). */
+    public learningRate: number,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-7,
