@@ -31,6 +31,7 @@ const SMALL: StudySettings = {
   codeSizes: [2],
   betas: [],
   designs: [],
+  seeds: [],
   pixelBaseline: false,
   trainImages: 400,
   validationSize: 100,

@@ -49,6 +49,8 @@ const TINY = {
   codeSizes: [2, 4],
   betas: [],
   designs: [],
+  seeds: [],
+  referenceVae: false,
   pixelBaseline: false,
   epochs: 2,
   trainImages: 300,

@@ -21,8 +21,17 @@ import {
 Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 2 more β, 3 designs × 3 options, 2 seeds", async () => {
   const grid = studyGrid(studySettings());
   // The design comparison at z = 32 lists the conv design's plain trial once (it is the sweep's);
-  // the four autoencoders at z = 32 again with seeds 1 and 2 come last.
-  assert.equal(grid.length, 1 + 6 + 4 * 6 + 2 + (3 * 3 - 1) + 2 * 4);
+  // then the reference MLP VAE; the four autoencoders at z = 32 again with seeds 1 and 2 last.
+  assert.equal(grid.length, 1 + 6 + 4 * 6 + 2 + (3 * 3 - 1) + 1 + 2 * 4);
+  const reference = grid.at(-9)!;
+  assert.equal(trialLabel(reference), "variational/mlp z=20 reference");
+  assert.equal(reference.validationSize, 0, "trained on all 60,000 images, the reference way");
+  assert.equal(reference.epochs, 10);
+  assert.equal(
+    studyGrid({ ...studySettings(), trainImages: 3000 }).filter((t) => t.reference).length,
+    0,
+    "a reduced study never trains the 60,000-image reference",
+  );
   const labels = grid.map(trialLabel);
   assert.equal(new Set(labels).size, grid.length);
   assert.ok(labels.includes("variational/conv z=32 β=0.5") && labels.includes("pca z=64"));
@@ -43,7 +52,10 @@ Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 2 mor
     "variational/conv z=32 seed 2",
   ]);
   assert.ok(grid.slice(-8).every((t) => t.replicate === true && t.seed !== 0));
-  assert.ok(grid.slice(0, -8).every((t) => !("replicate" in t)), "no other trial changes its key");
+  assert.ok(
+    grid.slice(0, -9).every((t) => !("replicate" in t) && !("reference" in t)),
+    "no other trial changes its key",
+  );
   const keys = await Promise.all(grid.map(trialKey));
   assert.equal(new Set(keys).size, grid.length);
   // The key depends on the settings' values, not on the order of their fields.
@@ -72,6 +84,7 @@ Deno.test("new VAE settings at their defaults stay out of the keys: earlier reco
     freeBits: _f,
     seeds: _s,
     seedCodeSize: _sc,
+    referenceVae: _r,
     ...earlier
   } = studySettings();
   const old = studyGrid({ ...earlier, betas: [0.25, 0.5, 1, 2, 4] });

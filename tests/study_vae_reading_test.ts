@@ -138,6 +138,18 @@ Deno.test("vaeReading: targets, the cause, the best at z=32 and whether interval
     text,
     /lowest Fréchet distance is variational\/conv z=32 free bits 0\.5's \(prior samples\): 24\.5, against the training images' floor of 2\.5/,
   );
+  const reference = vae({ z: 20, design: "mlp", rate: 25, elbo: 217.4, units: 20, fd: 50 });
+  reference.settings.reference = true;
+  reference.settings.validationSize = 0;
+  const withReference = vaeReading([...SWEEP, ...DESIGNS, reference]).markdown;
+  assert.match(
+    withReference,
+    /Against the reference MLP VAE\*\* \(z=20, trained the reference way\): −ELBO 217\.4 nats; the best z=32 VAE \(convolutional, no bottleneck, plain\) is 17\.4 nats lower, and their 95% intervals do not overlap\./,
+  );
+  assert.ok(
+    !vaeRecords([reference, ...SWEEP]).slice(0, 6).includes(reference),
+    "not a sweep point",
+  );
   const apart = vaeReading([
     ...SWEEP.slice(0, 4),
     vae({ z: 32, design: "conv", rate: 26, elbo: 200, units: 20, fd: 25, interval: [199, 201] }),

@@ -39,6 +39,7 @@ const fd = (v: number) => formatNumber(v, { decimals: 1 });
 /** A VAE trial's training option: "plain", "warm-up N", "free bits λ", or "β = b". */
 export function vaeOption(record: TrialRecord): string {
   const s = record.settings;
+  if (s.reference) return "the reference training (all training images, no validation)";
   if (s.warmupEpochs) return `warm-up ${s.warmupEpochs}`;
   if (s.freeBits) return `free bits ${s.freeBits}`;
   if ((s.beta ?? 1) !== 1) return `β = ${s.beta}`;
@@ -296,6 +297,24 @@ export function vaeReading(records: readonly TrialRecord[]): MarkdownDisplay {
       }; ` + (apart
         ? "their 95% intervals do not overlap: a resolved difference."
         : "their 95% intervals overlap: this run does not separate them."),
+    );
+  }
+  const reference = vaes.find((r) => r.settings.reference);
+  const best32 =
+    [...at32].sort((a, b) => a.results.vae!.negativeElbo - b.results.vae!.negativeElbo)[0];
+  if (reference && best32) {
+    const gain = reference.results.vae!.negativeElbo - best32.results.vae!.negativeElbo;
+    const apart = intervalsApart(
+      best32.results.intervals?.negativeElbo,
+      reference.results.intervals?.negativeElbo,
+    );
+    bullets.push(
+      `**Against the reference MLP VAE** (z=${reference.settings.latentDim}, trained the ` +
+        `reference way): −ELBO ${nats(reference.results.vae!.negativeElbo)} nats; the best ` +
+        `z=32 VAE (${designName(best32)}, ${vaeOption(best32)}) is ${nats(Math.abs(gain))} nats ${
+          gain >= 0 ? "lower" : "higher"
+        }` +
+        (apart ? ", and their 95% intervals do not overlap." : ", within overlapping intervals."),
     );
   }
   const sampled = records.filter((r) => r.results.generation)

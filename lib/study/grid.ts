@@ -56,6 +56,11 @@ export interface StudySettings {
   seeds?: number[];
   /** Code size of the seed replicates (the notebooks' 32). */
   seedCodeSize?: number;
+  /**
+   * Add the common reference VAE as a baseline trial, trained exactly the reference way (see
+   * {@link REFERENCE_VAE}); omitted: no.
+   */
+  referenceVae?: boolean;
   /** VAE designs of the design comparison. */
   designs?: VaeDesign[];
   /** Training options of the design comparison. */
@@ -131,7 +136,23 @@ export interface TrialSettings {
    * figures and tables and read only for the spread over seeds. Omitted otherwise.
    */
   replicate?: true;
+  /** The reference VAE's baseline trial ({@link REFERENCE_VAE}); omitted otherwise. */
+  reference?: true;
 }
+
+/**
+ * The common reference VAE (the PyTorch/Keras examples' MLP VAE): 784-400-z-400-784, ReLU, sigmoid
+ * output, BCE summed over the pixels + KL, Adam 1e-3, batches of 128, 10 epochs on all 60,000
+ * training images (no validation split), z = 20.
+ */
+export const REFERENCE_VAE = {
+  design: "mlp",
+  latentDim: 20,
+  epochs: 10,
+  batchSize: 128,
+  learningRate: 1e-3,
+  validationSize: 0,
+} as const;
 
 /** The seeds of the replicates (seed 0 is every other trial's). */
 export const STUDY_SEEDS: readonly number[] = [1, 2];
@@ -181,6 +202,8 @@ export function studySettings(options: { quick?: boolean } = {}): StudySettings 
     vaeOptions: [...VAE_OPTIONS],
     seeds: quick ? [...STUDY_SEEDS.slice(0, 1)] : [...STUDY_SEEDS],
     seedCodeSize: 32,
+    // All 60,000 images for ten epochs: a full-run baseline only.
+    referenceVae: !quick,
     warmupEpochs: quick ? 1 : STUDY_WARMUP_EPOCHS,
     freeBits: STUDY_FREE_BITS,
     epochs: quick ? QUICK_RUN.epochs : FULL_RUN.epochs,
@@ -358,7 +381,7 @@ function baselineTrial(
  * autoencoders by architecture and code size (the VAE in the study's design), then the β sweep
  * (β = 1 at the sweep's size is the plain VAE's trial, listed once), then the design comparison:
  * every design × every training option at its code size (the study design's plain trial listed
- * once), then the seed replicates of each autoencoder at the seed code size.
+ * once), the reference VAE, then the seed replicates of each autoencoder at the seed code size.
  */
 export function studyGrid(settings: StudySettings): TrialSettings[] {
   checkStudySettings(settings);
@@ -388,6 +411,26 @@ export function studyGrid(settings: StudySettings): TrialSettings[] {
         add(autoencoderTrial(settings, "variational", settings.designCodeSize, { design, option }));
       }
     }
+  }
+  // A reduced study (fewer training images) never trains the 60,000-image reference.
+  if (settings.referenceVae && settings.trainImages === undefined) {
+    add({
+      architecture: "variational",
+      latentDim: REFERENCE_VAE.latentDim,
+      beta: 1,
+      design: REFERENCE_VAE.design,
+      epochs: REFERENCE_VAE.epochs,
+      batchSize: REFERENCE_VAE.batchSize,
+      learningRate: REFERENCE_VAE.learningRate,
+      validationSize: REFERENCE_VAE.validationSize,
+      seed: settings.seed,
+      splitSeed: settings.splitSeed,
+      ...(settings.testImages !== undefined ? { testImages: settings.testImages } : {}),
+      knnK: settings.knnK,
+      iwaeSamples: settings.iwaeSamples,
+      iwaeImages: settings.iwaeImages,
+      reference: true,
+    });
   }
   for (const seed of settings.seeds ?? []) {
     for (const a of settings.architectures) {
@@ -426,7 +469,9 @@ export function trialLabel(trial: TrialSettings): string {
   const warmup = trial.warmupEpochs ? ` warm-up ${trial.warmupEpochs}` : "";
   const freeBits = trial.freeBits ? ` free bits ${trial.freeBits}` : "";
   const seed = trial.replicate ? ` seed ${trial.seed}` : "";
-  return `${trial.architecture}${design} z=${trial.latentDim}${beta}${warmup}${freeBits}${seed}`;
+  const reference = trial.reference ? " reference" : "";
+  return `${trial.architecture}${design} z=${trial.latentDim}${beta}${warmup}${freeBits}${seed}` +
+    reference;
 }
 
 /** Whether a trial is a plain VAE trial (no warm-up, no free bits) of `design`, any β. */

@@ -9,6 +9,7 @@ import { displayPath } from "../io/mod.ts";
 import { checkInterrupt, formatDuration, hasCheckpoint, loadCheckpoint } from "../train/mod.ts";
 import { EXPERIMENT_NAMES, experimentSettings, loadExperimentRecord } from "../experiments/mod.ts";
 import {
+  canonicalJson,
   checkStudySettings,
   studyGrid,
   type StudySettings,
@@ -278,6 +279,18 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
       `${displayPath(directory)}/`,
   );
   let data: StudyData | undefined;
+  // The sets of each data setting met (the reference VAE trains on all 60,000 images).
+  const dataSets = new Map<string, Promise<StudyData>>();
+  const dataFor = (trial: TrialSettings): Promise<StudyData> => {
+    const id = canonicalJson({
+      validationSize: trial.validationSize,
+      splitSeed: trial.splitSeed,
+      trainImages: trial.trainImages,
+      testImages: trial.testImages,
+    });
+    if (!dataSets.has(id)) dataSets.set(id, loadStudyData(trial));
+    return dataSets.get(id)!;
+  };
   let instrument: SampleQualityInstrument | undefined;
   let expectedDone = 0, actualDone = 0, ran = 0;
   const done: Required<PlannedTrial>[] = [];
@@ -292,9 +305,18 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
     let how = "reused";
     const instrumentOf = async (): Promise<SampleQualityInstrument | undefined> => {
       if (options.measureSamples === false) return undefined;
-      data ??= await loadStudyData(p.trial);
+      // Always the study's own split, whichever trial asks first: the floor and the test
+      // features must not depend on the order the trials run in.
       instrument ??= await prepareInstrument({
-        data,
+        data: await dataFor({
+          architecture: "pca",
+          latentDim: 1,
+          validationSize: settings.validationSize,
+          splitSeed: settings.splitSeed,
+          trainImages: settings.trainImages,
+          testImages: settings.testImages,
+          knnK: settings.knnK,
+        }),
         reduced: settings.quick || settings.trainImages !== undefined,
         directory: options.classifierDirectory,
         log,
@@ -304,7 +326,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
     if (
       record && options.measureSamples !== false && record.results.measures !== MEASURES_VERSION
     ) {
-      data ??= await loadStudyData(p.trial);
+      data = await dataFor(p.trial);
       const remeasured = await measureAgain(record, p.key, directory, data, await instrumentOf(), {
         quick: settings.quick,
         backend,
@@ -317,7 +339,7 @@ export async function runStudy(options: RunStudyOptions): Promise<StudyRun> {
       }
     }
     if (!record) {
-      data ??= await loadStudyData(p.trial);
+      data = await dataFor(p.trial);
       const folder = options.adoptNotebookRuns === false
         ? undefined
         : await matchingNotebookRun(p.trial, settings.quick);
