@@ -10,6 +10,7 @@ import { conditionalAccuracy } from "../lib/metrics/mod.ts";
 import { buildClassifier, buildConditional } from "../lib/models/mod.ts";
 import {
   classifierAccuracy,
+  ensureConditional,
   hasClassifier,
   loadClassifier,
   loadConditional,
@@ -19,6 +20,7 @@ import {
   trainClassifier,
   trainConditional,
 } from "../lib/train/mod.ts";
+import { conditionalReading, type ConditionalStep, conditionalTable } from "../lib/notebook/mod.ts";
 
 await initBackend();
 const kmnist = await loadKmnist();
@@ -152,4 +154,70 @@ Deno.test("the classifier's augmentation shifts each image by whole pixels, seed
   const again = shiftImages(x, 2, 0, 7);
   assert.deepEqual(Array.from(again.dataSync()), Array.from(shifted.dataSync()));
   tf.dispose([x, shifted, again]);
+});
+
+Deno.test("the MLP conditional VAE: the reference layer sizes, trained once by ensureConditional, then loaded", async () => {
+  const z = 2;
+  const mlp = buildConditional({ latentDim: z, seed: 1, design: "mlp" });
+  // Encoder 794-400 and two heads on [400 hidden, 10 label]; decoder 12-400-784.
+  const expected = (784 + 10) * 400 + 400 + 2 * ((400 + 10) * z + z) + (z + 10) * 400 + 400 +
+    400 * 784 + 784;
+  assert.equal(mlp.countParams(), expected);
+  assert.equal(mlp.config.design, "mlp");
+  mlp.dispose();
+  assert.equal(
+    buildConditional({ latentDim: z }).config.design,
+    undefined,
+    "conv keeps old configs",
+  );
+  assert.throws(
+    () => buildConditional({ design: "vgg" as "mlp" }),
+    /design must be "conv" or "mlp"/,
+  );
+  const dir = await Deno.makeTempDir({ prefix: "kmnist_cvae_mlp_" });
+  try {
+    const lines: string[] = [];
+    const options = {
+      directory: dir,
+      train: TRAIN,
+      design: "mlp" as const,
+      latentDim: z,
+      epochs: 1,
+      log: (l: string) => lines.push(l),
+    };
+    const first = await ensureConditional(options);
+    assert.equal(first.trained, true);
+    assert.match(lines.join("\n"), /conditional VAE epoch 1: −ELBO/);
+    const second = await ensureConditional(options);
+    assert.equal(second.trained, false, "the saved one is loaded, not trained again");
+    const a = first.model.sample([4, 5], 3), b = second.model.sample([4, 5], 3);
+    assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
+    tf.dispose([a, b]);
+    first.model.dispose();
+    second.model.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("conditionalReading: the verdict follows the interval against the 90% target", () => {
+  const step = (share: number) =>
+    ({
+      agreement: {
+        perClass: 1000,
+        classAccuracy: Array(10).fill(share),
+        accuracy: share,
+        worstClass: share,
+      },
+      classifierAccuracy: 0.95,
+      quick: false,
+    }) as unknown as ConditionalStep;
+  assert.match(
+    conditionalReading(step(0.914)).markdown,
+    /91\.4% .*above the target of 90\.0% with its whole interval/,
+  );
+  assert.match(conditionalReading(step(0.85)).markdown, /below the target/);
+  assert.match(conditionalReading(step(0.9)).markdown, /straddles the target/);
+  const table = conditionalTable(step(0.914)).html;
+  assert.match(table, /91\.4 \[90\.8, 91\.9\]/);
 });

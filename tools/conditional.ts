@@ -4,7 +4,7 @@
  * measures how often 1,000 prior samples per class are labelled as the class asked for.
  *
  * ```sh
- * npx -y deno@2.9.6 run --allow-all tools/conditional.ts [--epochs 10] [--latent 16] \
+ * npx -y deno@2.9.6 run --allow-all tools/conditional.ts [--epochs 10] [--latent 16] [--design conv|mlp] \
  *   [--train-images N] [--warmup-epochs 0] [--free-bits 0] [--per-class 1000] [--out runs/conditional]
  * npx -y deno@2.9.6 run --allow-all tools/conditional.ts --measure-only   # the saved one, measured again
  * ```
@@ -17,7 +17,7 @@ import { initBackend } from "@kmnist/tfjs-blas";
 import { loadKmnist, splitTrainValidation, takeSubset } from "../lib/data/mod.ts";
 import { PROJECT_ROOT } from "../lib/io/mod.ts";
 import { conditionalAccuracy } from "../lib/metrics/mod.ts";
-import type { ConditionalVae } from "../lib/models/mod.ts";
+import type { ConditionalDesign, ConditionalVae } from "../lib/models/mod.ts";
 import {
   type ConditionalRecord,
   hasClassifier,
@@ -33,6 +33,7 @@ const { values } = parseArgs({
   options: {
     epochs: { type: "string", default: "10" },
     latent: { type: "string", default: "16" },
+    design: { type: "string", default: "conv" },
     "train-images": { type: "string" },
     "warmup-epochs": { type: "string", default: "0" },
     "free-bits": { type: "string", default: "0" },
@@ -55,7 +56,9 @@ async function trained(): Promise<{ model: ConditionalVae; record: ConditionalRe
     )
     : split.train;
   console.log(
-    `backend ${JSON.stringify(backend)}; conditional VAE z=${values.latent}, ${train.count} ` +
+    `backend ${
+      JSON.stringify(backend)
+    }; conditional VAE (${values.design}) z=${values.latent}, ${train.count} ` +
       `training images, ${values.epochs} epochs`,
   );
   const result = await trainConditional({
@@ -63,6 +66,7 @@ async function trained(): Promise<{ model: ConditionalVae; record: ConditionalRe
     validation: split.validation,
     epochs: Number(values.epochs),
     latentDim: Number(values.latent),
+    design: values.design as ConditionalDesign,
     seed: Number(values.seed),
     schedule: {
       warmupEpochs: Number(values["warmup-epochs"]),

@@ -11,6 +11,7 @@ import {
   binaryCrossEntropyPerImage,
   checkPositiveInteger,
   deriveSeed,
+  IMAGE_PIXELS,
   IMAGE_SIZE,
   MAX_INFERENCE_BATCH,
   SeededInitializers,
@@ -18,6 +19,7 @@ import {
   trainableVariablesOf,
 } from "./common.ts";
 import { convDecoder, convEncoderTrunk } from "./convolutional.ts";
+import { MLP_VAE_HIDDEN } from "./variational_mlp.ts";
 import { type Posterior, vaeNoiseSeed, vaeObjective } from "./vae.ts";
 
 /** The classes a conditional VAE is conditioned on (KMNIST's ten). */
@@ -31,7 +33,16 @@ export interface ConditionalConfig {
   latentDim: number;
   /** Seed of the initialisers, the training noise and the samples. */
   seed: number;
+  /** The network: "conv" (absent in configs written before the MLP existed) or "mlp". */
+  design?: ConditionalDesign;
 }
+
+/**
+ * The conditional VAE's networks: "conv" (keras-io's conv trunk with the heads on [features,
+ * label], the conv decoder on [z, label]) or "mlp" (the reference VAE's 784-400-z-400-784 with the
+ * one-hot label beside the image and beside the code).
+ */
+export type ConditionalDesign = "conv" | "mlp";
 
 /** Options for {@link buildConditional}. */
 export interface ConditionalOptions {
@@ -39,6 +50,8 @@ export interface ConditionalOptions {
   latentDim?: number;
   /** Seed (default 0). */
   seed?: number;
+  /** The network (default "conv"). */
+  design?: ConditionalDesign;
 }
 
 /** Options of {@link ConditionalVae.lossTerms}. */
@@ -83,6 +96,19 @@ export interface ConditionalVae {
   dispose(): void;
 }
 
+/** The MLP decoder: [z, label] -> 400 ReLU -> 784 sigmoid -> 28x28x1. */
+function mlpDecoderBody(
+  inputs: number,
+  dense: (units: number, name: string, activation?: "relu" | "sigmoid") => tf.layers.Layer,
+): tf.LayersModel {
+  const input = tf.input({ shape: [inputs], name: "code_label" });
+  let x = dense(MLP_VAE_HIDDEN, "dec_dense", "relu").apply(input) as tf.SymbolicTensor;
+  x = dense(IMAGE_PIXELS, "dec_pixels", "sigmoid").apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reshape({ targetShape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "dec_reshape" })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: x, name: "cvae_decoder_body" });
+}
+
 function oneHot(labels: tf.Tensor1D): tf.Tensor2D {
   return tf.oneHot(tf.cast(labels, "int32"), CONDITIONAL_CLASSES).toFloat() as tf.Tensor2D;
 }
@@ -92,13 +118,34 @@ const SAMPLE_SEED_OFFSET = 1 << 23;
 
 /** The conditional VAE (conv design; 384,233 parameters at latent 16). */
 export function buildConditional(options: ConditionalOptions = {}): ConditionalVae {
-  const { latentDim = 16, seed = 0 } = options;
+  const { latentDim = 16, seed = 0, design = "conv" } = options;
   checkPositiveInteger("latentDim", latentDim);
-  const config: ConditionalConfig = { kind: "conditional", latentDim, seed };
+  if (design !== "conv" && design !== "mlp") {
+    throw new Error(
+      `buildConditional: design must be "conv" or "mlp", got ${JSON.stringify(design)}.`,
+    );
+  }
+  const config: ConditionalConfig = {
+    kind: "conditional",
+    latentDim,
+    seed,
+    ...(design !== "conv" ? { design } : {}),
+  };
   const init = new SeededInitializers(seed);
   const image = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, 1], name: "image" });
   const label = tf.input({ shape: [CONDITIONAL_CLASSES], name: "label" });
-  const features = convEncoderTrunk(image, init);
+  const dense = (units: number, name: string, activation?: "relu" | "sigmoid") =>
+    tf.layers.dense({ units, activation, kernelInitializer: init.glorot(), name });
+  const features = design === "conv" ? convEncoderTrunk(image, init) : dense(
+    MLP_VAE_HIDDEN,
+    "enc_dense",
+    "relu",
+  ).apply(
+    tf.layers.concatenate({ name: "enc_image_label" }).apply([
+      tf.layers.flatten({ name: "enc_flatten" }).apply(image) as tf.SymbolicTensor,
+      label,
+    ]) as tf.SymbolicTensor,
+  ) as tf.SymbolicTensor;
   const joined = tf.layers.concatenate({ name: "enc_join" }).apply([
     features,
     label,
@@ -114,7 +161,9 @@ export function buildConditional(options: ConditionalOptions = {}): ConditionalV
   });
   const code = tf.input({ shape: [latentDim], name: "code" });
   const codeLabel = tf.input({ shape: [CONDITIONAL_CLASSES], name: "label" });
-  const inner = convDecoder(latentDim + CONDITIONAL_CLASSES, init, "cvae_decoder_body");
+  const inner = design === "conv"
+    ? convDecoder(latentDim + CONDITIONAL_CLASSES, init, "cvae_decoder_body")
+    : mlpDecoderBody(latentDim + CONDITIONAL_CLASSES, dense);
   const both = tf.layers.concatenate({ name: "dec_join" }).apply([
     code,
     codeLabel,
@@ -209,7 +258,7 @@ export function buildConditional(options: ConditionalOptions = {}): ConditionalV
     },
     countParams: () => model.countParams(),
     summary: () =>
-      `conditional vae (latent ${latentDim}, seed ${seed})\n${summaryText(encoder)}\n${
+      `conditional vae (${design}, latent ${latentDim}, seed ${seed})\n${summaryText(encoder)}\n${
         summaryText(decoder)
       }\nTotal params: ${model.countParams()}`,
     dispose: () => model.dispose(),

@@ -109,6 +109,7 @@ export {
   buildConditional,
   CONDITIONAL_CLASSES,
   type ConditionalConfig,
+  type ConditionalDesign,
   type ConditionalLossOptions,
   type ConditionalOptions,
   type ConditionalVae,

@@ -21,3 +21,4 @@ export * from "./comparison.ts";
 export * from "./study.ts";
 export * from "./study_vae.ts";
 export * from "./replicates.ts";
+export * from "./conditional.ts";

@@ -148,6 +148,39 @@ export function asFeatureClassifier(classifier: Classifier): FeatureClassifier {
 }
 
 /**
+ * The project's classifier: loaded from `directory` (default runs/classifier/), or trained there
+ * first on all 60,000 training images; for a reduced run (quick mode, or a subset of the training
+ * images) a small one trained on `data.train` for one epoch, in memory, never saved.
+ */
+export async function projectClassifier(options: {
+  /** The sets: `allTraining` trains the full classifier, `train` the reduced one. */
+  data: { train: ImageSet; test: ImageSet; allTraining: ImageSet };
+  /** Whether the run is reduced. */
+  reduced: boolean;
+  /** The full classifier's folder (default runs/classifier/). */
+  directory?: string;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}): Promise<{ classifier: Classifier; testAccuracy: number; directory?: string }> {
+  const { data } = options;
+  if (options.reduced) {
+    const trained = await trainClassifier({ train: data.train, epochs: REDUCED_CLASSIFIER_EPOCHS });
+    return {
+      classifier: trained.classifier,
+      testAccuracy: classifierAccuracy(trained.classifier, data.test),
+    };
+  }
+  const directory = options.directory ?? CLASSIFIER_DIRECTORY;
+  const ensured = await ensureClassifier({
+    directory,
+    train: data.allTraining,
+    test: data.test,
+    log: options.log,
+  });
+  return { classifier: ensured.classifier, testAccuracy: ensured.record.testAccuracy, directory };
+}
+
+/**
  * The instrument of a study. A full study (all training images) uses the project's classifier,
  * loaded from `directory` (default runs/classifier/) or trained there first on all 60,000
  * training images. A reduced study (quick mode, or a subset of the training images) trains a
@@ -165,22 +198,7 @@ export async function prepareInstrument(options: {
   log?: (line: string) => void;
 }): Promise<SampleQualityInstrument> {
   const { data } = options;
-  let classifier: Classifier, testAccuracy: number, directory: string | undefined;
-  if (options.reduced) {
-    const trained = await trainClassifier({ train: data.train, epochs: REDUCED_CLASSIFIER_EPOCHS });
-    classifier = trained.classifier;
-    testAccuracy = classifierAccuracy(classifier, data.test);
-  } else {
-    directory = options.directory ?? CLASSIFIER_DIRECTORY;
-    const ensured = await ensureClassifier({
-      directory,
-      train: data.allTraining,
-      test: data.test,
-      log: options.log,
-    });
-    classifier = ensured.classifier;
-    testAccuracy = ensured.record.testAccuracy;
-  }
+  const { classifier, testAccuracy, directory } = await projectClassifier(options);
   const instrument = asFeatureClassifier(classifier);
   const test = featuresOf(instrument, data.test);
   const train = featuresOf(instrument, firstImages(data.train, data.test.count));

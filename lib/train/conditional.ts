@@ -16,8 +16,14 @@ import {
   sampleCpu,
   writeJsonAtomic,
 } from "../io/mod.ts";
-import { buildConditional, type ConditionalConfig, type ConditionalVae } from "../models/mod.ts";
+import {
+  buildConditional,
+  type ConditionalConfig,
+  type ConditionalDesign,
+  type ConditionalVae,
+} from "../models/mod.ts";
 import { denoFileHandler } from "./checkpoint/mod.ts";
+import { checkInterrupt } from "./cancel.ts";
 import { createOptimizer } from "./optimizer.ts";
 import { loadSavedModel } from "./saved_model.ts";
 import { checkKlSchedule, type KlSchedule, klWeightAt } from "./schedules.ts";
@@ -51,6 +57,8 @@ export interface TrainConditionalOptions {
   validation?: ImageSet;
   /** Latent size (default 16). */
   latentDim?: number;
+  /** The network (default "conv"; see `buildConditional`). */
+  design?: ConditionalDesign;
   /** Epochs (default 10). */
   epochs?: number;
   /** Batch size (default 128). */
@@ -122,7 +130,7 @@ export async function trainConditional(
     throw new Error(`trainConditional: epochs must be a positive integer, got ${epochs}.`);
   }
   const schedule = checkKlSchedule(options.schedule ?? {});
-  const model = buildConditional({ latentDim, seed });
+  const model = buildConditional({ latentDim, seed, design: options.design });
   const optimizer = createOptimizer({ learningRate });
   const history: ConditionalEpoch[] = [];
   let step = 0;
@@ -136,6 +144,11 @@ export async function trainConditional(
       });
       let rec = 0, kl = 0, seen = 0;
       for (let b = 0; b < batches.length; b++) {
+        checkInterrupt({
+          task: "training the conditional VAE",
+          where: `epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${batches.length}`,
+          resume: "Nothing of it is saved; it trains again from the start on the next call.",
+        });
         const ids = batches[b];
         step++;
         const x = imagesToTensor(options.train, ids);
@@ -234,4 +247,49 @@ export async function loadConditional(
     layers: (m) => m.model,
     dispose: (m) => m.dispose(),
   });
+}
+
+/**
+ * The project's conditional VAE: the MLP design at z = 2, 30 epochs (the setting that makes the
+ * decoder draw the class asked for: a larger code lets prior samples wander between classes).
+ */
+export const CONDITIONAL_TRAINING = {
+  design: "mlp",
+  latentDim: 2,
+  epochs: 30,
+} as const satisfies Pick<TrainConditionalOptions, "design" | "latentDim" | "epochs">;
+
+/**
+ * Loads the conditional VAE in `directory`, training it first (and saving it there) when the
+ * folder holds none.
+ */
+export async function ensureConditional(
+  options: TrainConditionalOptions & { directory: string; log?: (line: string) => void },
+): Promise<{ model: ConditionalVae; record: ConditionalRecord; trained: boolean }> {
+  if (await hasSavedConditional(options.directory)) {
+    return { ...(await loadConditional(options.directory)), trained: false };
+  }
+  const log = options.log ?? (() => {});
+  const result = await trainConditional({
+    ...options,
+    onEpochEnd: (r) => {
+      options.onEpochEnd?.(r);
+      log(
+        `conditional VAE epoch ${r.epoch}: −ELBO ${
+          (r.trainReconstruction + r.trainKl).toFixed(2)
+        } (KL ${r.trainKl.toFixed(2)}), ${r.seconds.toFixed(1)} s`,
+      );
+    },
+  });
+  await saveConditional(options.directory, result.model, result.record);
+  return { ...result, trained: true };
+}
+
+/** Whether `directory` holds a complete conditional VAE (its record is written last). */
+export async function hasSavedConditional(directory: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path.join(directory, CONDITIONAL_RECORD))).isFile;
+  } catch {
+    return false;
+  }
 }

@@ -104,9 +104,12 @@ export {
 } from "./classifier.ts";
 export {
   CONDITIONAL_RECORD,
+  CONDITIONAL_TRAINING,
   type ConditionalEpoch,
   type ConditionalRecord,
+  ensureConditional,
   evaluateConditional,
+  hasSavedConditional,
   loadConditional,
   saveConditional,
   trainConditional,
