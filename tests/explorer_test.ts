@@ -196,18 +196,40 @@ Deno.test("bad input: no model, an unsupported model, an unknown name", async ()
 Deno.test("study trials: checkpoints up to two levels down, named by their records", async () => {
   const dir = await Deno.makeTempDir({ prefix: "explorer_study_" });
   try {
-    const trials = ["checkpoints/k32", "checkpoints/k2", "loose", "c/deep/too_deep", "empty"];
+    const trials = [
+      "checkpoints/k32",
+      "checkpoints/k2",
+      "checkpoints/v32",
+      "checkpoints/v32s1",
+      "loose",
+      "c/deep/too_deep",
+      "empty",
+    ];
     for (const trial of trials) {
       await Deno.mkdir(path.join(dir, trial), { recursive: true });
       if (trial !== "empty") await Deno.writeTextFile(path.join(dir, trial, "model.json"), "{}");
     }
-    const record = (label: string, latentDim: number) =>
-      JSON.stringify({ format: "kmnist-study-trial", label, settings: { latentDim } });
+    const record = (label: string, latentDim: number, replicate = false) =>
+      JSON.stringify({
+        format: "kmnist-study-trial",
+        label,
+        settings: {
+          latentDim,
+          architecture: label.split(/[ /]/)[0],
+          ...(replicate ? { replicate: true } : {}),
+        },
+      });
     await Deno.writeTextFile(path.join(dir, "k32.json"), record("convolutional z=32", 32));
     await Deno.writeTextFile(path.join(dir, "k2.json"), record("variational z=2 β=4", 2));
+    await Deno.writeTextFile(path.join(dir, "v32.json"), record("variational/conv z=32", 32));
+    await Deno.writeTextFile(
+      path.join(dir, "v32s1.json"),
+      record("variational/conv z=32 seed 1", 32, true),
+    );
     const found = await studyRuns(dir);
     assert.deepEqual(found.map((r) => r.name), [
-      "study: variational z=2 β=4", // 2-D first, then by name
+      "study: variational z=2 β=4", // 2-D first, then the other VAEs, then by name
+      "study: variational/conv z=32", // (the seed replicate is left out)
       "study/loose",
       "study: convolutional z=32",
     ]);

@@ -35,7 +35,7 @@ export function studyDirectory(quick: boolean): string {
 async function trialRecord(
   study: string,
   key: string,
-): Promise<{ label?: string; latentDim?: number }> {
+): Promise<{ label?: string; latentDim?: number; variational?: boolean; replicate?: boolean }> {
   try {
     const record = JSON.parse(await Deno.readTextFile(path.join(study, `${key}.json`)));
     if (record?.format !== "kmnist-study-trial") return {};
@@ -44,6 +44,8 @@ async function trialRecord(
       latentDim: Number.isInteger(record.settings?.latentDim)
         ? record.settings.latentDim
         : undefined,
+      variational: record.settings?.architecture === "variational",
+      replicate: record.settings?.replicate === true,
     };
   } catch {
     return {};
@@ -54,7 +56,8 @@ async function trialRecord(
  * The study's trials with a checkpoint under `directory` (folders up to two levels down that hold
  * one, e.g. `checkpoints/<key>/`), named by their record's label ("study: variational
  * z=2 β=4") when `<key>.json` is there; 2-D trials first (their planes are the latent space
- * itself), then by name. None when the folder does not exist.
+ * itself), then the other VAEs, then by name; seed replicates left out. None when the folder does
+ * not exist.
  */
 export async function studyRuns(directory: string): Promise<ExplorerRunSpec[]> {
   const found: string[] = [];
@@ -77,10 +80,14 @@ export async function studyRuns(directory: string): Promise<ExplorerRunSpec[]> {
     const name = record.label !== undefined
       ? `study: ${record.label}`
       : `study/${path.relative(directory, dir).split(path.sep).join("/")}`;
-    return { dir, name, flat: record.latentDim === 2 ? 0 : 1 };
+    // 2-D trials first, then the other VAEs (the generative models the page is for), then the
+    // rest; seed replicates (the same models again) are not shown.
+    const rank = record.latentDim === 2 ? 0 : record.variational ? 1 : 2;
+    return { dir, name, rank, replicate: record.replicate };
   }));
-  trials.sort((a, b) => a.flat - b.flat || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return trials.map(({ dir, name }) => ({
+  const shown = trials.filter((t) => !t.replicate);
+  shown.sort((a, b) => a.rank - b.rank || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return shown.map(({ dir, name }) => ({
     name,
     directory: dir,
     howToMake: `run the design study again (deno task study), its trial folder ${
