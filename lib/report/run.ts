@@ -27,11 +27,25 @@ export interface ReportOptions {
   outDirectory?: string;
   /** Where metrics.json files are looked up, per notebook name (default: from lib/experiments). */
   metricsFile?: (name: string, quick: boolean) => string | undefined;
-  /** Per-cell timeout, seconds (default 3600: a full training cell can take many minutes). */
+  /**
+   * Per-cell timeout, seconds (default {@link FULL_CELL_TIMEOUT_SECONDS}: notebook 06's study cell
+   * trains the whole grid from nothing on a fresh machine; quick mode
+   * {@link QUICK_CELL_TIMEOUT_SECONDS}).
+   */
   cellTimeoutSeconds?: number;
   /** Echo execution progress (default true). */
   echo?: boolean;
 }
+
+/**
+ * A full run's per-cell timeout: three hours. The design study's cell trains every trial on a
+ * fresh machine (about an hour on 2 cores), and a timeout exists to end a hung kernel, not a slow
+ * grid.
+ */
+export const FULL_CELL_TIMEOUT_SECONDS = 3 * 3600;
+
+/** Quick mode's per-cell timeout: 30 minutes (every quick cell takes seconds). */
+export const QUICK_CELL_TIMEOUT_SECONDS = 1800;
 
 /** Default metrics location: runs/<model>/metrics.json (runs/quick/<model>/ in quick mode). */
 export function defaultMetricsFile(name: string, quick: boolean): string | undefined {
@@ -91,7 +105,8 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
       output: runOutput,
       cwd: notebooksDirectory,
       env: quick ? { KMNIST_QUICK: "1" } : {},
-      cellTimeoutSeconds: options.cellTimeoutSeconds ?? 3600,
+      cellTimeoutSeconds: options.cellTimeoutSeconds ??
+        (quick ? QUICK_CELL_TIMEOUT_SECONDS : FULL_CELL_TIMEOUT_SECONDS),
       echo: options.echo ?? true,
     });
     if (!result.success) {
