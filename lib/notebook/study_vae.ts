@@ -13,9 +13,15 @@ import { CLASSIFIER_RECORD, type ClassifierRecord } from "../train/mod.ts";
 import {
   CLASSIFIER_DIRECTORY,
   codeSizeSweep,
+  priorSamples,
   RECOMMENDED_VAE_DESIGN,
+  studyDirectory,
+  type StudySettings,
+  trialCheckpoint,
   type TrialRecord,
 } from "../study/mod.ts";
+import { loadModel } from "../train/mod.ts";
+import { type Figure, imageGrid, type ImageGridLayout } from "../plot/mod.ts";
 import type { IntervalBounds } from "../metrics/mod.ts";
 import { htmlTable, type HtmlTableColumn, intervalCell } from "./html_table.ts";
 import type { HtmlDisplay } from "./display.ts";
@@ -54,7 +60,9 @@ export function designName(record: TrialRecord): string {
 
 /** The VAE trials: the sweep design by code size, then the others by design and option. */
 export function vaeRecords(records: readonly TrialRecord[]): TrialRecord[] {
-  const vaes = records.filter((r) => r.settings.architecture === "variational" && r.results.vae);
+  const vaes = records.filter((r) =>
+    r.settings.architecture === "variational" && r.results.vae && !r.settings.replicate
+  );
   const sweep = codeSizeSweep(vaes, "variational");
   const rest = vaes.filter((r) => !sweep.includes(r)).sort((a, b) =>
     a.settings.latentDim - b.settings.latentDim ||
@@ -138,7 +146,7 @@ export async function readClassifierRecord(
 export async function samplesTable(
   study: { records: readonly TrialRecord[]; settings: { quick: boolean; trainImages?: number } },
 ): Promise<HtmlDisplay> {
-  const measured = study.records.filter((r) => r.results.generation)
+  const measured = study.records.filter((r) => r.results.generation && !r.settings.replicate)
     .sort((a, b) => a.results.generation!.frechet - b.results.generation!.frechet);
   if (measured.length === 0) {
     throw new Error("samplesTable: no trial has sample measures; run the study first.");
@@ -334,6 +342,45 @@ export function vaeReading(records: readonly TrialRecord[]): MarkdownDisplay {
     );
   }
   return markdown(bulletList(bullets));
+}
+
+/**
+ * Prior samples of the study's VAEs side by side: the sweep design at every code size, then the
+ * other designs and options at z = 32 and the reference VAE; one row per trial, the same seeded
+ * draws for every row of the same code size. Each model is loaded from its trial's checkpoint.
+ */
+export async function studyPriorSamples(
+  study: { records: readonly TrialRecord[]; settings: StudySettings },
+  options: { count?: number; seed?: number } = {},
+): Promise<Figure<ImageGridLayout>> {
+  const count = options.count ?? 10;
+  const vaes = vaeRecords(study.records).filter((r) => (r.settings.beta ?? 1) === 1);
+  if (vaes.length === 0) {
+    throw new Error("studyPriorSamples: no finished VAE trials; run the study first.");
+  }
+  const directory = studyDirectory(study.settings);
+  const rows = [];
+  for (const record of vaes) {
+    const model = await loadModel(trialCheckpoint(directory, record));
+    try {
+      const images = priorSamples(model, count, options.seed ?? 11);
+      const values = images.dataSync().slice();
+      images.dispose();
+      rows.push({ title: rowName(record), images: values });
+    } finally {
+      model.dispose();
+    }
+  }
+  return imageGrid({ title: "Prior samples of the study's VAEs", rows, cellSize: 36, gap: 3 });
+}
+
+function rowName(record: TrialRecord): string {
+  const design = record.settings.design ?? "keras";
+  const option = vaeOption(record);
+  return `${design}${
+    record.settings.reference ? " reference" : ""
+  } z=${record.settings.latentDim}` +
+    (option === "plain" || record.settings.reference ? "" : `, ${option}`);
 }
 
 /** The design the study recommends, for the notebook's text. */
