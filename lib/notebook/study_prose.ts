@@ -10,7 +10,13 @@
 import { formatNumber } from "../format/mod.ts";
 import type { ExperimentRecord } from "../experiments/mod.ts";
 import type { TrialRecord } from "../study/mod.ts";
-import { codeSizeSweep, costFront, timingNote } from "../study/mod.ts";
+import {
+  codeSizeSweep,
+  costFront,
+  isPlainVaeTrial,
+  sweepDesign,
+  timingNote,
+} from "../study/mod.ts";
 import { bulletList, markdown, type MarkdownDisplay } from "./prose.ts";
 
 /** A VAE's KL term below this many nats per image: its posterior has collapsed (no code). */
@@ -173,7 +179,12 @@ export function vaeFinding(records: readonly TrialRecord[]): string | undefined 
   ];
   const betaSize = vaes.find((r) => (r.settings.beta ?? 1) !== 1)?.settings.latentDim;
   if (betaSize !== undefined) {
-    const betas = vaes.filter((r) => r.settings.latentDim === betaSize)
+    // The β sweep: the sweep design's plain trials at its size (not the design comparison's).
+    const design = sweepDesign(vaes);
+    const betas = vaes.filter((r) =>
+      r.settings.latentDim === betaSize && isPlainVaeTrial(r.settings, design) &&
+      !r.settings.reference && !r.settings.replicate
+    )
       .sort((a, b) => (a.settings.beta ?? 1) - (b.settings.beta ?? 1));
     const alive = betas.filter((r) => r.results.vae!.rate >= COLLAPSED_RATE_NATS);
     parts.push(

@@ -34,10 +34,10 @@ export async function sampleOriginals(records: readonly TrialRecord[]): Promise<
 export function studyFindings(records: readonly TrialRecord[]): string {
   const lines: string[] = [];
   const pca = new Map(codeSizeSweep(records, "pca").map((r) => [r.settings.latentDim, r]));
-  const autoencoders = records.filter((r) =>
-    !["pca", "pixels"].includes(r.settings.architecture) && (r.settings.beta ?? 1) === 1 &&
-    r.results.mse !== undefined
-  );
+  // The code-size sweeps only (the VAE's in its sweep design; not the z=32 design trials, the
+  // reference VAE or the seed replicates).
+  const autoencoders = ["vanilla", "multilayer", "convolutional", "variational"]
+    .flatMap((a) => codeSizeSweep(records, a)).filter((r) => r.results.mse !== undefined);
   const sizes = [...new Set(autoencoders.map((r) => r.settings.latentDim))].sort((a, b) => a - b);
   for (const size of sizes) {
     const here = autoencoders.filter((r) => r.settings.latentDim === size)
