@@ -45,7 +45,7 @@ const fd = (v: number) => formatNumber(v, { decimals: 1 });
 /** A VAE trial's training option: "plain", "warm-up N", "free bits λ", or "β = b". */
 export function vaeOption(record: TrialRecord): string {
   const s = record.settings;
-  if (s.reference) return "the reference training (all training images, no validation)";
+  if (s.reference) return "reference (60,000 images)";
   if (s.warmupEpochs) return `warm-up ${s.warmupEpochs}`;
   if (s.freeBits) return `free bits ${s.freeBits}`;
   if ((s.beta ?? 1) !== 1) return `β = ${s.beta}`;
