@@ -104,7 +104,8 @@ export function vaeTable(study: { records: readonly TrialRecord[] }): HtmlDispla
         covered: r.results.generation?.classesCovered,
       },
     })),
-    maxColumns: 6,
+    // Two tables of three columns: the row names are long, and six columns overflow an A4 page.
+    maxColumns: 3,
     note:
       `Test set, ${
         formatNumber(vaes[0].results.testImages, { decimals: 0 })
