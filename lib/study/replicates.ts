@@ -47,6 +47,7 @@ export async function seedReplicates(
     betas: [],
     pixelBaseline: false,
     designCodeSize: undefined,
+    referenceVae: false,
   };
   const run = await runStudy({
     settings,

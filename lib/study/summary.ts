@@ -160,6 +160,8 @@ export async function equalSizeVae(
     betas: [],
     pixelBaseline: false,
     designCodeSize: undefined,
+    seeds: [],
+    referenceVae: false,
   };
   const directory = studyDirectory(settings);
   const run = await runStudy({ settings, directory, backend: options.backend, log: options.log });
