@@ -35,7 +35,7 @@ import {
 import { denoFileHandler } from "./checkpoint/mod.ts";
 import { createOptimizer, type FusedAdam } from "./optimizer.ts";
 import { checkInterrupt } from "./cancel.ts";
-import { loadSavedModel } from "./saved_model.ts";
+import { hasSavedModel, loadSavedModel } from "./saved_model.ts";
 
 /** The file that marks a complete classifier folder. */
 export const CLASSIFIER_RECORD = "classifier.json";
@@ -271,11 +271,7 @@ export async function saveClassifier(
 
 /** Whether `directory` holds a complete classifier. */
 export async function hasClassifier(directory: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path.join(directory, CLASSIFIER_RECORD))).isFile;
-  } catch {
-    return false;
-  }
+  return await hasSavedModel(directory, CLASSIFIER_RECORD);
 }
 
 /** Loads the classifier saved in `directory` with its record. */

@@ -25,7 +25,7 @@ import {
 import { denoFileHandler } from "./checkpoint/mod.ts";
 import { checkInterrupt } from "./cancel.ts";
 import { createOptimizer } from "./optimizer.ts";
-import { loadSavedModel } from "./saved_model.ts";
+import { hasSavedModel, loadSavedModel } from "./saved_model.ts";
 import { checkKlSchedule, type KlSchedule, klWeightAt } from "./schedules.ts";
 
 /** The file that marks a complete conditional VAE folder. */
@@ -287,9 +287,5 @@ export async function ensureConditional(
 
 /** Whether `directory` holds a complete conditional VAE (its record is written last). */
 export async function hasSavedConditional(directory: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path.join(directory, CONDITIONAL_RECORD))).isFile;
-  } catch {
-    return false;
-  }
+  return await hasSavedModel(directory, CONDITIONAL_RECORD);
 }

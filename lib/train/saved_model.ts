@@ -74,3 +74,12 @@ export async function loadSavedModel<R extends { config: { kind: string } }, M>(
   }
   return { model, record };
 }
+
+/** Whether `directory` holds a complete saved model: its record file, written last, is there. */
+export async function hasSavedModel(directory: string, recordFile: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path.join(directory, recordFile))).isFile;
+  } catch {
+    return false;
+  }
+}
