@@ -14,7 +14,6 @@ import {
   CLASSIFIER_DIRECTORY,
   codeSizeSweep,
   priorSamples,
-  RECOMMENDED_VAE_DESIGN,
   studyDirectory,
   type StudySettings,
   trialCheckpoint,
@@ -383,6 +382,3 @@ function rowName(record: TrialRecord): string {
   } z=${record.settings.latentDim}` +
     (option === "plain" || record.settings.reference ? "" : `, ${option}`);
 }
-
-/** The design the study recommends, for the notebook's text. */
-export const RECOMMENDED_DESIGN_NAME: string = DESIGN_NAMES[RECOMMENDED_VAE_DESIGN];
