@@ -59,7 +59,15 @@ function vae(v: Vae): TrialRecord {
       mse: 0.03,
       knnAccuracy: 0.9,
       knnReferences: 55000,
-      vae: { negativeElbo: v.elbo, distortion: v.elbo - v.rate, rate: v.rate, iwaeNll: v.elbo - 5 },
+      vae: {
+        negativeElbo: v.elbo,
+        distortion: v.elbo - v.rate,
+        rate: v.rate,
+        iwaeNll: v.elbo - 5,
+        iwaeNllStandardError: 1,
+        iwaeNegativeElbo: v.elbo + 3,
+        iwaeNegativeElboStandardError: 0.5,
+      },
       measures: 2,
       intervals: {
         knnAccuracy: { lower: 0.89, upper: 0.91 },
@@ -164,6 +172,12 @@ Deno.test("vaeTable and samplesTable: HTML rows with intervals, best Fréchet di
   assert.match(table, /convolutional, no bottleneck, plain, z=2/);
   assert.match(table, /keras-io \(16-unit layer\), warm-up 5, z=32/);
   assert.match(table, /200\.0 \[199\.0, 201\.0\]/);
+  // The z=32 sweep trial: −ELBO 200 on all images; on the IWAE images −ELBO 203 ± 1.96 × 0.5 and
+  // −IWAE 195 ± 1.96 × 1, each with its normal interval, in the columns that say so.
+  assert.match(table, /−ELBO, IWAE images \[95%\]/);
+  assert.match(table, /203\.0 \[202\.0, 204\.0\]/);
+  assert.match(table, /195\.0 \[193\.0, 197\.0\]/);
+  assert.match(table, /−ELBO of all the images/);
   const samples = (await samplesTable({ records: DESIGNS, settings: { quick: true } })).html;
   const order = [
     "variational/conv z=32 free bits",

@@ -4,7 +4,7 @@
  * re-measured unless --overwrite.
  *
  * ```sh
- * npx -y deno@2.9.6 run --allow-all tools/classifier.ts [--out runs/classifier] [--epochs 6] [--overwrite]
+ * npx -y deno@2.9.6 run --allow-all tools/classifier.ts [--out runs/classifier] [--epochs 8] [--overwrite]
  * ```
  *
  * @module

@@ -1,8 +1,9 @@
 /**
  * The KMNIST classifier, the instrument that measures generated samples (Fréchet distance on its
- * penultimate features, class coverage, confidence): a small CNN, Conv 32 k3 relu -> MaxPool 2 ->
- * Conv 64 k3 relu -> MaxPool 2 -> Flatten (3,136) -> Dense 128 relu (the features) -> dropout
- * (training only, seeded per step) -> Dense 10 (logits).
+ * penultimate features, class coverage, confidence): a small CNN, (Conv 32 k3 relu) x c ->
+ * MaxPool 2 -> (Conv 64 k3 relu) x c -> MaxPool 2 -> Flatten (3,136) -> Dense 128 relu (the
+ * features) -> dropout (training only, seeded per step) -> Dense 10 (logits), with c convolutions
+ * per block (`convsPerBlock`, 1 by default; the project trains it with 2).
  *
  * @module
  */
@@ -81,7 +82,10 @@ export interface Classifier {
 /** Offset keeping the dropout seeds apart from the initialiser seeds. */
 const DROPOUT_SEED_OFFSET = 1 << 21;
 
-/** The classifier CNN (421,642 parameters at the defaults). */
+/**
+ * The classifier CNN (421,642 parameters at the defaults; 467,818 with `convsPerBlock: 2`, the
+ * project's instrument: see CLASSIFIER_TRAINING in lib/train/classifier.ts).
+ */
 export function buildClassifier(options: ClassifierOptions = {}): Classifier {
   const { featureUnits = 128, dropout = 0.5, seed = 0, convsPerBlock = 1 } = options;
   checkPositiveInteger("featureUnits", featureUnits);

@@ -74,15 +74,25 @@ const VAE_COLUMNS: readonly HtmlTableColumn[] = [
   { key: "rate", label: "KL (nats)", decimals: 1 },
   { key: "activeUnits", label: "active units", decimals: 0 },
   { key: "negativeElbo", label: "−ELBO (nats) [95%]", decimals: 1, better: "lower" },
-  { key: "iwaeNll", label: "IWAE −log p(x)", decimals: 1, better: "lower" },
+  { key: "sameElbo", label: "−ELBO, IWAE images [95%]", decimals: 1, better: "lower" },
+  { key: "iwaeNll", label: "IWAE −log p(x) [95%]", decimals: 1, better: "lower" },
   { key: "frechet", label: "Fréchet distance", decimals: 1, better: "lower" },
-  { key: "covered", label: "classes covered", decimals: 0, better: "higher" },
 ];
+
+/** A mean with its normal 95% interval from a standard error (bare without one). */
+function standardErrorCell(mean: number | undefined, standardError: number | undefined) {
+  if (mean === undefined || standardError === undefined) return mean;
+  return intervalCell(mean, {
+    lower: mean - 1.96 * standardError,
+    upper: mean + 1.96 * standardError,
+  });
+}
 
 /**
  * Every VAE of the study, one row: design, option and code size with its KL term, active units,
- * −ELBO with its bootstrap interval, the importance-weighted bound, and its prior samples' Fréchet
- * distance and class coverage.
+ * −ELBO with its bootstrap interval, the −ELBO and the importance-weighted bound on the same
+ * first test images (with normal intervals from their standard errors), and its prior samples'
+ * Fréchet distance.
  */
 export function vaeTable(study: { records: readonly TrialRecord[] }): HtmlDisplay {
   const vaes = vaeRecords(study.records);
@@ -98,9 +108,12 @@ export function vaeTable(study: { records: readonly TrialRecord[] }): HtmlDispla
         rate: r.results.vae!.rate,
         activeUnits: r.results.latent?.activeUnits,
         negativeElbo: intervalCell(r.results.vae!.negativeElbo, r.results.intervals?.negativeElbo),
-        iwaeNll: r.results.vae!.iwaeNll,
+        sameElbo: standardErrorCell(
+          r.results.vae!.iwaeNegativeElbo,
+          r.results.vae!.iwaeNegativeElboStandardError,
+        ),
+        iwaeNll: standardErrorCell(r.results.vae!.iwaeNll, r.results.vae!.iwaeNllStandardError),
         frechet: r.results.generation?.frechet,
-        covered: r.results.generation?.classesCovered,
       },
     })),
     // Two tables of three columns: the row names are long, and six columns overflow an A4 page.
@@ -113,9 +126,11 @@ export function vaeTable(study: { records: readonly TrialRecord[] }): HtmlDispla
       (iwae
         ? ` IWAE: ${iwae.iwaeSamples} importance samples on the first ${
           formatNumber(iwae.iwaeImages ?? 0, { decimals: 0 })
-        } test images (a different set from the ELBO's: compare IWAE with IWAE).`
+        } test images, with the −ELBO of the same images and draws beside it (mean ± 1.96 standard ` +
+          `errors over those images; compare the two there, not with the −ELBO of all the images).`
         : "") +
-      ` Fréchet distance between the classifier features of prior samples and of the test images.`,
+      ` Fréchet distance between the classifier features of prior samples and of the test ` +
+      `images (classes covered: the samples table).`,
   });
 }
 

@@ -69,8 +69,14 @@ export interface TrialResults {
     distortion: number;
     /** The KL term (rate). */
     rate: number;
-    /** Importance-weighted −log p(x) on the first test images. */
+    /** Importance-weighted −log p(x) on the first test images (`iwaeImages` of the settings). */
     iwaeNll?: number;
+    /** Standard error of `iwaeNll` over those images. */
+    iwaeNllStandardError?: number;
+    /** −ELBO on the same first test images, from the same draws: comparable with `iwaeNll`. */
+    iwaeNegativeElbo?: number;
+    /** Standard error of `iwaeNegativeElbo` over those images. */
+    iwaeNegativeElboStandardError?: number;
   };
   /** Per-epoch losses. */
   losses?: TrialLosses[];

@@ -162,7 +162,14 @@ export function resultsFromEvaluation(
           negativeElbo: evaluation.vae.negativeElbo,
           distortion: evaluation.vae.reconstruction,
           rate: evaluation.vae.kl,
-          ...(evaluation.vae.iwaeNll !== undefined ? { iwaeNll: evaluation.vae.iwaeNll } : {}),
+          ...(evaluation.vae.iwaeNll !== undefined
+            ? {
+              iwaeNll: evaluation.vae.iwaeNll,
+              iwaeNllStandardError: evaluation.vae.iwaeNllStandardError,
+              iwaeNegativeElbo: evaluation.vae.iwaeNegativeElbo,
+              iwaeNegativeElboStandardError: evaluation.vae.iwaeNegativeElboStandardError,
+            }
+            : {}),
         },
       }
       : {}),

@@ -42,7 +42,7 @@ export const CLASSIFIER_RECORD = "classifier.json";
 
 /** How the classifier is trained. */
 export interface ClassifierTrainingSettings {
-  /** Passes over the training images (default 6). */
+  /** Passes over the training images (default 8). */
   epochs: number;
   /** Images per batch (default 128). */
   batchSize: number;
@@ -58,13 +58,21 @@ export interface ClassifierTrainingSettings {
   convsPerBlock?: number;
 }
 
-/** The default training of the project's classifier. */
+/**
+ * The default training of the project's classifier: the wider network (two 3x3 convolutions per
+ * block, 467,818 parameters), 8 epochs with shifts of up to 2 pixels, the last 2 at a tenth of the
+ * step size. Measured (2026-12-05, this 2-core machine, quiet): 96.76% on the 10,000 test images
+ * at 83 s per epoch. The one-convolution network trained 6 epochs without decay reached 94.89%,
+ * short of the 96% an instrument for samples needs (the KMNIST README's Keras CNN: 94.63%).
+ */
 export const CLASSIFIER_TRAINING: Readonly<ClassifierTrainingSettings> = {
-  epochs: 6,
+  epochs: 8,
   batchSize: 128,
   learningRate: 1e-3,
   seed: 0,
   shift: 2,
+  decayEpochs: 2,
+  convsPerBlock: 2,
 };
 
 /**
