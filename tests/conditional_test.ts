@@ -9,7 +9,9 @@ import { loadKmnist, takeSubset } from "../lib/data/mod.ts";
 import { conditionalAccuracy } from "../lib/metrics/mod.ts";
 import { buildClassifier, buildConditional } from "../lib/models/mod.ts";
 import {
+  CLASSIFIER_TRAINING,
   classifierAccuracy,
+  defaultDecayEpochs,
   ensureConditional,
   hasClassifier,
   loadClassifier,
@@ -85,6 +87,7 @@ Deno.test("the classifier learns, saves, loads, and measures conditional samples
     await assert.rejects(() => loadClassifier(dir), /No classifier at .*tools\/classifier\.ts/);
     const trained = await trainClassifier({ train: TRAIN, epochs: 2, batchSize: 64 });
     assert.equal(trained.loads.length, 2, "one load per epoch");
+    assert.equal(trained.training.decayEpochs, 0, "2 epochs: no quarter left to decay");
     const accuracy = classifierAccuracy(trained.classifier, TEST);
     // Chance is 10%; 512 images and 2 epochs already learn something.
     assert.ok(accuracy > 0.3, `accuracy ${accuracy}`);
@@ -114,6 +117,19 @@ Deno.test("the classifier learns, saves, loads, and measures conditional samples
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the classifier's step-size decay: the last quarter by default, checked against epochs", async () => {
+  assert.equal(defaultDecayEpochs(CLASSIFIER_TRAINING.epochs), CLASSIFIER_TRAINING.decayEpochs);
+  assert.deepEqual([1, 3, 4, 7, 8, 12].map(defaultDecayEpochs), [0, 0, 1, 1, 2, 3]);
+  await assert.rejects(
+    () => trainClassifier({ train: TRAIN, epochs: 1, decayEpochs: 2 }),
+    /decayEpochs must be an integer in \[0, epochs = 1\], got 2/,
+  );
+  await assert.rejects(
+    () => trainClassifier({ train: TRAIN, epochs: 0 }),
+    /epochs must be a positive integer, got 0/,
+  );
 });
 
 Deno.test("the classifier's dropout is seeded by the step: same step, same loss", () => {

@@ -52,7 +52,10 @@ export interface ClassifierTrainingSettings {
   seed: number;
   /** Augmentation: each training image shifted by up to this many pixels in x and y (default 2). */
   shift: number;
-  /** The last epochs run at a tenth of the step size (0: none). */
+  /**
+   * The last epochs run at a tenth of the step size (0: none). Default: the last quarter of the
+   * epochs, rounded down (2 of the default 8; none in a run of 1-3 epochs).
+   */
   decayEpochs?: number;
   /** 3x3 convolutions per block of the network (see `buildClassifier`; 1 when absent). */
   convsPerBlock?: number;
@@ -158,26 +161,32 @@ export interface TrainedClassifier {
   loads: (IntervalLoad | undefined)[];
 }
 
+/** The last quarter of `epochs`, rounded down: the epochs run at a tenth of the step size. */
+export function defaultDecayEpochs(epochs: number): number {
+  return Math.floor(epochs / 4);
+}
+
 /** Trains a fresh, seeded classifier with Adam on shuffled mini-batches. */
 export async function trainClassifier(options: TrainClassifierOptions): Promise<TrainedClassifier> {
+  const epochs = options.epochs ?? CLASSIFIER_TRAINING.epochs;
   const training: ClassifierTrainingSettings = {
-    epochs: options.epochs ?? CLASSIFIER_TRAINING.epochs,
+    epochs,
     batchSize: options.batchSize ?? CLASSIFIER_TRAINING.batchSize,
     learningRate: options.learningRate ?? CLASSIFIER_TRAINING.learningRate,
     seed: options.seed ?? CLASSIFIER_TRAINING.seed,
     shift: options.shift ?? CLASSIFIER_TRAINING.shift,
-    decayEpochs: options.decayEpochs ?? CLASSIFIER_TRAINING.decayEpochs ?? 0,
+    decayEpochs: options.decayEpochs ?? defaultDecayEpochs(epochs),
     convsPerBlock: options.convsPerBlock ?? CLASSIFIER_TRAINING.convsPerBlock ?? 1,
   };
+  if (!Number.isInteger(training.epochs) || training.epochs < 1) {
+    throw new Error(`trainClassifier: epochs must be a positive integer, got ${training.epochs}.`);
+  }
   const decayEpochs = training.decayEpochs ?? 0;
   if (!Number.isInteger(decayEpochs) || decayEpochs < 0 || decayEpochs > training.epochs) {
     throw new Error(
       `trainClassifier: decayEpochs must be an integer in [0, epochs = ${training.epochs}], ` +
         `got ${decayEpochs}.`,
     );
-  }
-  if (!Number.isInteger(training.epochs) || training.epochs < 1) {
-    throw new Error(`trainClassifier: epochs must be a positive integer, got ${training.epochs}.`);
   }
   const classifier = buildClassifier({
     seed: training.seed,

@@ -92,6 +92,7 @@ export {
   classifierAccuracy,
   type ClassifierRecord,
   type ClassifierTrainingSettings,
+  defaultDecayEpochs,
   ensureClassifier,
   type EnsureClassifierOptions,
   hasClassifier,
