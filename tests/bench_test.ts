@@ -1,6 +1,7 @@
 /** tools/bench.ts: a tiny real run (not timed: only the report's shape and sense are checked). */
 import { ok as assert } from "node:assert";
-import { type BenchRow, main, medianRow } from "../tools/bench.ts";
+import { type BenchModel, type BenchRow, main, medianRow } from "../tools/bench.ts";
+import { main as scalingMain, scalingRows, scalingTable } from "../tools/bench_scaling.ts";
 import { loadBlas } from "@kmnist/tfjs-blas";
 
 Deno.test("medianRow keeps the median run and every run's images/s, in run order", () => {
@@ -58,5 +59,116 @@ Deno.test({
     } finally {
       await Deno.remove(out).catch(() => {});
     }
+  },
+});
+
+Deno.test({
+  name: "bench --batch --no-inference: the new models at another batch, MACs from their layers",
+  ignore: loadBlas() === null,
+  fn: async () => {
+    const out = await Deno.makeTempFile({ suffix: ".json" });
+    try {
+      await main([
+        "--json",
+        "--models",
+        "vae-mlp,classifier",
+        "--paths",
+        "blas",
+        "--batch",
+        "16",
+        "--steps",
+        "2",
+        "--no-inference",
+        "--out",
+        out,
+      ]);
+      const report = JSON.parse(await Deno.readTextFile(out)) as {
+        batchSize: number;
+        peakResidentBytes: number;
+        rows: BenchRow[];
+      };
+      assert(report.batchSize === 16, `batch ${report.batchSize}`);
+      // A Deno process holding tfjs and two models takes well over 50 MiB.
+      assert(report.peakResidentBytes > 50 * 2 ** 20, `peak RSS ${report.peakResidentBytes}`);
+      const [mlp, classifier] = report.rows;
+      assert(mlp.model === "vae-mlp" && mlp.forwardMacs === 651_200, JSON.stringify(mlp));
+      assert(classifier.forwardMacs === 18_691_840, JSON.stringify(classifier));
+      for (const row of report.rows) {
+        assert(row.batchSize === 16 && row.steps === 2, JSON.stringify(row));
+        assert(row.encodeSeconds === undefined, "--no-inference: nothing timed on 10,000 images");
+        assert(Number.isFinite(row.meanLoss!) && row.meanLoss! > 0, JSON.stringify(row));
+      }
+      // Random labels over 10 classes: the untrained classifier's cross-entropy is near ln 10.
+      assert(Math.abs(classifier.meanLoss! - Math.log(10)) < 0.5, `${classifier.meanLoss}`);
+    } finally {
+      await Deno.remove(out).catch(() => {});
+    }
+  },
+});
+
+Deno.test("bench rejects an unknown model or a bad batch, naming the fix", async () => {
+  const fails = async (args: string[], pattern: RegExp) => {
+    try {
+      await main(args);
+    } catch (error) {
+      assert(pattern.test((error as Error).message), (error as Error).message);
+      return;
+    }
+    throw new Error(`main(${args.join(" ")}) did not fail`);
+  };
+  await fails(["--models", "resnet"], /Unknown model "resnet": use any of vanilla, .*classifier/);
+  await fails(["--batch", "0"], /--batch must be a whole number >= 1, got "0"/);
+  await fails(["--steps", "x"], /--steps must be a whole number >= 1, got "x"/);
+});
+
+Deno.test("scalingRows: speed-up and parallel efficiency from the runs; the table shows them", () => {
+  const run = (model: BenchModel, batchSize: number, threads: number, ips: number) => ({
+    model,
+    batchSize,
+    threads,
+    imagesPerSecond: ips,
+    gflops: ips / 100,
+    peakResidentBytes: threads * 100 * 2 ** 20,
+  });
+  const rows = scalingRows([
+    run("vanilla", 32, 1, 1000),
+    run("vanilla", 32, 2, 1500),
+    run("convolutional", 128, 1, 200),
+    run("convolutional", 128, 2, 380),
+  ]);
+  assert(rows.length === 2, `${rows.length} rows`);
+  assert(rows[0].speedUp === 1.5 && rows[0].parallelEfficiency === 0.75, JSON.stringify(rows[0]));
+  assert(Math.abs(rows[1].parallelEfficiency - 0.95) < 1e-12, JSON.stringify(rows[1]));
+  assert(rows[1].peakResidentBytes === 200 * 2 ** 20, "peak RSS of the 2-thread run");
+  const table = scalingTable(rows, [1, 2]).split("\n");
+  assert(table.length === 4, table.join("\n"));
+  assert(
+    /\| vanilla +\| +32 \| +1,000 \| +1,500 \| +1\.50 \| +75% \| +200 \|/.test(table[2]),
+    table[2],
+  );
+  assert(/95%/.test(table[3]), table[3]);
+});
+
+Deno.test({
+  name: "bench_scaling: one fresh process per thread count, each on the threads it was given",
+  ignore: loadBlas() === null,
+  fn: async () => {
+    const { runs, rows } = await scalingMain([
+      "--json",
+      "--models",
+      "vanilla",
+      "--batches",
+      "16",
+      "--threads",
+      "2,1",
+      "--steps",
+      "3",
+    ]);
+    assert(runs.length === 2 && rows.length === 1, JSON.stringify(runs));
+    assert(runs.map((r) => r.threads).join() === "1,2", "thread counts run in increasing order");
+    for (const r of runs) {
+      assert(r.imagesPerSecond > 0 && r.peakResidentBytes! > 50 * 2 ** 20, JSON.stringify(r));
+    }
+    assert(Number.isFinite(rows[0].speedUp) && rows[0].speedUp > 0, JSON.stringify(rows[0]));
   },
 });

@@ -5,10 +5,12 @@ import { initBackend } from "@kmnist/tfjs-blas";
 import {
   AUTOENCODER_KINDS,
   binaryCrossEntropyPerImage,
+  buildClassifier,
   buildModel,
   buildMultilayer,
   buildVariational,
   deriveSeed,
+  forwardMacs,
   gaussianKl,
   parseKind,
 } from "../lib/models/mod.ts";
@@ -212,4 +214,44 @@ Deno.test("the MSE loss and its written-out gradient equal tfjs's own, for both 
   assert.throws(() => meanSquaredError(a, wrong), /differ in shape/);
   tf.dispose([a, b, loss, wrong]);
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("forwardMacs counts the reference's multiply-adds from the layers", () => {
+  // ../shared/reference/MODELS.md: vanilla 50,176; deep 475,136; conv ~6.8M; vae ~6.7M.
+  const expected = {
+    vanilla: 50_176,
+    multilayer: 475_136,
+    convolutional: 6_805_120,
+    variational: 6_660_928,
+  } as const;
+  for (const [kind, macs] of Object.entries(expected)) {
+    const model = buildModel({ kind: kind as keyof typeof expected, seed: 0 });
+    assert.equal(forwardMacs(model.encoder) + forwardMacs(model.decoder), macs, kind);
+    assert.equal(forwardMacs(model.model), macs, `${kind}: the joined model counts the same`);
+    model.dispose();
+  }
+  // The classifier with two convolutions per block, by hand: 28·28·32·9·1 + 28·28·32·9·32 +
+  // 14·14·64·9·32 + 14·14·64·9·64 + 3136·128 + 128·10.
+  const classifier = buildClassifier({ convsPerBlock: 2 });
+  assert.equal(
+    forwardMacs(classifier.model),
+    225_792 + 7_225_344 + 3_612_672 + 7_225_344 + 401_408 + 1_280,
+  );
+  classifier.dispose();
+  // The MLP VAE 784-400-20-400-784: 784·400 + 2·400·20 + 20·400 + 400·784.
+  const mlp = buildVariational({ design: "mlp", latentDim: 20 });
+  assert.equal(forwardMacs(mlp.encoder) + forwardMacs(mlp.decoder), 651_200);
+  mlp.dispose();
+});
+
+Deno.test("forwardMacs refuses a layer with weights it does not know, rather than count it free", () => {
+  const input = tf.input({ shape: [4, 8] });
+  const conv1d = tf.layers.conv1d({ filters: 3, kernelSize: 2 }).apply(input) as tf.SymbolicTensor;
+  const withConv1d = tf.model({ inputs: input, outputs: conv1d });
+  assert.throws(() => forwardMacs(withConv1d), /is a Conv1D, a kind with weights .*macs\.ts/);
+  const lstm = tf.layers.lstm({ units: 3 }).apply(input) as tf.SymbolicTensor;
+  const withLstm = tf.model({ inputs: input, outputs: lstm });
+  assert.throws(() => forwardMacs(withLstm), /\(LSTM\) has no kernel; count it by hand/);
+  withConv1d.dispose();
+  withLstm.dispose();
 });

@@ -1,16 +1,27 @@
 /**
- * Training and inference throughput of the four autoencoders on each available backend path, with
+ * Training and inference throughput of the project's models on each available backend path, with
  * the machine's sgemm rate measured in the same run (OpenBLAS through FFI), and optionally the
  * PyTorch reference (../shared/reference) run side by side.
  *
  *   deno task bench [--json] [--reference] [--paths blas,wasm,cpu] [--models vanilla,convolutional]
- *                   [--steps N] [--repeats N] [--profile] [--out FILE]
+ *                   [--batch N] [--steps N] [--repeats N] [--no-inference] [--profile] [--out FILE]
  *
- * Training: batch 128 of seeded random images in [0,1] (as the PyTorch reference does), Adam 1e-3
- * through lib/train/optimizer.ts, a few untimed warm-up steps, then `--steps` timed steps (default
- * per model) with the loss read back every step. GFLOP/s counts 3 x forward MACs x 2 per image
- * (forward MACs: vanilla 50,176; multilayer 475,136; convolutional 6,805,120; variational 6,660,928).
- * Inference: encode and reconstruct 10,000 images. Not a timed test: it prints what it measures.
+ * Models (`BENCH_MODELS`): the four notebook autoencoders (vanilla, multilayer, convolutional, and
+ * variational: notebook 04's 2-D keras-io design), `vae-conv` (the recommended bottleneck-free
+ * convolutional VAE at z = 32, notebook 05's), `vae-mlp` (the reference MLP VAE 784-400-20) and
+ * `classifier` (the sample-measuring CNN, two convolutions per block, with its shift augmentation
+ * in the step). The PyTorch reference has the first four only; `--reference` runs it for those,
+ * at batch 128 (its batch) only.
+ *
+ * Training: batches of `--batch` (default 128) seeded random images in [0,1] (as the PyTorch
+ * reference does; random labels for the classifier), Adam 1e-3 through lib/train/optimizer.ts, a
+ * few untimed warm-up steps, then `--steps` timed steps (default per model, scaled by 128 / batch)
+ * with the loss read back every step. GFLOP/s counts 3 x forward MACs x 2 per image, the forward
+ * MACs counted from the model's layers (lib/models/macs.ts: vanilla 50,176; multilayer 475,136;
+ * convolutional 6,805,120; variational 6,660,928; vae-conv 6,905,472; vae-mlp 651,200; classifier
+ * 18,691,840). Inference: encode and reconstruct 10,000 images (the classifier: features and class
+ * probabilities); `--no-inference` skips it. The report gives the process's peak resident memory
+ * (VmHWM): with one model per process, that model's. Not a timed test: it prints what it measures.
  * `--profile` adds, per model and path, where a training step's time goes: ms per tfjs kernel
  * (tf.profile), the phases of the OpenBLAS kernels (im2col, gemm, col2im, epilogue), and the rest
  * (dispatch, gradient tape, optimizer). `--repeats N` runs every side N times, interleaved (tfjs
@@ -35,8 +46,15 @@ import {
   nativeKernelCalls,
   nativeLoadError,
 } from "@kmnist/tfjs-blas";
-import { type AutoencoderKind, buildModel } from "../lib/models/mod.ts";
+import {
+  type AutoencoderKind,
+  buildClassifier,
+  buildModel,
+  buildVariational,
+  forwardMacs,
+} from "../lib/models/mod.ts";
 import { createOptimizer } from "../lib/train/optimizer.ts";
+import { CLASSIFIER_TRAINING, shiftImages } from "../lib/train/classifier.ts";
 import {
   createRandom,
   greyToUnit,
@@ -46,38 +64,104 @@ import {
 } from "../lib/data/mod.ts";
 import { formatNumber } from "../lib/format/mod.ts";
 
-/** Forward multiply-accumulates per image (MODELS.md). */
-export const FORWARD_MACS: Record<AutoencoderKind, number> = {
-  vanilla: 50_176,
-  multilayer: 475_136,
-  convolutional: 6_805_120,
-  variational: 6_660_928,
-};
+/** The models the bench knows, in its default order. */
+export const BENCH_MODELS = [
+  "vanilla",
+  "multilayer",
+  "convolutional",
+  "variational",
+  "vae-conv",
+  "vae-mlp",
+  "classifier",
+] as const;
 
-/** Training FLOPs per image, as the issue defines them: 3 x forward MACs x 2. */
-export function trainingFlopsPerImage(kind: AutoencoderKind): number {
-  return 3 * FORWARD_MACS[kind] * 2;
+/** A model the bench knows. */
+export type BenchModel = typeof BENCH_MODELS[number];
+
+/** What the bench trains and times: one model behind one interface. */
+interface BenchSubject {
+  /** Forward multiply-accumulates per image (lib/models/macs.ts). */
+  forwardMacs: number;
+  /** The variables Adam updates. */
+  variables: tf.Variable[];
+  /** The training loss of a batch (`labels` for the classifier), recorded for gradients. */
+  loss(images: tf.Tensor4D, labels: tf.Tensor1D, step: number): tf.Scalar;
+  /** What happens to a batch before the loss, outside the gradient (the classifier's shifts). */
+  prepare(images: tf.Tensor4D, step: number): tf.Tensor4D;
+  /** The two inference passes timed on 10,000 images, with their names. */
+  inference: [string, (images: tf.Tensor4D) => tf.Tensor][];
+  dispose(): void;
 }
 
-const BATCH = 128;
-const DEFAULT_STEPS: Record<AutoencoderKind, number> = {
+function buildSubject(model: BenchModel): BenchSubject {
+  if (model === "classifier") {
+    const c = buildClassifier({ seed: 0, convsPerBlock: CLASSIFIER_TRAINING.convsPerBlock });
+    return {
+      forwardMacs: forwardMacs(c.model),
+      variables: c.trainableVariables,
+      loss: (x, y, step) => c.loss(x, y, step),
+      prepare: (x, step) => shiftImages(x, CLASSIFIER_TRAINING.shift, 0, step),
+      inference: [["features", (x) => c.features(x)], ["probabilities", (x) => c.probabilities(x)]],
+      dispose: () => c.dispose(),
+    };
+  }
+  const autoencoder = model === "vae-conv"
+    ? buildVariational({ design: "conv", latentDim: 32, seed: 0 })
+    : model === "vae-mlp"
+    ? buildVariational({ design: "mlp", latentDim: 20, seed: 0 })
+    : buildModel({ kind: model, seed: 0 });
+  return {
+    forwardMacs: forwardMacs(autoencoder.encoder) + forwardMacs(autoencoder.decoder),
+    variables: autoencoder.trainableVariables,
+    loss: (x, _y, step) => autoencoder.lossTerms(x, { step }).loss,
+    prepare: (x) => x.clone(),
+    inference: [
+      ["encode", (x) => autoencoder.encode(x)],
+      ["reconstruct", (x) => autoencoder.reconstruct(x)],
+    ],
+    dispose: () => autoencoder.dispose(),
+  };
+}
+
+/** Training FLOPs per image, as the issue defines them: 3 x forward MACs x 2. */
+export function trainingFlops(forwardMultiplyAdds: number): number {
+  return 3 * forwardMultiplyAdds * 2;
+}
+
+const DEFAULT_BATCH = 128;
+/** Timed steps at batch 128 (scaled by 128 / batch for other batches). */
+const DEFAULT_STEPS: Record<BenchModel, number> = {
   vanilla: 600,
   multilayer: 300,
   convolutional: 40,
   variational: 40,
+  "vae-conv": 40,
+  "vae-mlp": 300,
+  classifier: 20,
 };
-/** The PyTorch reference's names for the models. */
-const TORCH_NAMES: Record<AutoencoderKind, string> = {
+/** The PyTorch reference's names for the models it has. */
+const TORCH_NAMES: Partial<Record<BenchModel, string>> = {
   vanilla: "vanilla",
   multilayer: "deep",
   convolutional: "conv",
   variational: "vae",
 };
 
+/** Peak resident memory of this process so far (VmHWM, bytes); undefined without /proc. */
+export function peakResidentBytes(): number | undefined {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One measured (model, path) pair. */
 export interface BenchRow {
-  /** Model kind. */
-  model: AutoencoderKind;
+  /** The model (`BENCH_MODELS`). */
+  model: BenchModel;
   /** "blas", "wasm", "cpu" (tfjs) or "pytorch". */
   path: string;
   /** Training images per second (the median over `--repeats` runs). */
@@ -90,11 +174,18 @@ export interface BenchRow {
   fractionOfSgemm: number;
   /** Timed training steps (tfjs) or images / 128 (PyTorch). */
   steps: number;
+  /** Images per training step (absent in reports before --batch: 128). */
+  batchSize?: number;
+  /** Forward multiply-accumulates per image. */
+  forwardMacs?: number;
   /** Mean loss over the timed steps (tfjs only). */
   meanLoss?: number;
-  /** Seconds to encode 10,000 images (tfjs only). */
+  /** Seconds to encode 10,000 images (the classifier: their features; tfjs only). */
   encodeSeconds?: number;
-  /** Seconds to reconstruct (encode + decode) 10,000 images (tfjs only). */
+  /**
+   * Seconds to reconstruct (encode + decode) 10,000 images (the classifier: their class
+   * probabilities; tfjs only).
+   */
   reconstructSeconds?: number;
   /** tfjs kernel calls per training step (measured on one step with tf.profile). */
   kernelsPerStep?: number;
@@ -161,26 +252,29 @@ function randomImages(count: number, seed: number): tf.Tensor4D {
 }
 
 async function benchTfjs(
-  kind: AutoencoderKind,
+  model: BenchModel,
   path: BackendName,
-  steps: number,
-  profile = false,
+  options: { steps: number; batchSize: number; profile?: boolean; inference?: boolean },
 ): Promise<BenchRow> {
+  const { steps, batchSize } = options;
   await initBackend({ backend: path });
-  const model = buildModel({ kind, seed: 0 });
+  const subject = buildSubject(model);
   const optimizer = createOptimizer({ learningRate: 1e-3 });
-  const batches = [randomImages(BATCH, 1), randomImages(BATCH, 2)];
+  const batches = [randomImages(batchSize, 1), randomImages(batchSize, 2)];
+  const labels = tf.tidy(() =>
+    tf.tensor1d(Int32Array.from({ length: batchSize }, (_, i) => (i * 7) % 10), "int32")
+  );
   let step = 0;
   const trainStep = (): number => {
-    const x = batches[step % batches.length];
     const s = step++;
+    const x = subject.prepare(batches[s % batches.length], s);
     const loss = optimizer.minimize(
-      () => model.lossTerms(x, { step: s }).loss,
+      () => subject.loss(x, labels, s),
       true,
-      model.trainableVariables,
+      subject.variables,
     ) as tf.Scalar;
     const value = loss.dataSync()[0];
-    loss.dispose();
+    tf.dispose([loss, x]);
     return value;
   };
   const warmup = Math.max(3, Math.ceil(steps / 10));
@@ -193,33 +287,40 @@ async function benchTfjs(
     trainStep();
   });
   const kernelsPerStep = oneStep.kernels.length;
-  const stepProfile = profile ? await profileSteps(trainStep, 5) : undefined;
+  const stepProfile = options.profile ? await profileSteps(trainStep, 5) : undefined;
 
-  const test = randomImages(10_000, 3);
-  const e0 = performance.now();
-  const codes = model.encode(test);
-  codes.dataSync();
-  const encodeSeconds = (performance.now() - e0) / 1000;
-  const r0 = performance.now();
-  const recon = model.reconstruct(test);
-  recon.dataSync();
-  const reconstructSeconds = (performance.now() - r0) / 1000;
-  tf.dispose([codes, recon, test, ...batches]);
-  model.dispose();
+  const inferenceSeconds: number[] = [];
+  if (options.inference ?? true) {
+    const test = randomImages(10_000, 3);
+    for (const [, pass] of subject.inference) {
+      const started = performance.now();
+      const out = pass(test);
+      out.dataSync();
+      inferenceSeconds.push((performance.now() - started) / 1000);
+      out.dispose();
+    }
+    test.dispose();
+  }
+  tf.dispose([...batches, labels]);
+  const macs = subject.forwardMacs;
+  subject.dispose();
   optimizer.dispose();
 
-  const imagesPerSecond = (steps * BATCH) / seconds;
-  const gflops = (imagesPerSecond * trainingFlopsPerImage(kind)) / 1e9;
+  const imagesPerSecond = (steps * batchSize) / seconds;
+  const gflops = (imagesPerSecond * trainingFlops(macs)) / 1e9;
   return {
-    model: kind,
+    model,
     path,
     imagesPerSecond,
     gflops,
     fractionOfSgemm: NaN, // set by main() once the roof is known
     steps,
+    batchSize,
+    forwardMacs: macs,
     meanLoss: lossSum / steps,
-    encodeSeconds,
-    reconstructSeconds,
+    ...(inferenceSeconds.length === 2
+      ? { encodeSeconds: inferenceSeconds[0], reconstructSeconds: inferenceSeconds[1] }
+      : {}),
     kernelsPerStep,
     msPerKernel: (seconds * 1000) / steps / kernelsPerStep,
     ...(stepProfile ? { profile: stepProfile } : {}),
@@ -247,13 +348,14 @@ async function benchTorch(
   kind: AutoencoderKind,
   images: number,
 ): Promise<BenchRow> {
+  const BATCH = DEFAULT_BATCH; // the reference trains at batch 128
   const script = referenceScript();
   const out = await Deno.makeTempFile({ suffix: ".json" });
   try {
     const command = new Deno.Command("/usr/bin/python3", {
       args: [
         script,
-        TORCH_NAMES[kind],
+        TORCH_NAMES[kind]!,
         "--images",
         String(images),
         "--warmup-images",
@@ -275,7 +377,10 @@ async function benchTorch(
     }
     const json = JSON.parse(await Deno.readTextFile(out)) as { images_per_s_mean: number };
     const imagesPerSecond = json.images_per_s_mean;
-    const gflops = (imagesPerSecond * trainingFlopsPerImage(kind)) / 1e9;
+    const counted = buildModel({ kind, seed: 0 });
+    const macs = forwardMacs(counted.model);
+    counted.dispose();
+    const gflops = (imagesPerSecond * trainingFlops(macs)) / 1e9;
     return {
       model: kind,
       path: "pytorch",
@@ -283,6 +388,8 @@ async function benchTorch(
       gflops,
       fractionOfSgemm: NaN, // set by main() once the roof is known
       steps: Math.ceil(images / BATCH),
+      batchSize: BATCH,
+      forwardMacs: macs,
     };
   } finally {
     await Deno.remove(out).catch(() => {});
@@ -298,6 +405,7 @@ function table(rows: BenchRow[]): string {
   const header = [
     "model",
     "path",
+    "batch",
     "img/s",
     "GFLOP/s",
     "% sgemm",
@@ -311,6 +419,7 @@ function table(rows: BenchRow[]): string {
   const lines = rows.map((r) => [
     r.model,
     r.path,
+    fmt(r.batchSize ?? DEFAULT_BATCH),
     fmt(r.imagesPerSecond),
     fmt(r.gflops, 1),
     fmt(r.fractionOfSgemm * 100, 1),
@@ -334,18 +443,30 @@ export async function main(argv: string[]): Promise<void> {
       json: { type: "boolean", default: false },
       reference: { type: "boolean", default: false },
       paths: { type: "string" },
-      models: { type: "string", default: "vanilla,multilayer,convolutional,variational" },
+      models: { type: "string", default: BENCH_MODELS.join(",") },
+      batch: { type: "string", default: String(DEFAULT_BATCH) },
       steps: { type: "string" },
+      "no-inference": { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       repeats: { type: "string", default: "1" },
       out: { type: "string" },
     },
   });
-  const models = values.models.split(",").map((m) => m.trim()) as AutoencoderKind[];
+  const models = values.models.split(",").map((m) => m.trim()) as BenchModel[];
   for (const m of models) {
-    if (!(m in FORWARD_MACS)) {
-      throw new Error(`Unknown model "${m}": use vanilla, multilayer, convolutional, variational.`);
+    if (!BENCH_MODELS.includes(m)) {
+      throw new Error(`Unknown model "${m}": use any of ${BENCH_MODELS.join(", ")}.`);
     }
+  }
+  const batchSize = Number(values.batch);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new Error(`--batch must be a whole number >= 1, got "${values.batch}".`);
+  }
+  if (
+    values.steps !== undefined &&
+    !(Number.isInteger(Number(values.steps)) && Number(values.steps) >= 1)
+  ) {
+    throw new Error(`--steps must be a whole number >= 1, got "${values.steps}".`);
   }
   const blas = loadBlas();
   const paths = (values.paths ?? (blas ? "blas,wasm" : "wasm")).split(",") as BackendName[];
@@ -409,10 +530,17 @@ export async function main(argv: string[]): Promise<void> {
     const add = (row: BenchRow) => runs.set(row.path, [...(runs.get(row.path) ?? []), row]);
     for (let r = 0; r < repeats; r++) {
       for (const path of paths) {
-        const steps = values.steps ? Number(values.steps) : DEFAULT_STEPS[model];
+        const steps = values.steps
+          ? Number(values.steps)
+          : Math.max(5, Math.round((DEFAULT_STEPS[model] * DEFAULT_BATCH) / batchSize));
         const info = await initBackend({ backend: path });
         infos[path] = info;
-        const row = await benchTfjs(model, path, steps, values.profile && r === 0);
+        const row = await benchTfjs(model, path, {
+          steps,
+          batchSize,
+          profile: values.profile && r === 0,
+          inference: !values["no-inference"],
+        });
         if (info.name !== path) row.path = `${path}->${info.name}`;
         add(row);
         log(
@@ -421,9 +549,10 @@ export async function main(argv: string[]): Promise<void> {
         );
         if (row.profile) log(profileText(row.profile));
       }
-      if (values.reference) {
+      const torchKind = TORCH_NAMES[model] ? model as AutoencoderKind : undefined;
+      if (values.reference && torchKind && batchSize === DEFAULT_BATCH) {
         const images = model === "convolutional" || model === "variational" ? 12_800 : 60_000;
-        const row = await benchTorch(model, images);
+        const row = await benchTorch(torchKind, images);
         add(row);
         log(`${model} on pytorch: ${fmt(row.imagesPerSecond)} img/s`);
       }
@@ -450,6 +579,8 @@ export async function main(argv: string[]): Promise<void> {
     nativeLibrary: native?.path ?? null,
     blasKernelCalls,
     nativeKernelCalls,
+    batchSize,
+    peakResidentBytes: peakResidentBytes() ?? null,
     rows,
   };
   if (values.out) {
@@ -462,6 +593,8 @@ export async function main(argv: string[]): Promise<void> {
     console.log("");
     console.log(table(rows));
     console.log(`load average at the end: ${Deno.loadavg().map((v) => fmt(v, 2)).join(", ")}`);
+    const peak = peakResidentBytes();
+    if (peak !== undefined) console.log(`peak resident memory: ${fmt(peak / 2 ** 20)} MiB`);
   }
 }
 

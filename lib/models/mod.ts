@@ -98,6 +98,7 @@ export function buildModel(options: BuildModelOptions): Autoencoder {
       return buildVariational({ latentDim, seed, design: options.design });
   }
 }
+export { forwardMacs } from "./macs.ts";
 export {
   buildClassifier,
   type Classifier,
