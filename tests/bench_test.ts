@@ -147,13 +147,21 @@ Deno.test("scalingRows: speed-up and parallel efficiency from the runs; the tabl
     table[2],
   );
   assert(/95%/.test(table[3]), table[3]);
+  const withTogether = scalingRows(
+    [run("vanilla", 32, 1, 1000), run("vanilla", 32, 2, 1500)],
+    [{ model: "vanilla", batchSize: 32, processes: 2, imagesPerSecond: 1800 }],
+  );
+  assert(withTogether[0].together?.gain === 1.2, JSON.stringify(withTogether[0]));
+  const lines = scalingTable(withTogether, [1, 2]).split("\n");
+  assert(/2 x 1 thread at once \| at once \/ 2 threads/.test(lines[0]), lines[0]);
+  assert(/\| +1,800 \| +1\.20 \| +200 \|$/.test(lines[2]), lines[2]);
 });
 
 Deno.test({
   name: "bench_scaling: one fresh process per thread count, each on the threads it was given",
   ignore: loadBlas() === null,
   fn: async () => {
-    const { runs, rows } = await scalingMain([
+    const { runs, together, rows } = await scalingMain([
       "--json",
       "--models",
       "vanilla",
@@ -161,10 +169,17 @@ Deno.test({
       "16",
       "--threads",
       "2,1",
+      "--together",
       "--steps",
       "3",
     ]);
     assert(runs.length === 2 && rows.length === 1, JSON.stringify(runs));
+    assert(together.length === 1 && together[0].processes === 2, JSON.stringify(together));
+    assert(rows[0].together!.imagesPerSecond === together[0].imagesPerSecond, "in the row");
+    assert(
+      rows[0].together!.gain === together[0].imagesPerSecond / rows[0].imagesPerSecond[2],
+      "the gain divides by the 2-thread run",
+    );
     assert(runs.map((r) => r.threads).join() === "1,2", "thread counts run in increasing order");
     for (const r of runs) {
       assert(r.imagesPerSecond > 0 && r.peakResidentBytes! > 50 * 2 ** 20, JSON.stringify(r));

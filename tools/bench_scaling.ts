@@ -5,13 +5,16 @@
  * (`KMNIST_BLAS_THREADS` and `OMP_NUM_THREADS` set to it).
  *
  *   deno task bench:scaling [--models vanilla,convolutional] [--batches 32,128,512]
- *                           [--threads 1,2] [--steps N] [--out FILE] [--json]
+ *                           [--threads 1,2] [--together] [--steps N] [--out FILE] [--json]
  *
  * Prints a Markdown table: training images/s at each thread count, the speed-up of the most
  * threads over one and the parallel efficiency (speed-up / threads), and the peak resident memory
- * (VmHWM) of the run with the most threads. The runs go model by model, batch by batch, the
- * thread counts back to back, so slow drifts of the machine's load touch both sides alike. Not a
- * timed test: it prints what it measures (on a busy machine the ratios are the figures to read).
+ * (VmHWM) of the run with the most threads. `--together` also runs as many 1-thread processes at
+ * once as the most threads (two on this machine) and adds their summed images/s: the other way to
+ * use the cores, as the study could run two trials at a time. The runs go model by model, batch by
+ * batch, the thread counts back to back, so slow drifts of the machine's load touch both sides
+ * alike. Not a timed test: it prints what it measures (on a busy machine the ratios are the
+ * figures to read).
  *
  * @module
  */
@@ -49,10 +52,15 @@ export interface ScalingRow {
   parallelEfficiency: number;
   /** Peak resident memory of the run with the most threads, bytes (null without /proc). */
   peakResidentBytes: number | null;
+  /**
+   * With `--together`: the summed images/s of as many 1-thread processes at once as the most
+   * threads, and that over the most threads' images/s (above 1: running side by side wins).
+   */
+  together?: { processes: number; imagesPerSecond: number; gain: number };
 }
 
 /** Groups the runs into rows, in the order the runs came. */
-export function scalingRows(runs: ScalingRun[]): ScalingRow[] {
+export function scalingRows(runs: ScalingRun[], together: TogetherRun[] = []): ScalingRow[] {
   const rows = new Map<string, ScalingRun[]>();
   for (const run of runs) {
     const key = `${run.model}/${run.batchSize}`;
@@ -64,6 +72,9 @@ export function scalingRows(runs: ScalingRun[]): ScalingRow[] {
     const most = group.reduce((a, b) => (b.threads > a.threads ? b : a));
     const one = byThreads[1];
     const speedUp = one === undefined ? NaN : most.imagesPerSecond / one;
+    const side = together.find((t) =>
+      t.model === group[0].model && t.batchSize === group[0].batchSize
+    );
     return {
       model: group[0].model,
       batchSize: group[0].batchSize,
@@ -71,8 +82,27 @@ export function scalingRows(runs: ScalingRun[]): ScalingRow[] {
       speedUp,
       parallelEfficiency: speedUp / most.threads,
       peakResidentBytes: most.peakResidentBytes,
+      ...(side
+        ? {
+          together: {
+            processes: side.processes,
+            imagesPerSecond: side.imagesPerSecond,
+            gain: side.imagesPerSecond / most.imagesPerSecond,
+          },
+        }
+        : {}),
     };
   });
+}
+
+/** 1-thread processes run at once on one (model, batch). */
+export interface TogetherRun {
+  model: BenchModel;
+  batchSize: number;
+  /** How many ran at once. */
+  processes: number;
+  /** Their images/s, summed. */
+  imagesPerSecond: number;
 }
 
 function fmt(value: number | null | undefined, digits = 0): string {
@@ -83,12 +113,14 @@ function fmt(value: number | null | undefined, digits = 0): string {
 /** The rows as a Markdown table (numbers right-aligned). */
 export function scalingTable(rows: ScalingRow[], threads: number[]): string {
   const most = Math.max(...threads);
+  const together = rows.find((r) => r.together)?.together?.processes;
   const header = [
     "model",
     "batch",
     ...threads.map((t) => `img/s, ${t} thread${t === 1 ? "" : "s"}`),
     `speed-up ${most}/1`,
     "parallel efficiency",
+    ...(together ? [`img/s, ${together} x 1 thread at once`, `at once / ${most} threads`] : []),
     "peak RSS MiB",
   ];
   const lines = rows.map((r) => [
@@ -97,6 +129,7 @@ export function scalingTable(rows: ScalingRow[], threads: number[]): string {
     ...threads.map((t) => fmt(r.imagesPerSecond[t])),
     fmt(r.speedUp, 2),
     Number.isFinite(r.parallelEfficiency) ? `${fmt(r.parallelEfficiency * 100)}%` : "-",
+    ...(together ? [fmt(r.together?.imagesPerSecond), fmt(r.together?.gain, 2)] : []),
     fmt(r.peakResidentBytes === null ? null : r.peakResidentBytes / 2 ** 20),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -184,7 +217,9 @@ async function runOne(
 }
 
 /** Runs the scaling table from command-line arguments. */
-export async function main(argv: string[]): Promise<{ runs: ScalingRun[]; rows: ScalingRow[] }> {
+export async function main(
+  argv: string[],
+): Promise<{ runs: ScalingRun[]; together: TogetherRun[]; rows: ScalingRow[] }> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -194,6 +229,7 @@ export async function main(argv: string[]): Promise<{ runs: ScalingRun[]; rows: 
       steps: { type: "string" },
       out: { type: "string" },
       json: { type: "boolean", default: false },
+      together: { type: "boolean", default: false },
     },
   });
   const models = values.models.split(",").map((m) => m.trim()) as BenchModel[];
@@ -212,6 +248,8 @@ export async function main(argv: string[]): Promise<{ runs: ScalingRun[]; rows: 
       `(${navigator.hardwareConcurrency} cores)`,
   );
   const runs: ScalingRun[] = [];
+  const together: TogetherRun[] = [];
+  const most = Math.max(...threads);
   for (const model of models) {
     for (const batchSize of batches) {
       for (const t of threads) {
@@ -222,10 +260,27 @@ export async function main(argv: string[]): Promise<{ runs: ScalingRun[]; rows: 
             `peak RSS ${fmt((run.peakResidentBytes ?? NaN) / 2 ** 20)} MiB`,
         );
       }
+      if (values.together && most > 1) {
+        const side = await Promise.all(
+          Array.from({ length: most }, () => runOne(model, batchSize, 1, values.steps)),
+        );
+        const imagesPerSecond = side.reduce((sum, r) => sum + r.imagesPerSecond, 0);
+        together.push({ model, batchSize, processes: most, imagesPerSecond });
+        log(
+          `${model}, batch ${batchSize}, ${most} x 1 thread at once: ${fmt(imagesPerSecond)} ` +
+            `img/s in all (${side.map((r) => fmt(r.imagesPerSecond)).join(" + ")})`,
+        );
+      }
     }
   }
-  const rows = scalingRows(runs);
-  const result = { date: new Date().toISOString(), loadAverage: Deno.loadavg(), runs, rows };
+  const rows = scalingRows(runs, together);
+  const result = {
+    date: new Date().toISOString(),
+    loadAverage: Deno.loadavg(),
+    runs,
+    together,
+    rows,
+  };
   if (values.out) {
     const tmp = `${values.out}.tmp`;
     await Deno.writeTextFile(tmp, JSON.stringify(result, null, 2) + "\n");
@@ -237,7 +292,7 @@ export async function main(argv: string[]): Promise<{ runs: ScalingRun[]; rows: 
     console.log(scalingTable(rows, threads));
     console.log(`load average at the end: ${Deno.loadavg().map((v) => fmt(v, 2)).join(", ")}`);
   }
-  return { runs, rows };
+  return { runs, together, rows };
 }
 
 if (import.meta.main) await main(Deno.args);
