@@ -86,8 +86,11 @@ interface BenchSubject {
   variables: tf.Variable[];
   /** The training loss of a batch (`labels` for the classifier), recorded for gradients. */
   loss(images: tf.Tensor4D, labels: tf.Tensor1D, step: number): tf.Scalar;
-  /** What happens to a batch before the loss, outside the gradient (the classifier's shifts). */
-  prepare(images: tf.Tensor4D, step: number): tf.Tensor4D;
+  /**
+   * What happens to a batch before the loss, outside the gradient (the classifier's shifts: a new
+   * tensor, disposed after the step); absent for the autoencoders, which train on the batch as is.
+   */
+  prepare?(images: tf.Tensor4D, step: number): tf.Tensor4D;
   /** The two inference passes timed on 10,000 images, with their names. */
   inference: [string, (images: tf.Tensor4D) => tf.Tensor][];
   dispose(): void;
@@ -114,7 +117,6 @@ function buildSubject(model: BenchModel): BenchSubject {
     forwardMacs: forwardMacs(autoencoder.encoder) + forwardMacs(autoencoder.decoder),
     variables: autoencoder.trainableVariables,
     loss: (x, _y, step) => autoencoder.lossTerms(x, { step }).loss,
-    prepare: (x) => x.clone(),
     inference: [
       ["encode", (x) => autoencoder.encode(x)],
       ["reconstruct", (x) => autoencoder.reconstruct(x)],
@@ -261,20 +263,23 @@ async function benchTfjs(
   const subject = buildSubject(model);
   const optimizer = createOptimizer({ learningRate: 1e-3 });
   const batches = [randomImages(batchSize, 1), randomImages(batchSize, 2)];
-  const labels = tf.tidy(() =>
-    tf.tensor1d(Int32Array.from({ length: batchSize }, (_, i) => (i * 7) % 10), "int32")
+  const labels = tf.tensor1d(
+    Int32Array.from({ length: batchSize }, (_, i) => (i * 7) % 10),
+    "int32",
   );
   let step = 0;
   const trainStep = (): number => {
     const s = step++;
-    const x = subject.prepare(batches[s % batches.length], s);
+    const batch = batches[s % batches.length];
+    const x = subject.prepare ? subject.prepare(batch, s) : batch;
     const loss = optimizer.minimize(
       () => subject.loss(x, labels, s),
       true,
       subject.variables,
     ) as tf.Scalar;
     const value = loss.dataSync()[0];
-    tf.dispose([loss, x]);
+    loss.dispose();
+    if (x !== batch) x.dispose();
     return value;
   };
   const warmup = Math.max(3, Math.ceil(steps / 10));
