@@ -473,6 +473,10 @@ export async function main(argv: string[]): Promise<void> {
   ) {
     throw new Error(`--steps must be a whole number >= 1, got "${values.steps}".`);
   }
+  // The backend first: it routes this library's products, the roof's included, through the native
+  // helpers' lock, so that changing the thread count for the roof never touches another worker's
+  // products (tests run this in-process beside other training).
+  if (loadBlas()) await initBackend({ backend: "blas" });
   const blas = loadBlas();
   const paths = (values.paths ?? (blas ? "blas,wasm" : "wasm")).split(",") as BackendName[];
   if (values.reference) {

@@ -97,6 +97,11 @@ export interface Blas {
    * process, and changing it per call from JS races with other workers of the process).
    */
   useLock(locked: LockedSgemm): void;
+  /**
+   * OpenBLAS's thread count for the whole process now (what the last product of any worker set):
+   * a diagnostic; products choose their own count under the lock.
+   */
+  processThreads(): number;
   /** Whether products go through {@link Blas.useLock}'s locked sgemm. */
   readonly locked: boolean;
   /**
@@ -226,6 +231,9 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
     useLock(fn: LockedSgemm): void {
       locked = fn;
     },
+    processThreads(): number {
+      return lib.symbols.openblas_get_num_threads();
+    },
     sgemm(s: SgemmArgs): void {
       const transA = s.transA ?? false;
       const transB = s.transB ?? false;
@@ -259,9 +267,15 @@ function makeBlas(path: string, lib: Deno.DynamicLibrary<typeof SYMBOLS>): Blas 
   };
   // All cores unless KMNIST_BLAS_THREADS says otherwise. Never chosen by timing at start: sgemm's
   // rounding depends on the thread count, so a load-dependent choice would make re-runs of the
-  // same seed give (slightly) different numbers. (Pinned here for the unlocked path; every worker
-  // of the process computes the same count from the same environment.)
-  blas.setThreads(speedConfig().blasThreads ?? maxThreads);
+  // same seed give (slightly) different numbers. Pinned here for the unlocked path, but written to
+  // OpenBLAS only when it differs from the count OpenBLAS started with: this write is outside the
+  // native helpers' lock, and a worker loading the library while another worker's kmnist_sgemm
+  // sat between setting its count and multiplying changed that product's count (a VAE's resumed
+  // run then differed from the straight one in the last bit of its KL under
+  // `deno test --parallel`). Every worker computes the same count from the same environment.
+  const pinned = speedConfig().blasThreads ?? maxThreads;
+  blas.threads = pinned;
+  if (pinned !== maxThreads) lib.symbols.openblas_set_num_threads(pinned);
   return blas;
 }
 

@@ -241,3 +241,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a worker loading OpenBLAS leaves the process-wide thread count another worker set",
+  ignore,
+  fn: async () => {
+    // In a fresh process, so that no other test module's products change the count meanwhile.
+    const code = `
+      import { initBackend, loadBlas } from "./packages/tfjs_blas/mod.ts";
+      await initBackend({ backend: "blas" });
+      const blas = loadBlas();
+      // A tiny product runs on one thread, set under the native lock, and the count stays there
+      // until the next product: as in another worker between setting its count and multiplying.
+      blas.sgemm({ heap: new Float32Array(12), m: 2, n: 2, k: 2, a: 0, b: 4, c: 8 });
+      const before = blas.processThreads();
+      const worker = new Worker(
+        new URL("./packages/tfjs_blas/tests/helpers/load_blas_worker.ts", "file://" + Deno.cwd() + "/"),
+        { type: "module" },
+      );
+      const pinned = await new Promise((resolve) => {
+        worker.onmessage = (event) => resolve(event.data.threads);
+        worker.postMessage(null);
+      });
+      worker.terminate();
+      console.log(JSON.stringify({
+        locked: blas.locked, cores: blas.maxThreads, threads: blas.threads, before, pinned,
+        after: blas.processThreads(),
+      }));
+    `;
+    const run = await runSnippet(code);
+    assert(run.ok, run.stderr);
+    const r = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    if (!r.locked || r.cores < 2) return; // needs the native lock and 2 cores
+    assert(r.before === 1, `after a tiny product: ${JSON.stringify(r)}`);
+    assert(r.pinned === r.threads, `the worker pinned another count: ${JSON.stringify(r)}`);
+    // Loading wrote nothing to OpenBLAS: before the fix it set all cores, outside the lock.
+    assert(r.after === 1, `after the worker loaded OpenBLAS: ${JSON.stringify(r)}`);
+  },
+});
