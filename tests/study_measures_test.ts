@@ -13,6 +13,7 @@ import { imagesToTensor } from "../lib/data/mod.ts";
 import {
   loadStudyData,
   loadTrialRecords,
+  measureAutoencoder,
   MEASURES_VERSION,
   prepareInstrument,
   priorSamples,
@@ -21,6 +22,7 @@ import {
   studySettings,
   trialGeneration,
   trialLatent,
+  type TrialSettings,
 } from "../lib/study/mod.ts";
 
 await initBackend();
@@ -36,6 +38,23 @@ const SMALL: StudySettings = {
   trainImages: 400,
   validationSize: 100,
   testImages: 120,
+};
+
+/** One vanilla trial of SMALL's data settings (measureAutoencoder's tests override fields). */
+const SMALL_TRIAL: TrialSettings = {
+  architecture: "vanilla",
+  latentDim: 2,
+  epochs: 1,
+  batchSize: 64,
+  learningRate: 1e-3,
+  validationSize: SMALL.validationSize,
+  seed: 0,
+  splitSeed: SMALL.splitSeed,
+  trainImages: SMALL.trainImages,
+  testImages: SMALL.testImages,
+  knnK: 4,
+  iwaeSamples: 5,
+  iwaeImages: 20,
 };
 
 const data = await loadStudyData({
@@ -136,6 +155,24 @@ Deno.test("trialGeneration: a real classifier measures prior and ex-post samples
       assert.equal(g.floor, instrument.floor);
     }
     assert.deepEqual(trialGeneration(ae, instrument, data.train, 0), exPost);
+    // The study's measurement of a VAE, with the wall seconds of each pass.
+    const trial: TrialSettings = {
+      ...SMALL_TRIAL,
+      architecture: "variational",
+      latentDim: 4,
+      design: "mlp",
+    };
+    const { results, parts } = measureAutoencoder(vae, trial, data, instrument);
+    assert.ok(results.generation && results.latent && results.vae?.iwaeNll !== undefined);
+    for (const pass of ["reconstruction", "elbo", "iwae", "knn", "latent", "generation"] as const) {
+      assert.ok(parts[pass]! > 0, `${pass}: ${parts[pass]}`);
+    }
+    const measuredAe = measureAutoencoder(ae, { ...SMALL_TRIAL, latentDim: 4 }, data);
+    assert.deepEqual(
+      Object.keys(measuredAe.parts).sort(),
+      ["knn", "reconstruction"],
+      "no likelihood passes for an autoencoder, no sample passes without an instrument",
+    );
   } finally {
     [vae, ae].forEach((m) => m.dispose());
     instrument.dispose();
@@ -156,6 +193,10 @@ Deno.test("runStudy measures version-1 records again from their checkpoints, tra
     });
     assert.equal(first.ran, 2);
     assert.ok(first.records.every((r) => r.results.measures === undefined));
+    const parts = (label: string, records: typeof first.records) =>
+      records.find((r) => r.settings.architecture === label)!.timing.evaluationParts;
+    assert.ok(parts("vanilla", first.records)!.reconstruction > 0, "the passes are timed");
+    assert.equal(parts("pca", first.records), undefined, "PCA's fit and evaluation are one time");
     const second = await runStudy({
       settings: SMALL,
       directory,
@@ -170,6 +211,9 @@ Deno.test("runStudy measures version-1 records again from their checkpoints, tra
       assert.ok(r.results.generation && r.results.intervals, r.label);
       const before = first.records.find((f) => f.key === r.key)!;
       assert.equal(r.results.mse, before.results.mse, "the same model measured again");
+      if (r.settings.architecture === "vanilla") {
+        assert.ok(r.timing.evaluationParts!.generation! > 0, "measured again: samples timed");
+      }
       assert.deepEqual(r.results.losses, before.results.losses);
     }
   } finally {

@@ -304,6 +304,15 @@ Deno.test("old trial records (no load) read as unknown; the table and cost figur
       timeSummary(records),
       /3 trained trials: 1 timed on a quiet machine, 1 on a busy one .*, 1 with no load recorded/,
     );
+    assert.doesNotMatch(timeSummary(records), /evaluation by pass/, "none recorded its passes");
+    const parts = { reconstruction: 30, knn: 90, generation: 59.6 };
+    const withParts = records.map((r, i) =>
+      i < 2 ? { ...r, timing: { ...r.timing, evaluationParts: parts } } : r
+    );
+    assert.match(
+      timeSummary(withParts),
+      /evaluation by pass \(the 2 trials that recorded it\): reconstruction 1:00, −ELBO 0:00, IWAE 0:00, k-NN 3:00, latent usage 0:00, samples 1:59/,
+    );
     // Every trial quiet: no note.
     assert.equal(
       timingNote(records.map((r) => ({ ...r, timing: { ...r.timing, load: QUIET } }))),

@@ -6,7 +6,8 @@
  *
  * Finished trials (records in runs/study/, quick: runs/quick/study/) are reused, interrupted ones
  * resume from their checkpoints, notebooks 1-4's runs are adopted where their settings match; one
- * line per trial with the study's ETA. The shard also comes from SLURM_ARRAY_TASK_ID /
+ * line per trial with the study's ETA, and at the end where the time went (training and each
+ * evaluation pass, per architecture). The shard also comes from SLURM_ARRAY_TASK_ID /
  * SLURM_ARRAY_TASK_COUNT (sbatch --array) or JOB_COMPLETION_INDEX / KMNIST_STUDY_SHARDS (a
  * Kubernetes indexed Job); merge shards by copying their record files into one folder.
  * `--settings` reads a JSON object whose fields replace those of the (quick) study's settings.
@@ -25,6 +26,7 @@ import {
   studyDirectory,
   type StudySettings,
   studySettings,
+  timeSummary,
 } from "../lib/study/mod.ts";
 import { exitIfInterrupted } from "../lib/train/mod.ts";
 
@@ -80,13 +82,14 @@ async function main(): Promise<void> {
   console.log(
     `backend ${backend.name}${backend.blas ? ` (OpenBLAS, ${backend.blasThreads} threads)` : ""}`,
   );
-  await runStudy({
+  const run = await runStudy({
     settings,
     directory,
     shard,
     backend: backend.name,
     adoptNotebookRuns: !values["no-adopt"],
   });
+  console.log(timeSummary(run.records));
 }
 
 if (import.meta.main) {

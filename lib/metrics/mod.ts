@@ -20,6 +20,7 @@ export {
   type ClassMetrics,
   evaluate,
   type EvaluateOptions,
+  type EvaluationPassSeconds,
   type EvaluationReport,
   type IntervalBounds,
   TEST_BOOTSTRAP_RESAMPLES,

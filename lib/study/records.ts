@@ -17,7 +17,7 @@ import {
 } from "../io/mod.ts";
 import { RUNS_DIRECTORY } from "../experiments/mod.ts";
 import { trialKey, trialLabel, type TrialSettings } from "./grid.ts";
-import type { TestIntervals } from "../metrics/mod.ts";
+import type { EvaluationPassSeconds, TestIntervals } from "../metrics/mod.ts";
 import type { TrialGeneration, TrialLatent } from "./measures.ts";
 
 /** The study's default record folder. */
@@ -105,6 +105,12 @@ export interface TrialTiming {
   trainSeconds?: number;
   /** Wall seconds of the evaluation (PCA: fit + evaluation). */
   evaluationSeconds: number;
+  /**
+   * The autoencoders' evaluation by pass, wall seconds: `evaluate`'s (reconstruction, elbo, iwae,
+   * knn), then the latent usage and the samples' measure; absent in records written before they
+   * were kept and for PCA and the pixels.
+   */
+  evaluationParts?: EvaluationParts;
   /** Epochs a resumed trial found in its checkpoint. */
   resumedFromEpoch?: number;
   /** Backend, as `initBackend` named it. */
@@ -117,6 +123,14 @@ export interface TrialTiming {
    * setting: the trial's key ignores it.
    */
   load?: IntervalLoad;
+}
+
+/** Wall seconds of each pass of an autoencoder trial's measurement. */
+export interface EvaluationParts extends EvaluationPassSeconds {
+  /** VAEs with an instrument: active units and KL per dimension. */
+  latent?: number;
+  /** With an instrument: drawing the samples and measuring them. */
+  generation?: number;
 }
 
 /** Whether a trial's seconds per epoch were timed on a quiet machine, a busy one, or unknown. */

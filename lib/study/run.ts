@@ -112,7 +112,7 @@ async function adoptNotebookRun(
       return undefined;
     }
     const started = performance.now();
-    const results = measureAutoencoder(model, trial, data, instrument);
+    const { results, parts } = measureAutoencoder(model, trial, data, instrument);
     results.losses = state.history.map((h) => ({
       epoch: h.epoch,
       trainLoss: h.trainLoss,
@@ -129,6 +129,7 @@ async function adoptNotebookRun(
         secondsPerEpoch: notebook?.training.secondsPerEpoch,
         trainSeconds: notebook?.training.wallSeconds,
         evaluationSeconds: (performance.now() - started) / 1000,
+        evaluationParts: parts,
         backend: notebook?.training.backend ?? backend,
         ...(notebook?.training.load ? { load: notebook.training.load } : {}),
       },
@@ -175,12 +176,16 @@ async function measureAgain(
     optimizer?.dispose();
     try {
       if (!state || state.epoch !== trial.epochs || state.trainCount !== data.train.count) continue;
-      const results = measureAutoencoder(model, trial, data, instrument);
+      const { results, parts } = measureAutoencoder(model, trial, data, instrument);
       if (record.results.losses) results.losses = record.results.losses;
       return {
         ...record,
         results,
-        timing: { ...record.timing, evaluationSeconds: (performance.now() - started) / 1000 },
+        timing: {
+          ...record.timing,
+          evaluationSeconds: (performance.now() - started) / 1000,
+          evaluationParts: parts,
+        },
       };
     } finally {
       model.dispose();

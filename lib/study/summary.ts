@@ -12,7 +12,12 @@ import { isQuickMode } from "../experiments/mod.ts";
 import { formatNumber } from "../format/mod.ts";
 import { codeSizeSweep } from "./analysis.ts";
 import { isPlainVaeTrial, type StudySettings, studySettings } from "./grid.ts";
-import { CHECKPOINTS_FOLDER, type TrialRecord, trialTimingFlag } from "./records.ts";
+import {
+  CHECKPOINTS_FOLDER,
+  type EvaluationParts,
+  type TrialRecord,
+  trialTimingFlag,
+} from "./records.ts";
 import { BUSY_OTHER_CORES } from "../io/mod.ts";
 import { runStudy, studyDirectory } from "./run.ts";
 
@@ -126,6 +131,24 @@ export function timeSummary(records: readonly TrialRecord[]): string {
     `total: training ${formatDuration(train)}, evaluation ${formatDuration(evaluate)} ` +
       `(sums of the trials' own times; notebook runs' training counted as recorded)`,
   );
+  const parted = records.filter((r) => r.timing.evaluationParts !== undefined);
+  if (parted.length > 0) {
+    const names: [keyof EvaluationParts, string][] = [
+      ["reconstruction", "reconstruction"],
+      ["elbo", "−ELBO"],
+      ["iwae", "IWAE"],
+      ["knn", "k-NN"],
+      ["latent", "latent usage"],
+      ["generation", "samples"],
+    ];
+    const sums = names.map(([name, label]) => {
+      const sum = parted.reduce((total, r) => total + (r.timing.evaluationParts![name] ?? 0), 0);
+      return `${label} ${formatDuration(sum)}`;
+    });
+    lines.push(
+      `evaluation by pass (the ${parted.length} trials that recorded it): ${sums.join(", ")}`,
+    );
+  }
   const timed = records.filter((r) => r.timing.secondsPerEpoch !== undefined);
   if (timed.length > 0) {
     const count = (flag: string) => timed.filter((r) => trialTimingFlag(r) === flag).length;

@@ -50,7 +50,12 @@ import {
 import { loadExperimentData } from "../experiments/mod.ts";
 import { experimentSettings } from "../experiments/mod.ts";
 import type { TrialSettings } from "./grid.ts";
-import { CHECKPOINTS_FOLDER, type TrialResults, type TrialTiming } from "./records.ts";
+import {
+  CHECKPOINTS_FOLDER,
+  type EvaluationParts,
+  type TrialResults,
+  type TrialTiming,
+} from "./records.ts";
 import { bytesToBase64 } from "../format/mod.ts";
 import {
   MEASURES_VERSION,
@@ -186,14 +191,14 @@ export function resultsFromEvaluation(
 /**
  * Measures a trained autoencoder as the study does: the notebooks' `evaluate` (seeded, with its
  * intervals), and with an instrument the VAE's latent usage and the samples' quality
- * (lib/study/measures.ts).
+ * (lib/study/measures.ts); with the wall seconds of each pass.
  */
 export function measureAutoencoder(
   model: Autoencoder,
   trial: TrialSettings,
   data: StudyData,
   instrument?: SampleQualityInstrument,
-): TrialResults {
+): { results: TrialResults; parts: EvaluationParts } {
   const evaluation = evaluate(model, {
     test: data.test,
     train: data.train,
@@ -203,13 +208,22 @@ export function measureAutoencoder(
     seed: trial.seed ?? 0,
   });
   const results = resultsFromEvaluation(evaluation, model, data.test);
-  if (!instrument) return results;
+  const parts: EvaluationParts = { ...evaluation.passSeconds! };
+  if (!instrument) return { results, parts };
+  let started = performance.now();
   const latent = trialLatent(model, data.test);
+  if (latent) parts.latent = (performance.now() - started) / 1000;
+  started = performance.now();
+  const generation = trialGeneration(model, instrument, data.train, trial.seed ?? 0);
+  parts.generation = (performance.now() - started) / 1000;
   return {
-    ...results,
-    measures: MEASURES_VERSION,
-    ...(latent ? { latent } : {}),
-    generation: trialGeneration(model, instrument, data.train, trial.seed ?? 0),
+    results: {
+      ...results,
+      measures: MEASURES_VERSION,
+      ...(latent ? { latent } : {}),
+      generation,
+    },
+    parts,
   };
 }
 
@@ -252,7 +266,7 @@ async function runAutoencoder(options: RunTrialOptions): Promise<TrialOutcome> {
       progress: options.progress ?? "none",
     });
     const started = performance.now();
-    const results = measureAutoencoder(model, trial, data, options.instrument);
+    const { results, parts } = measureAutoencoder(model, trial, data, options.instrument);
     results.losses = result.history.map((h) => ({
       epoch: h.epoch,
       trainLoss: h.trainLoss,
@@ -265,6 +279,7 @@ async function runAutoencoder(options: RunTrialOptions): Promise<TrialOutcome> {
         secondsPerEpoch: seconds.reduce((a, b) => a + b, 0) / Math.max(1, seconds.length),
         trainSeconds: result.wallSeconds,
         evaluationSeconds: (performance.now() - started) / 1000,
+        evaluationParts: parts,
         ...(resume ? { resumedFromEpoch: resume.epoch } : {}),
         backend: options.backend,
         ...epochsLoad(result.history),
