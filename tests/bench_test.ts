@@ -20,45 +20,43 @@ Deno.test("medianRow keeps the median run and every run's images/s, in run order
   assert(medianRow([row(5)]).samples === undefined, "one run: no samples");
 });
 
+/** What `deno task bench --out` writes (the fields these tests read). */
+interface BenchReport {
+  sgemmGflops: number;
+  sgemmSamples: number[];
+  batchSize: number;
+  peakResidentBytes: number;
+  rows: BenchRow[];
+}
+
+/** Runs the bench in this process with `args`, and reads back the report it wrote with --out. */
+async function benchReport(args: string[]): Promise<BenchReport> {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await main(["--json", "--paths", "blas", ...args, "--out", out]);
+    return JSON.parse(await Deno.readTextFile(out)) as BenchReport;
+  } finally {
+    await Deno.remove(out).catch(() => {});
+  }
+}
+
 Deno.test({
   name: "deno task bench --json --out: two repeats of a short vanilla run, a sane report",
   ignore: loadBlas() === null,
   fn: async () => {
-    const out = await Deno.makeTempFile({ suffix: ".json" });
-    try {
-      await main([
-        "--json",
-        "--models",
-        "vanilla",
-        "--paths",
-        "blas",
-        "--steps",
-        "3",
-        "--repeats",
-        "2",
-        "--out",
-        out,
-      ]);
-      const report = JSON.parse(await Deno.readTextFile(out)) as {
-        sgemmGflops: number;
-        sgemmSamples: number[];
-        rows: BenchRow[];
-      };
-      assert(report.sgemmGflops > 1, `sgemm rate ${report.sgemmGflops}`);
-      // The roof is measured before and after the model, and is the highest measurement.
-      assert(report.sgemmSamples.length === 2, `roof samples ${report.sgemmSamples}`);
-      assert(report.sgemmGflops === Math.max(...report.sgemmSamples), "roof is not the maximum");
-      assert(report.rows.length === 1, `${report.rows.length} rows`);
-      const [row] = report.rows;
-      assert(row.model === "vanilla" && row.path === "blas", JSON.stringify(row));
-      assert(row.samples?.length === 2, `samples ${JSON.stringify(row.samples)}`);
-      assert(row.imagesPerSecond > 0 && Number.isFinite(row.meanLoss!), JSON.stringify(row));
-      assert(row.fractionOfSgemm > 0 && row.fractionOfSgemm < 1, `${row.fractionOfSgemm}`);
-      assert(row.kernelsPerStep! > 10, `kernels per step ${row.kernelsPerStep}`);
-      assert(row.encodeSeconds! > 0 && row.reconstructSeconds! > 0, JSON.stringify(row));
-    } finally {
-      await Deno.remove(out).catch(() => {});
-    }
+    const report = await benchReport(["--models", "vanilla", "--steps", "3", "--repeats", "2"]);
+    assert(report.sgemmGflops > 1, `sgemm rate ${report.sgemmGflops}`);
+    // The roof is measured before and after the model, and is the highest measurement.
+    assert(report.sgemmSamples.length === 2, `roof samples ${report.sgemmSamples}`);
+    assert(report.sgemmGflops === Math.max(...report.sgemmSamples), "roof is not the maximum");
+    assert(report.rows.length === 1, `${report.rows.length} rows`);
+    const [row] = report.rows;
+    assert(row.model === "vanilla" && row.path === "blas", JSON.stringify(row));
+    assert(row.samples?.length === 2, `samples ${JSON.stringify(row.samples)}`);
+    assert(row.imagesPerSecond > 0 && Number.isFinite(row.meanLoss!), JSON.stringify(row));
+    assert(row.fractionOfSgemm > 0 && row.fractionOfSgemm < 1, `${row.fractionOfSgemm}`);
+    assert(row.kernelsPerStep! > 10, `kernels per step ${row.kernelsPerStep}`);
+    assert(row.encodeSeconds! > 0 && row.reconstructSeconds! > 0, JSON.stringify(row));
   },
 });
 
@@ -66,43 +64,28 @@ Deno.test({
   name: "bench --batch --no-inference: the new models at another batch, MACs from their layers",
   ignore: loadBlas() === null,
   fn: async () => {
-    const out = await Deno.makeTempFile({ suffix: ".json" });
-    try {
-      await main([
-        "--json",
-        "--models",
-        "vae-mlp,classifier",
-        "--paths",
-        "blas",
-        "--batch",
-        "16",
-        "--steps",
-        "2",
-        "--no-inference",
-        "--out",
-        out,
-      ]);
-      const report = JSON.parse(await Deno.readTextFile(out)) as {
-        batchSize: number;
-        peakResidentBytes: number;
-        rows: BenchRow[];
-      };
-      assert(report.batchSize === 16, `batch ${report.batchSize}`);
-      // A Deno process holding tfjs and two models takes well over 50 MiB.
-      assert(report.peakResidentBytes > 50 * 2 ** 20, `peak RSS ${report.peakResidentBytes}`);
-      const [mlp, classifier] = report.rows;
-      assert(mlp.model === "vae-mlp" && mlp.forwardMacs === 651_200, JSON.stringify(mlp));
-      assert(classifier.forwardMacs === 18_691_840, JSON.stringify(classifier));
-      for (const row of report.rows) {
-        assert(row.batchSize === 16 && row.steps === 2, JSON.stringify(row));
-        assert(row.encodeSeconds === undefined, "--no-inference: nothing timed on 10,000 images");
-        assert(Number.isFinite(row.meanLoss!) && row.meanLoss! > 0, JSON.stringify(row));
-      }
-      // Random labels over 10 classes: the untrained classifier's cross-entropy is near ln 10.
-      assert(Math.abs(classifier.meanLoss! - Math.log(10)) < 0.5, `${classifier.meanLoss}`);
-    } finally {
-      await Deno.remove(out).catch(() => {});
+    const report = await benchReport([
+      "--models",
+      "vae-mlp,classifier",
+      "--batch",
+      "16",
+      "--steps",
+      "2",
+      "--no-inference",
+    ]);
+    assert(report.batchSize === 16, `batch ${report.batchSize}`);
+    // A Deno process holding tfjs and two models takes well over 50 MiB.
+    assert(report.peakResidentBytes > 50 * 2 ** 20, `peak RSS ${report.peakResidentBytes}`);
+    const [mlp, classifier] = report.rows;
+    assert(mlp.model === "vae-mlp" && mlp.forwardMacs === 651_200, JSON.stringify(mlp));
+    assert(classifier.forwardMacs === 18_691_840, JSON.stringify(classifier));
+    for (const row of report.rows) {
+      assert(row.batchSize === 16 && row.steps === 2, JSON.stringify(row));
+      assert(row.encodeSeconds === undefined, "--no-inference: nothing timed on 10,000 images");
+      assert(Number.isFinite(row.meanLoss!) && row.meanLoss! > 0, JSON.stringify(row));
     }
+    // Random labels over 10 classes: the untrained classifier's cross-entropy is near ln 10.
+    assert(Math.abs(classifier.meanLoss! - Math.log(10)) < 0.5, `${classifier.meanLoss}`);
   },
 });
 

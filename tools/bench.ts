@@ -63,6 +63,7 @@ import {
   MAX_GREY_LEVEL,
 } from "../lib/data/mod.ts";
 import { formatNumber } from "../lib/format/mod.ts";
+import { writeJsonAtomic } from "../lib/io/mod.ts";
 
 /** The models the bench knows, in its default order. */
 export const BENCH_MODELS = [
@@ -592,11 +593,7 @@ export async function main(argv: string[]): Promise<void> {
     peakResidentBytes: peakResidentBytes() ?? null,
     rows,
   };
-  if (values.out) {
-    const tmp = `${values.out}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify(result, null, 2) + "\n");
-    await Deno.rename(tmp, values.out);
-  }
+  if (values.out) await writeJsonAtomic(values.out, result);
   if (values.json) console.log(JSON.stringify(result, null, 2));
   else {
     console.log("");

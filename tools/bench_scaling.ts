@@ -23,6 +23,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BENCH_MODELS, type BenchModel, type BenchRow } from "./bench.ts";
 import { formatNumber } from "../lib/format/mod.ts";
+import { writeJsonAtomic } from "../lib/io/mod.ts";
 
 /** One (model, batch, threads) run. */
 export interface ScalingRun {
@@ -281,11 +282,7 @@ export async function main(
     together,
     rows,
   };
-  if (values.out) {
-    const tmp = `${values.out}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify(result, null, 2) + "\n");
-    await Deno.rename(tmp, values.out);
-  }
+  if (values.out) await writeJsonAtomic(values.out, result);
   if (values.json) console.log(JSON.stringify(result, null, 2));
   else {
     console.log("");
