@@ -89,19 +89,31 @@ Deno.test({
   },
 });
 
-Deno.test("bench rejects an unknown model or a bad batch, naming the fix", async () => {
-  const fails = async (args: string[], pattern: RegExp) => {
+Deno.test("bench and bench_scaling reject an unknown model or a bad number, naming the fix", async () => {
+  const fails = async (
+    tool: (args: string[]) => Promise<unknown>,
+    args: string[],
+    pattern: RegExp,
+  ) => {
     try {
-      await main(args);
+      await tool(args);
     } catch (error) {
       assert(pattern.test((error as Error).message), (error as Error).message);
       return;
     }
-    throw new Error(`main(${args.join(" ")}) did not fail`);
+    throw new Error(`${args.join(" ")} did not fail`);
   };
-  await fails(["--models", "resnet"], /Unknown model "resnet": use any of vanilla, .*classifier/);
-  await fails(["--batch", "0"], /--batch must be a whole number >= 1, got "0"/);
-  await fails(["--steps", "x"], /--steps must be a whole number >= 1, got "x"/);
+  await fails(
+    main,
+    ["--models", "resnet"],
+    /Unknown model "resnet": use any of vanilla, .*classifier/,
+  );
+  await fails(main, ["--batch", "0"], /--batch must be a whole number >= 1, got "0"/);
+  await fails(main, ["--steps", "x"], /--steps must be a whole number >= 1, got "x"/);
+  await fails(main, ["--repeats", "0"], /--repeats must be a whole number >= 1, got "0"/);
+  await fails(main, ["--batch", ""], /--batch must be a whole number >= 1, got ""/);
+  await fails(scalingMain, ["--batches", "32,x"], /--batches must be a whole number >= 1, got "x"/);
+  await fails(scalingMain, ["--models", "vanilla,resnet"], /Unknown model "resnet"/);
 });
 
 Deno.test("scalingRows: speed-up and parallel efficiency from the runs; the table shows them", () => {

@@ -99,12 +99,16 @@ interface BenchSubject {
 
 function buildSubject(model: BenchModel): BenchSubject {
   if (model === "classifier") {
-    const c = buildClassifier({ seed: 0, convsPerBlock: CLASSIFIER_TRAINING.convsPerBlock });
+    const c = buildClassifier({
+      seed: CLASSIFIER_TRAINING.seed,
+      convsPerBlock: CLASSIFIER_TRAINING.convsPerBlock,
+    });
     return {
       forwardMacs: forwardMacs(c.model),
       variables: c.trainableVariables,
       loss: (x, y, step) => c.loss(x, y, step),
-      prepare: (x, step) => shiftImages(x, CLASSIFIER_TRAINING.shift, 0, step),
+      prepare: (x, step) =>
+        shiftImages(x, CLASSIFIER_TRAINING.shift, CLASSIFIER_TRAINING.seed, step),
       inference: [["features", (x) => c.features(x)], ["probabilities", (x) => c.probabilities(x)]],
       dispose: () => c.dispose(),
     };
@@ -354,7 +358,6 @@ async function benchTorch(
   kind: AutoencoderKind,
   images: number,
 ): Promise<BenchRow> {
-  const BATCH = DEFAULT_BATCH; // the reference trains at batch 128
   const script = referenceScript();
   const out = await Deno.makeTempFile({ suffix: ".json" });
   try {
@@ -365,7 +368,9 @@ async function benchTorch(
         "--images",
         String(images),
         "--warmup-images",
-        String(Math.max(BATCH * 4, Math.round(images / 10 / BATCH) * BATCH)),
+        String(
+          Math.max(DEFAULT_BATCH * 4, Math.round(images / 10 / DEFAULT_BATCH) * DEFAULT_BATCH),
+        ),
         "--json",
         out,
       ],
@@ -393,8 +398,8 @@ async function benchTorch(
       imagesPerSecond,
       gflops,
       fractionOfSgemm: NaN, // set by main() once the roof is known
-      steps: Math.ceil(images / BATCH),
-      batchSize: BATCH,
+      steps: Math.ceil(images / DEFAULT_BATCH),
+      batchSize: DEFAULT_BATCH,
       forwardMacs: macs,
     };
   } finally {
@@ -402,9 +407,30 @@ async function benchTorch(
   }
 }
 
-function fmt(value: number | undefined, digits = 0): string {
-  if (value === undefined || !Number.isFinite(value)) return "-";
+/** A number for the tables ("-" when missing or not finite). */
+export function fmt(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "-";
   return formatNumber(value, { decimals: digits });
+}
+
+/** `text` as a whole number >= 1, or an error naming the flag it came from. */
+export function wholeNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isInteger(value) || value < 1) {
+    throw new Error(`${flag} must be a whole number >= 1, got "${text}".`);
+  }
+  return value;
+}
+
+/** A comma-separated list of bench models, each checked against `BENCH_MODELS`. */
+export function parseBenchModels(text: string): BenchModel[] {
+  const models = text.split(",").map((m) => m.trim()) as BenchModel[];
+  for (const m of models) {
+    if (!BENCH_MODELS.includes(m)) {
+      throw new Error(`Unknown model "${m}": use any of ${BENCH_MODELS.join(", ")}.`);
+    }
+  }
+  return models;
 }
 
 function table(rows: BenchRow[]): string {
@@ -458,27 +484,15 @@ export async function main(argv: string[]): Promise<void> {
       out: { type: "string" },
     },
   });
-  const models = values.models.split(",").map((m) => m.trim()) as BenchModel[];
-  for (const m of models) {
-    if (!BENCH_MODELS.includes(m)) {
-      throw new Error(`Unknown model "${m}": use any of ${BENCH_MODELS.join(", ")}.`);
-    }
-  }
-  const batchSize = Number(values.batch);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`--batch must be a whole number >= 1, got "${values.batch}".`);
-  }
-  if (
-    values.steps !== undefined &&
-    !(Number.isInteger(Number(values.steps)) && Number(values.steps) >= 1)
-  ) {
-    throw new Error(`--steps must be a whole number >= 1, got "${values.steps}".`);
-  }
+  const models = parseBenchModels(values.models);
+  const batchSize = wholeNumber(values.batch, "--batch");
+  const fixedSteps = values.steps === undefined ? undefined : wholeNumber(values.steps, "--steps");
+  const repeats = wholeNumber(values.repeats, "--repeats");
   // The backend first: it routes this library's products, the roof's included, through the native
   // helpers' lock, so that changing the thread count for the roof never touches another worker's
   // products (tests run this in-process beside other training).
-  if (loadBlas()) await initBackend({ backend: "blas" });
   const blas = loadBlas();
+  if (blas) await initBackend({ backend: "blas" });
   const paths = (values.paths ?? (blas ? "blas,wasm" : "wasm")).split(",") as BackendName[];
   if (values.reference) {
     try {
@@ -527,10 +541,6 @@ export async function main(argv: string[]): Promise<void> {
   );
   const native = await loadNative();
   log(`native helpers: ${native?.path ?? nativeLoadError()}`);
-  const repeats = Number(values.repeats);
-  if (!Number.isInteger(repeats) || repeats < 1) {
-    throw new Error(`--repeats must be a whole number >= 1, got "${values.repeats}".`);
-  }
   const rows: BenchRow[] = [];
   const infos: Record<string, BackendInfo> = {};
   for (const model of models) {
@@ -540,9 +550,8 @@ export async function main(argv: string[]): Promise<void> {
     const add = (row: BenchRow) => runs.set(row.path, [...(runs.get(row.path) ?? []), row]);
     for (let r = 0; r < repeats; r++) {
       for (const path of paths) {
-        const steps = values.steps
-          ? Number(values.steps)
-          : Math.max(5, Math.round((DEFAULT_STEPS[model] * DEFAULT_BATCH) / batchSize));
+        const steps = fixedSteps ??
+          Math.max(5, Math.round((DEFAULT_STEPS[model] * DEFAULT_BATCH) / batchSize));
         const info = await initBackend({ backend: path });
         infos[path] = info;
         const row = await benchTfjs(model, path, {

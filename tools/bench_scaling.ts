@@ -21,8 +21,14 @@
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BENCH_MODELS, type BenchModel, type BenchRow } from "./bench.ts";
-import { formatNumber } from "../lib/format/mod.ts";
+import {
+  BENCH_MODELS,
+  type BenchModel,
+  type BenchRow,
+  fmt,
+  parseBenchModels,
+  wholeNumber,
+} from "./bench.ts";
 import { writeJsonAtomic } from "../lib/io/mod.ts";
 
 /** One (model, batch, threads) run. */
@@ -106,11 +112,6 @@ export interface TogetherRun {
   imagesPerSecond: number;
 }
 
-function fmt(value: number | null | undefined, digits = 0): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return "-";
-  return formatNumber(value, { decimals: digits });
-}
-
 /** The rows as a Markdown table (numbers right-aligned). */
 export function scalingTable(rows: ScalingRow[], threads: number[]): string {
   const most = Math.max(...threads);
@@ -144,12 +145,9 @@ export function scalingTable(rows: ScalingRow[], threads: number[]): string {
   return [row(header), rule, ...lines.map(row)].join("\n");
 }
 
-function positiveIntegers(text: string, flag: string): number[] {
-  const values = text.split(",").map((v) => Number(v.trim()));
-  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new Error(`${flag} takes whole numbers >= 1 separated by commas, got "${text}".`);
-  }
-  return values;
+/** A comma-separated list of whole numbers >= 1. */
+function wholeNumbers(text: string, flag: string): number[] {
+  return text.split(",").map((v) => wholeNumber(v.trim(), flag));
 }
 
 /** Runs tools/bench.ts for one (model, batch, threads) in a child process. */
@@ -233,14 +231,10 @@ export async function main(
       together: { type: "boolean", default: false },
     },
   });
-  const models = values.models.split(",").map((m) => m.trim()) as BenchModel[];
-  for (const m of models) {
-    if (!BENCH_MODELS.includes(m)) {
-      throw new Error(`Unknown model "${m}": use any of ${BENCH_MODELS.join(", ")}.`);
-    }
-  }
-  const batches = positiveIntegers(values.batches, "--batches");
-  const threads = positiveIntegers(values.threads, "--threads").sort((a, b) => a - b);
+  const models = parseBenchModels(values.models);
+  const batches = wholeNumbers(values.batches, "--batches");
+  const threads = wholeNumbers(values.threads, "--threads").sort((a, b) => a - b);
+  if (values.steps !== undefined) wholeNumber(values.steps, "--steps");
   const log = (s: string) => {
     if (!values.json) console.log(s);
   };
