@@ -7,9 +7,10 @@
  * Finished trials (records in runs/study/, quick: runs/quick/study/) are reused, interrupted ones
  * resume from their checkpoints, notebooks 1-4's runs are adopted where their settings match; one
  * line per trial with the study's ETA, and at the end where the time went (training and
- * evaluation per architecture, and each evaluation pass over all trials). The shard also comes from SLURM_ARRAY_TASK_ID /
- * SLURM_ARRAY_TASK_COUNT (sbatch --array) or JOB_COMPLETION_INDEX / KMNIST_STUDY_SHARDS (a
- * Kubernetes indexed Job); merge shards by copying their record files into one folder.
+ * evaluation per architecture, and each evaluation pass over all trials). The shard also comes
+ * from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT (sbatch --array) or JOB_COMPLETION_INDEX /
+ * KMNIST_STUDY_SHARDS (a Kubernetes indexed Job); merge shards by copying their record files
+ * into one folder.
  * `--settings` reads a JSON object whose fields replace those of the (quick) study's settings.
  *
  * @module
