@@ -66,10 +66,28 @@ export function frechetDistance(a: GaussianStatistics, b: GaussianStatistics): F
   if (a.dims !== b.dims) {
     throw new Error(`frechetDistance: the feature sets have ${a.dims} and ${b.dims} dimensions.`);
   }
+  return frechetDistanceWithRoot(a, sqrtPsd(a.covariance, a.dims), b);
+}
+
+/**
+ * {@link frechetDistance} given `rootOfA = sqrtPsd(a.covariance)`: for many distances from one
+ * set (the bootstrap of lib/metrics/frechet_interval.ts) the square root is taken once.
+ */
+export function frechetDistanceWithRoot(
+  a: GaussianStatistics,
+  rootOfA: Float64Array,
+  b: GaussianStatistics,
+): FrechetResult {
+  if (a.dims !== b.dims || rootOfA.length !== a.dims * a.dims) {
+    throw new Error(
+      `frechetDistanceWithRoot: sets of ${a.dims} and ${b.dims} dimensions with a root of ` +
+        `${rootOfA.length} values; all three must match.`,
+    );
+  }
   const d = a.dims;
   let meanTerm = 0;
   for (let j = 0; j < d; j++) meanTerm += (a.mean[j] - b.mean[j]) ** 2;
-  const root = toMatrix(sqrtPsd(a.covariance, d), d);
+  const root = toMatrix(rootOfA, d);
   const product = root.mmul(toMatrix(b.covariance, d)).mmul(root);
   let crossTrace = 0;
   for (const lambda of eigenvalues(toMatrix(product.to1DArray(), d))) {

@@ -10,7 +10,8 @@
  * Generative-model measures (issue #18): ELBO and IWAE on the same images ({@link likelihoodReport}),
  * active units and KL per dimension ({@link latentUsage}), dead ReLU units ({@link deadUnits}),
  * bootstrap and binomial intervals ({@link bootstrapMeanInterval}, {@link wilsonInterval}), the
- * Fréchet distance of classifier features and the class histogram ({@link generationReport}), and
+ * Fréchet distance of classifier features with its bootstrap interval ({@link frechetInterval}) and
+ * the class histogram ({@link generationReport}), and
  * ex-post Gaussian-mixture sampling ({@link fitGaussianMixture}).
  *
  * @module
@@ -91,7 +92,21 @@ export {
   pointCount,
   type StatisticsOptions,
 } from "./covariance.ts";
-export { frechetDistance, frechetDistanceOfSets, type FrechetResult, sqrtPsd } from "./frechet.ts";
+export {
+  frechetDistance,
+  frechetDistanceOfSets,
+  frechetDistanceWithRoot,
+  type FrechetResult,
+  sqrtPsd,
+} from "./frechet.ts";
+export {
+  FRECHET_RESAMPLES,
+  type FrechetInterval,
+  frechetInterval,
+  type FrechetReference,
+  frechetReference,
+  type FrechetReferenceOptions,
+} from "./frechet_interval.ts";
 export {
   type ClassHistogram,
   classHistogram,

@@ -76,7 +76,7 @@ const VAE_COLUMNS: readonly HtmlTableColumn[] = [
   { key: "negativeElbo", label: "−ELBO (nats) [95%]", decimals: 1, better: "lower" },
   { key: "sameElbo", label: "−ELBO, IWAE images [95%]", decimals: 1, better: "lower" },
   { key: "iwaeNll", label: "IWAE −log p(x) [95%]", decimals: 1, better: "lower" },
-  { key: "frechet", label: "Fréchet distance", decimals: 1, better: "lower" },
+  { key: "frechet", label: "Fréchet distance [95%]", decimals: 1, better: "lower" },
 ];
 
 /** A mean with its normal 95% interval from a standard error (bare without one). */
@@ -113,7 +113,10 @@ export function vaeTable(study: { records: readonly TrialRecord[] }): HtmlDispla
           r.results.vae!.iwaeNegativeElboStandardError,
         ),
         iwaeNll: standardErrorCell(r.results.vae!.iwaeNll, r.results.vae!.iwaeNllStandardError),
-        frechet: r.results.generation?.frechet,
+        frechet: intervalCell(
+          r.results.generation?.frechet,
+          r.results.generation?.frechetInterval,
+        ),
       },
     })),
     // Two tables of three columns: the row names are long, and six columns overflow an A4 page.
@@ -130,12 +133,12 @@ export function vaeTable(study: { records: readonly TrialRecord[] }): HtmlDispla
           `errors over those images; compare the two there, not with the −ELBO of all the images).`
         : "") +
       ` Fréchet distance between the classifier features of prior samples and of the test ` +
-      `images (classes covered: the samples table).`,
+      `images, with its bootstrap interval (classes covered: the samples table).`,
   });
 }
 
 const SAMPLE_COLUMNS: readonly HtmlTableColumn[] = [
-  { key: "frechet", label: "Fréchet distance", decimals: 1, better: "lower" },
+  { key: "frechet", label: "Fréchet distance [95%]", decimals: 1, better: "lower" },
   { key: "covered", label: "classes covered", decimals: 0, better: "higher" },
   { key: "entropy", label: "class entropy / ln 10", decimals: 3, better: "higher" },
   { key: "confidence", label: "mean confidence", decimals: 3, better: "higher" },
@@ -179,7 +182,7 @@ export async function samplesTable(
       return {
         name: `${r.label} (${from})`,
         values: {
-          frechet: g.frechet,
+          frechet: intervalCell(g.frechet, g.frechetInterval),
           covered: g.classesCovered,
           entropy: g.normalisedEntropy,
           confidence: g.meanConfidence,
@@ -189,8 +192,16 @@ export async function samplesTable(
     maxColumns: 4,
     note: `${formatNumber(g0.samples, { decimals: 0 })} samples per model. Fréchet distance ` +
       `between the classifier's penultimate features (128 ReLU units) of the samples and of the ` +
-      `test images; the training images reach ${fd(g0.floor)}, the floor. A class is covered ` +
-      `when at least 1% of the samples are labelled with it.` +
+      `test images; the training images reach ${
+        fdInterval({ frechet: g0.floor, frechetInterval: g0.floorInterval })
+      }, the floor.` +
+      (g0.frechetInterval
+        ? ` Intervals: estimate ± 1.96 bootstrap standard errors (${g0.frechetInterval.resamples} ` +
+          `resamples of the samples and of the test images); resampling itself raises a ` +
+          `distance by about ${fd(meanBias(measured))}, so the intervals are centred on the ` +
+          `estimates, not on the resampled distances.`
+        : "") +
+      ` A class is covered when at least 1% of the samples are labelled with it.` +
       (classifier
         ? ` The classifier: ${
           formatNumber(classifier.testAccuracy, { decimals: 2, percent: true })
@@ -241,6 +252,31 @@ function listed(items: readonly string[]): string {
 
 function intervalsApart(a?: IntervalBounds, b?: IntervalBounds): boolean {
   return a !== undefined && b !== undefined && (a.upper < b.lower || b.upper < a.lower);
+}
+
+/** The mean bootstrap bias of the sampled trials' Fréchet distances. */
+function meanBias(records: readonly TrialRecord[]): number {
+  const biases = records.flatMap((r) => {
+    const bias = r.results.generation?.frechetInterval?.bias;
+    return bias === undefined ? [] : [bias];
+  });
+  return biases.reduce((s, b) => s + b, 0) / Math.max(1, biases.length);
+}
+
+/** A Fréchet distance with its 95% interval when the record has one: "260.1 [255.3, 264.9]". */
+function fdInterval(g: { frechet: number; frechetInterval?: IntervalBounds }): string {
+  const i = g.frechetInterval;
+  return i ? `${fd(g.frechet)} [${fd(i.lower)}, ${fd(i.upper)}]` : fd(g.frechet);
+}
+
+/** Whether the Fréchet intervals of two sampled trials (lower first) separate, in a sentence. */
+function orderSentence(first: TrialRecord, second: TrialRecord, what: string): string {
+  const a = first.results.generation!, b = second.results.generation!;
+  if (!a.frechetInterval || !b.frechetInterval) return "";
+  return `The ${what}, ${second.label}, is at ${fdInterval(b)}: ` +
+    (intervalsApart(a.frechetInterval, b.frechetInterval)
+      ? "the 95% intervals separate."
+      : "the 95% intervals overlap, so this run does not order the two.");
 }
 
 /**
@@ -344,15 +380,18 @@ export function vaeReading(records: readonly TrialRecord[]): MarkdownDisplay {
     .sort((a, b) => a.results.generation!.frechet - b.results.generation!.frechet);
   if (sampled.length > 0) {
     const best = sampled[0], g = best.results.generation!;
-    const bestVae = sampled.find((r) => r.settings.architecture === "variational");
+    const [bestVae, nextVae] = sampled.filter((r) => r.settings.architecture === "variational");
+    const second = sampled[1];
     bullets.push(
       `**Samples.** The lowest Fréchet distance is ${best.label}'s (${
         g.source === "prior" ? "prior samples" : "ex-post mixture samples"
-      }): ${fd(g.frechet)}, against the training images' floor of ${
-        fd(g.floor)
+      }): ${fdInterval(g)}, against the training images' floor of ${
+        fdInterval({ frechet: g.floor, frechetInterval: g.floorInterval })
       }; its samples cover ${g.classesCovered} of 10 classes.` +
+        (second ? ` ${orderSentence(best, second, "next model")}` : "") +
         (bestVae && bestVae !== best
-          ? ` The best VAE: ${bestVae.label}, ${fd(bestVae.results.generation!.frechet)}.`
+          ? ` The best VAE: ${bestVae.label}, ${fdInterval(bestVae.results.generation!)}.` +
+            (nextVae ? ` ${orderSentence(bestVae, nextVae, "next VAE")}` : "")
           : ""),
     );
   }

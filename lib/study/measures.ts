@@ -1,5 +1,5 @@
 /**
- * The study's measurements beyond reconstruction (measurement version 2): 95% intervals on the
+ * The study's measurements beyond reconstruction (measurement version 3): 95% intervals on the
  * test metrics, the VAE's latent usage, and sample quality as the project's classifier sees it.
  *
  * - Intervals (from `evaluate`): percentile bootstrap over the test images (1,000 resamples,
@@ -11,7 +11,9 @@
  *   autoencoders and PCA: ex-post density estimation, Ghosh et al. 2020), decoded and passed
  *   through the classifier: the Fréchet distance between its penultimate features of the samples
  *   and of the test images (the training images' distance is the floor), the class histogram,
- *   classes covered, the histogram's entropy and the mean confidence.
+ *   classes covered, the histogram's entropy and the mean confidence. The distance carries its
+ *   bootstrap standard error and normal 95% interval (100 resamples of both feature sets,
+ *   lib/metrics/frechet_interval.ts; the test images' resamples are shared by every trial).
  *
  * The classifier is the project's (runs/classifier/, trained once on the 60,000 training images and
  * reused by every report; a reduced study trains a one-epoch one on its few images, in memory).
@@ -31,7 +33,10 @@ import {
   type FeatureClassifier,
   featuresOf,
   fitExPostPrior,
-  frechetOfOutputs,
+  type FrechetInterval,
+  frechetInterval,
+  type FrechetReference,
+  frechetReference,
   latentUsage,
 } from "../metrics/mod.ts";
 import { classifierAccuracy, ensureClassifier, trainClassifier } from "../train/mod.ts";
@@ -41,7 +46,7 @@ import { RUNS_DIRECTORY } from "../experiments/mod.ts";
  * The version of the measurements a trial record carries. Records of an earlier version are
  * measured again (from their checkpoints; PCA and the pixels refitted), never retrained.
  */
-export const MEASURES_VERSION = 2;
+export const MEASURES_VERSION = 3;
 
 /** Mixture components of the ex-post prior (Ghosh et al. 2020 use 10). */
 export const EX_POST_COMPONENTS = 10;
@@ -75,8 +80,12 @@ export interface TrialGeneration {
   samples: number;
   /** Fréchet distance of the classifier features to the test images'. */
   frechet: number;
+  /** Its bootstrap standard error and 95% interval (measurement version 3 on). */
+  frechetInterval?: FrechetIntervalRecord;
   /** The training images' distance to the test images: what a perfect generator reaches. */
   floor: number;
+  /** The floor's bootstrap interval (measurement version 3 on). */
+  floorInterval?: FrechetIntervalRecord;
   /** Samples the classifier puts in each class. */
   classCounts: number[];
   /** Classes with at least 1% of the samples. */
@@ -85,6 +94,14 @@ export interface TrialGeneration {
   normalisedEntropy: number;
   /** Mean largest class probability. */
   meanConfidence: number;
+}
+
+/** A Fréchet distance's interval as a record keeps it (the estimate is the distance beside it). */
+export type FrechetIntervalRecord = Omit<FrechetInterval, "estimate">;
+
+function intervalRecord(interval: FrechetInterval): FrechetIntervalRecord {
+  const { estimate: _, ...rest } = interval;
+  return rest;
 }
 
 /** The share of samples a class needs to count as covered. */
@@ -118,8 +135,12 @@ export interface SampleQualityInstrument {
   classifier: FeatureClassifier;
   /** Its outputs on the test images. */
   test: ClassifierOutputs;
+  /** The test features' bootstrap resamples, shared by every trial's interval. */
+  reference: FrechetReference;
   /** Fréchet distance between the training images' features and the test images'. */
   floor: number;
+  /** The floor's bootstrap interval. */
+  floorInterval: FrechetIntervalRecord;
   /** Its test accuracy, from its record. */
   testAccuracy: number;
   /** The classifier's folder (undefined for a reduced study's in-memory classifier). */
@@ -202,10 +223,14 @@ export async function prepareInstrument(options: {
   const instrument = asFeatureClassifier(classifier);
   const test = featuresOf(instrument, data.test);
   const train = featuresOf(instrument, firstImages(data.train, data.test.count));
+  const reference = frechetReference(test.features, { dims: test.featureDims });
+  const floor = frechetInterval(reference, train.features);
   return {
     classifier: instrument,
     test,
-    floor: frechetOfOutputs(train, test).distance,
+    reference,
+    floor: floor.estimate,
+    floorInterval: intervalRecord(floor),
     testAccuracy,
     directory,
     dispose: () => classifier.dispose(),
@@ -276,11 +301,16 @@ export function trialGeneration(
     classes: outputs.classes,
     minimumShare: COVERAGE_SHARE,
   });
+  const frechet = frechetInterval(instrument.reference, outputs.features, {
+    seed: deriveSeed(seed, 4133),
+  });
   return {
     source: variational ? "prior" : "ex-post mixture",
     samples: count,
-    frechet: frechetOfOutputs(outputs, instrument.test).distance,
+    frechet: frechet.estimate,
+    frechetInterval: intervalRecord(frechet),
     floor: instrument.floor,
+    floorInterval: instrument.floorInterval,
     classCounts: Array.from(histogram.counts),
     classesCovered: histogram.covered,
     normalisedEntropy: histogram.normalisedEntropy,
