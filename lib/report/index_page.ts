@@ -91,37 +91,76 @@ function isStudyNotebook(name: string): boolean {
   return /(^|_)(design_space|study)$/.test(name);
 }
 
-/**
- * The paragraph of wall times from timings.json: the whole run, the design study's notebook,
- * the explorer ("" without a timings file).
- */
-export function timingsParagraph(timings: ReportTimings | undefined): string {
-  if (!timings) return "";
+/** The parts of a set of notebook times: the design study's, all notebooks', the explorer's. */
+function timedParts(
+  notebooks: Record<string, { executeSeconds: number }>,
+  explorerSeconds: number | undefined,
+): string[] {
   const parts: string[] = [];
-  const run = timings.lastRun;
-  if (run?.seconds !== undefined) {
-    parts.push(
-      `the whole report run ${clock(run.seconds)} (started ${run.startedAt}, ` +
-        `${run.notebooks.length} notebook${run.notebooks.length === 1 ? "" : "s"}, exports and ` +
-        `explorer included)`,
-    );
-  }
-  for (const [name, t] of Object.entries(timings.notebooks)) {
+  for (const [name, t] of Object.entries(notebooks)) {
     if (isStudyNotebook(name)) {
       parts.push(`the design study (${name}) ${clock(t.executeSeconds)} to execute`);
     }
   }
-  const executed = Object.values(timings.notebooks).reduce((a, t) => a + t.executeSeconds, 0);
-  if (Object.keys(timings.notebooks).length > 0) {
-    parts.push(`all notebooks' execution ${clock(executed)}`);
+  const executed = Object.values(notebooks).reduce((a, t) => a + t.executeSeconds, 0);
+  if (Object.keys(notebooks).length > 0) parts.push(`all notebooks' execution ${clock(executed)}`);
+  if (explorerSeconds !== undefined) parts.push(`the latent explorer ${clock(explorerSeconds)}`);
+  return parts;
+}
+
+function runPart(run: { startedAt: string; notebooks: number; seconds: number }): string {
+  return `the whole report run ${clock(run.seconds)} (started ${run.startedAt}, ${run.notebooks} ` +
+    `notebook${run.notebooks === 1 ? "" : "s"}, exports and explorer included)`;
+}
+
+/**
+ * The paragraphs of wall times from timings.json ("" without a timings file). With a run from an
+ * empty runs/ folder on record, its times come first (the table shows them) and a later run that
+ * re-used saved models is named as such; otherwise the last run's times.
+ */
+export function timingsParagraph(timings: ReportTimings | undefined): string {
+  if (!timings) return "";
+  const scratch = timings.fromScratch;
+  const run = timings.lastRun;
+  if (scratch) {
+    const parts = [
+      runPart({
+        startedAt: scratch.startedAt,
+        notebooks: Object.keys(scratch.notebooks).length,
+        seconds: scratch.seconds,
+      }),
+      ...timedParts(scratch.notebooks, scratch.explorerSeconds),
+    ];
+    let text = `<p>Wall times of the last complete run from an empty runs/ folder, every model ` +
+      `trained (timings.json; the table shows these): ${escapeHtml(parts.join("; "))}.</p>`;
+    if (run && run.startedAt !== scratch.startedAt && run.seconds !== undefined) {
+      text += `\n<p>${
+        escapeHtml(
+          `The last run (started ${run.startedAt}, ${run.notebooks.length} notebook` +
+            `${run.notebooks.length === 1 ? "" : "s"}) took ${clock(run.seconds)}` +
+            (run.fromEmptyRuns === false
+              ? "; it re-used the models saved in runs/, so its times are not those of a run " +
+                "from nothing."
+              : "."),
+        )
+      }</p>`;
+    }
+    return text;
   }
-  if (timings.explorerSeconds !== undefined) {
-    parts.push(`the latent explorer ${clock(timings.explorerSeconds)}`);
+  const parts: string[] = [];
+  if (run?.seconds !== undefined) {
+    parts.push(
+      runPart({ startedAt: run.startedAt, notebooks: run.notebooks.length, seconds: run.seconds }),
+    );
   }
+  parts.push(...timedParts(timings.notebooks, timings.explorerSeconds));
   if (parts.length === 0) return "";
+  const reused = run?.fromEmptyRuns === false
+    ? " That run re-used models saved in runs/: these are not the times of a run from nothing."
+    : "";
   return `<p>Wall times measured by the report run (timings.json): ${
     escapeHtml(parts.join("; "))
-  }. A notebook's time is that of the last run that executed it.</p>`;
+  }. A notebook's time is that of the last run that executed it.${escapeHtml(reused)}</p>`;
 }
 
 /** The index page: one row per report with its headline metrics and wall time. */
@@ -131,7 +170,8 @@ export function indexHtml(
 ): string {
   const rows = entries.map((e) => {
     const m = e.metrics ?? {};
-    const timed = options.timings?.notebooks[e.name];
+    const timed = options.timings?.fromScratch?.notebooks[e.name] ??
+      options.timings?.notebooks[e.name];
     const seconds = timed?.executeSeconds ?? e.seconds;
     return `<tr><td><a href="${escapeHtml(e.html)}">${escapeHtml(e.title)}</a></td>` +
       `<td><a href="${escapeHtml(e.html)}">HTML</a> · <a href="${escapeHtml(e.pdf)}">PDF</a> · ` +

@@ -13,7 +13,14 @@ import { runRecordFile } from "../records/mod.ts";
 import { executeNotebook } from "./execute.ts";
 import { exportHtml, pdfPageCount, printPdf } from "./export.ts";
 import { type IndexEntry, indexHtml, notebookTitle, readHeadlineMetrics } from "./index_page.ts";
-import { emptyTimings, readReportTimings, timingsFile, writeReportTimings } from "./timings.ts";
+import {
+  emptyTimings,
+  readReportTimings,
+  recordFromScratch,
+  runsFolderEmpty,
+  timingsFile,
+  writeReportTimings,
+} from "./timings.ts";
 
 /** Options for {@link runReport}. */
 export interface ReportOptions {
@@ -35,6 +42,11 @@ export interface ReportOptions {
   cellTimeoutSeconds?: number;
   /** Echo execution progress (default true). */
   echo?: boolean;
+  /**
+   * The folder whose emptiness at the start marks a run from scratch (default runs/, or
+   * runs/quick/ in quick mode).
+   */
+  runsDirectory?: string;
 }
 
 /**
@@ -91,7 +103,13 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
     return undefined;
   });
   const timings = previous && previous.quick === quick ? previous : emptyTimings(quick);
-  timings.lastRun = { startedAt: new Date().toISOString(), notebooks: names };
+  const runsDirectory = options.runsDirectory ??
+    join(PROJECT_ROOT, "runs", ...(quick ? ["quick"] : []));
+  timings.lastRun = {
+    startedAt: new Date().toISOString(),
+    notebooks: names,
+    fromEmptyRuns: await runsFolderEmpty(runsDirectory, quick ? [] : ["quick"]),
+  };
   await writeReportTimings(timingsPath, timings);
   for (const name of names) {
     const source = join(notebooksDirectory, `${name}.ipynb`);
@@ -163,6 +181,7 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
   }
   const index = join(outDirectory, "index.html");
   timings.lastRun.seconds = (performance.now() - runStarted) / 1000;
+  recordFromScratch(timings, all);
   await writeReportTimings(timingsPath, timings);
   console.error(
     `report: ${relative(Deno.cwd(), timingsPath)} (this run: ${

@@ -5,6 +5,11 @@
  * last whole run's seconds. The index page reads it. A run with `--only` updates the notebooks it
  * ran and keeps the others' earlier times (each says when it ran).
  *
+ * A run that re-uses saved models (runs/ held checkpoints when it started) is much faster than a
+ * run from nothing, so the last run's times alone would mislead: each run records whether runs/
+ * was empty at its start, and the last complete run from an empty runs/ (every notebook) is kept
+ * apart as `fromScratch`, untouched by later runs that re-use its checkpoints.
+ *
  * @module
  */
 import { join } from "node:path";
@@ -38,8 +43,57 @@ export interface ReportTimings {
   notebooks: Record<string, NotebookTiming>;
   /** Wall seconds of writing the latent explorer, last run. */
   explorerSeconds?: number;
-  /** The last run: when it started, which notebooks it ran, and its wall seconds once it ended. */
-  lastRun?: { startedAt: string; notebooks: string[]; seconds?: number };
+  /**
+   * The last run: when it started, which notebooks it ran, whether runs/ was empty at its start
+   * (absent in files written before this was recorded), and its wall seconds once it ended.
+   */
+  lastRun?: { startedAt: string; notebooks: string[]; fromEmptyRuns?: boolean; seconds?: number };
+  /** The last complete run of every notebook that started from an empty runs/ folder. */
+  fromScratch?: FromScratchRun;
+}
+
+/** A complete report run from an empty runs/ folder: every model trained, nothing re-used. */
+export interface FromScratchRun {
+  /** ISO time it started. */
+  startedAt: string;
+  /** Its wall seconds, exports and explorer included. */
+  seconds: number;
+  /** Per notebook, as in {@link ReportTimings.notebooks}. */
+  notebooks: Record<string, NotebookTiming>;
+  /** Wall seconds of writing the latent explorer. */
+  explorerSeconds?: number;
+}
+
+/**
+ * Whether a runs folder holds nothing a report would re-use: missing, or empty but for the
+ * `quick/` folder of quick runs (`ignore`).
+ */
+export async function runsFolderEmpty(folder: string, ignore: string[] = []): Promise<boolean> {
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      if (!ignore.includes(entry.name)) return false;
+    }
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true;
+    throw error;
+  }
+}
+
+/**
+ * Records a finished run as the from-scratch run when it started from an empty runs/ folder and
+ * executed every notebook (`all`); otherwise leaves the earlier from-scratch record as it is.
+ */
+export function recordFromScratch(timings: ReportTimings, all: readonly string[]): void {
+  const run = timings.lastRun;
+  if (!run?.fromEmptyRuns || run.seconds === undefined) return;
+  if (!all.every((name) => run.notebooks.includes(name))) return;
+  timings.fromScratch = {
+    startedAt: run.startedAt,
+    seconds: run.seconds,
+    notebooks: Object.fromEntries(all.map((name) => [name, { ...timings.notebooks[name] }])),
+    ...(timings.explorerSeconds !== undefined ? { explorerSeconds: timings.explorerSeconds } : {}),
+  };
 }
 
 /** The timings file of a reports folder. */
