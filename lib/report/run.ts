@@ -66,11 +66,14 @@ export function defaultMetricsFile(name: string, quick: boolean): string | undef
   return runRecordFile(join(PROJECT_ROOT, "runs", ...(quick ? ["quick"] : []), model));
 }
 
-/**
- * Executes the notebooks and writes NAME.html, NAME.pdf and index.html. Throws at the first
- * notebook that fails (the message names it, the cell and the error).
- */
-export async function runReport(options: ReportOptions = {}): Promise<IndexEntry[]> {
+/** The folders and notebook names a report works on, from its options. */
+async function reportPlan(options: ReportOptions): Promise<{
+  quick: boolean;
+  notebooksDirectory: string;
+  outDirectory: string;
+  all: string[];
+  names: string[];
+}> {
   const quick = options.quick ?? false;
   const notebooksDirectory = resolve(options.notebooksDirectory ?? join(PROJECT_ROOT, "notebooks"));
   const outDirectory = resolve(
@@ -91,6 +94,72 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
   }
   const names = wanted.length ? all.filter((n) => wanted.includes(n)) : all;
   if (names.length === 0) throw new Error(`report: no notebooks in ${notebooksDirectory}`);
+  return { quick, notebooksDirectory, outDirectory, all, names };
+}
+
+/**
+ * Code cells of a notebook file that were never executed (no execution count), for the export-only
+ * mode, which must never export a notebook without its outputs.
+ */
+export async function unexecutedCells(notebook: string): Promise<number> {
+  const json = JSON.parse(await Deno.readTextFile(notebook));
+  return (json.cells ?? []).filter((c: { cell_type: string; execution_count?: number | null }) =>
+    c.cell_type === "code" && (c.execution_count === null || c.execution_count === undefined)
+  ).length;
+}
+
+/**
+ * `deno task report --export-only`: exports the notebooks as they were last executed (full mode:
+ * notebooks/NAME.ipynb; quick mode: the output folder's copy) to NAME.html and NAME.pdf again,
+ * executing nothing, so a fix to a markdown cell's text keeps the full run's outputs. Timings,
+ * explorer and index are left as the last run wrote them. Returns the HTML files written.
+ *
+ * @throws Error naming the notebook and the command to run first, when a notebook has a code cell
+ * that was never executed (or, in quick mode, no executed copy).
+ */
+export async function exportReports(options: ReportOptions = {}): Promise<string[]> {
+  const { quick, notebooksDirectory, outDirectory, names } = await reportPlan(options);
+  const sources = names.map((name) =>
+    join(quick ? outDirectory : notebooksDirectory, `${name}.ipynb`)
+  );
+  // Every notebook is checked before anything is written.
+  for (const [i, source] of sources.entries()) {
+    const missing = await unexecutedCells(source).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return -1;
+      throw error;
+    });
+    if (missing !== 0) {
+      throw new Error(
+        `report --export-only: ${relative(Deno.cwd(), source)} ${
+          missing < 0 ? "does not exist" : `has ${missing} code cells never executed`
+        }; execute it first: deno task report${quick ? " --quick" : ""} --only ${names[i]}`,
+      );
+    }
+  }
+  await Deno.mkdir(outDirectory, { recursive: true });
+  const written: string[] = [];
+  for (const [i, source] of sources.entries()) {
+    const html = join(outDirectory, `${names[i]}.html`);
+    const pdf = join(outDirectory, `${names[i]}.pdf`);
+    await exportHtml(source, html);
+    await printPdf(html, pdf);
+    const pages = await pdfPageCount(pdf);
+    if (pages < 1) throw new Error(`report: ${pdf} has no pages`);
+    console.error(
+      `report: exported ${relative(Deno.cwd(), source)} to ${relative(Deno.cwd(), html)}, ` +
+        `${relative(Deno.cwd(), pdf)} (${pages} pages), executing nothing`,
+    );
+    written.push(html);
+  }
+  return written;
+}
+
+/**
+ * Executes the notebooks and writes NAME.html, NAME.pdf and index.html. Throws at the first
+ * notebook that fails (the message names it, the cell and the error).
+ */
+export async function runReport(options: ReportOptions = {}): Promise<IndexEntry[]> {
+  const { quick, notebooksDirectory, outDirectory, all, names } = await reportPlan(options);
   await Deno.mkdir(outDirectory, { recursive: true });
   const metricsFile = options.metricsFile ?? defaultMetricsFile;
   const entries: IndexEntry[] = [];

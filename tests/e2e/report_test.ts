@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import {
+  exportReports,
   indexHtml,
   networkReferences,
   pdfPageCount,
@@ -92,6 +93,7 @@ Deno.test("report: fixture notebook to HTML with inline PNG, PDF with a rendered
       only: ["kernel_fixture"],
       outDirectory: out,
       metricsFile: () => join(runs, "metrics.json"),
+      runsDirectory: runs,
       cellTimeoutSeconds: 120,
       echo: false,
     });
@@ -141,6 +143,38 @@ Deno.test("report: fixture notebook to HTML with inline PNG, PDF with a rendered
     assert.ok(timings.lastRun!.seconds! > 0);
     assert.deepEqual(timings.lastRun!.notebooks, ["kernel_fixture"]);
     assert.match(index, /Wall times measured by the report run \(timings\.json\): the whole/);
+    // runs/ held a saved run at the start: not a run from nothing, and the index says so.
+    assert.equal(timings.lastRun!.fromEmptyRuns, false);
+    assert.equal(timings.fromScratch, undefined);
+    assert.match(index, /That run re-used models saved in runs\//);
+
+    // --export-only: the executed notebook exported again, nothing executed, the run's files kept.
+    const kept = await Promise.all(
+      ["timings.json", "index.html", "kernel_fixture.ipynb"].map((f) => sha256(join(out, f))),
+    );
+    await Deno.remove(join(out, "kernel_fixture.html"));
+    await Deno.remove(pdf);
+    const written = await exportReports({
+      quick: true,
+      notebooksDirectory: FIXTURES,
+      only: ["kernel_fixture"],
+      outDirectory: out,
+    });
+    assert.deepEqual(written, [join(out, "kernel_fixture.html")]);
+    const again = await Deno.readTextFile(written[0]);
+    assert.ok(again.includes(`<img src="data:image/png;base64,${pngs[0].trim()}`), "outputs kept");
+    assert.ok((await pdfPageCount(pdf)) > 0);
+    assert.deepEqual(
+      await Promise.all(
+        ["timings.json", "index.html", "kernel_fixture.ipynb"].map((f) => sha256(join(out, f))),
+      ),
+      kept,
+    );
+    // A notebook never executed is refused before anything is written, with the command to run.
+    await assert.rejects(
+      exportReports({ notebooksDirectory: FIXTURES, only: ["kernel_fixture"], outDirectory: out }),
+      /kernel_fixture\.ipynb has 5 code cells never executed; execute it first: deno task report --only kernel_fixture/,
+    );
   } finally {
     await Deno.remove(out, { recursive: true });
     await Deno.remove(runs, { recursive: true });
