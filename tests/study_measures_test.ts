@@ -153,6 +153,12 @@ Deno.test("trialGeneration: a real classifier measures prior and ex-post samples
       assert.ok(g.frechet > 0 && g.classesCovered >= 1 && g.classesCovered <= 10);
       assert.ok(g.meanConfidence > 0 && g.meanConfidence <= 1);
       assert.equal(g.floor, instrument.floor);
+      // The distance carries its bootstrap interval; the floor its own, shared by every trial.
+      const i = g.frechetInterval!;
+      assert.ok(i.lower < g.frechet && g.frechet < i.upper, JSON.stringify(i));
+      assert.ok(i.standardError > 0 && i.resamples === 100, JSON.stringify(i));
+      assert.deepEqual(g.floorInterval, instrument.floorInterval);
+      assert.ok(instrument.floorInterval.lower <= instrument.floor);
     }
     assert.deepEqual(trialGeneration(ae, instrument, data.train, 0), exPost);
     // The study's measurement of a VAE, with the wall seconds of each pass.

@@ -40,6 +40,9 @@ import { costFigure, decodePng, pixelAt } from "../lib/plot/mod.ts";
 import {
   indexHtml,
   readReportTimings,
+  recordFromScratch,
+  type ReportTimings,
+  runsFolderEmpty,
   timingsFile,
   writeReportTimings,
 } from "../lib/report/mod.ts";
@@ -399,4 +402,75 @@ Deno.test("the index page shows the wall times of a timings file", async () => {
   } finally {
     await Deno.remove(directory, { recursive: true });
   }
+});
+
+Deno.test("a run from an empty runs/ is kept apart; a later run re-using its models is named so", async () => {
+  // runsFolderEmpty on a real folder: missing, empty, quick runs only, then a saved model.
+  const runs = join(await Deno.makeTempDir(), "runs");
+  try {
+    assert.equal(await runsFolderEmpty(runs), true, "a missing folder is empty");
+    await Deno.mkdir(join(runs, "quick", "vanilla"), { recursive: true });
+    assert.equal(await runsFolderEmpty(runs, ["quick"]), true, "quick runs are not re-used");
+    assert.equal(await runsFolderEmpty(runs), false);
+    await Deno.mkdir(join(runs, "vanilla"));
+    assert.equal(await runsFolderEmpty(runs, ["quick"]), false, "a saved model is");
+  } finally {
+    await Deno.remove(join(runs, ".."), { recursive: true });
+  }
+  const all = ["01_vanilla", "06_design_space"];
+  const timings: ReportTimings = {
+    format: "kmnist-report-timings",
+    version: 1,
+    quick: false,
+    notebooks: {
+      "01_vanilla": { executeSeconds: 125, finishedAt: "2026-12-05T10:02:05Z" },
+      "06_design_space": { executeSeconds: 3725, finishedAt: "2026-12-05T11:04:10Z" },
+    },
+    explorerSeconds: 42,
+    lastRun: { startedAt: "2026-12-05T10:00:00Z", notebooks: all, fromEmptyRuns: true },
+  };
+  // A function, so the type checker does not narrow the record after an assertion.
+  const scratch = () => timings.fromScratch;
+  recordFromScratch(timings, all);
+  assert.equal(scratch(), undefined, "an unfinished run is not recorded");
+  timings.lastRun!.seconds = 4000;
+  recordFromScratch(timings, [...all, "07_new"]);
+  assert.equal(scratch(), undefined, "nor one that skipped a notebook");
+  recordFromScratch(timings, all);
+  assert.equal(scratch()?.seconds, 4000);
+  assert.equal(scratch()?.notebooks["06_design_space"].executeSeconds, 3725);
+  // A later run that re-used the saved models: its times go to notebooks and lastRun only.
+  timings.notebooks["06_design_space"] = { executeSeconds: 600, finishedAt: "2026-12-05T15:10Z" };
+  timings.lastRun = {
+    startedAt: "2026-12-05T15:00:00Z",
+    notebooks: all,
+    fromEmptyRuns: false,
+    seconds: 700,
+  };
+  recordFromScratch(timings, all);
+  assert.equal(scratch()?.startedAt, "2026-12-05T10:00:00Z", "kept");
+  assert.equal(scratch()?.notebooks["06_design_space"].executeSeconds, 3725);
+  const entry = (name: string) => ({
+    name,
+    title: name,
+    html: `${name}.html`,
+    pdf: `${name}.pdf`,
+    notebook: `${name}.ipynb`,
+    seconds: 1,
+  });
+  const page = indexHtml(all.map(entry), { quick: false, timings });
+  // The table and the first paragraph show the run from nothing; the second names the re-use.
+  assert.match(page, /<td class="n">1:02:05<\/td><\/tr>/);
+  assert.doesNotMatch(page, /<td class="n">10:00<\/td><\/tr>/);
+  assert.match(page, /last complete run from an empty runs\/ folder.*the whole report run 1:06:40/);
+  assert.match(
+    page,
+    /The last run \(started 2026-12-05T15:00:00Z, 2 notebooks\) took 11:40; it re-used/,
+  );
+  // Without a from-scratch record, a re-using run says that its times are not from nothing.
+  delete timings.fromScratch;
+  assert.match(
+    indexHtml(all.map(entry), { quick: false, timings }),
+    /<td class="n">10:00<\/td><\/tr>[\s\S]*That run re-used models saved in runs\//,
+  );
 });
