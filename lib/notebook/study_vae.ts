@@ -376,7 +376,7 @@ export function vaeReading(records: readonly TrialRecord[]): MarkdownDisplay {
         (apart ? ", and their 95% intervals do not overlap." : ", within overlapping intervals."),
     );
   }
-  const sampled = records.filter((r) => r.results.generation)
+  const sampled = records.filter((r) => r.results.generation && !r.settings.replicate)
     .sort((a, b) => a.results.generation!.frechet - b.results.generation!.frechet);
   if (sampled.length > 0) {
     const best = sampled[0], g = best.results.generation!;
