@@ -47,6 +47,18 @@ import {
   writeReportTimings,
 } from "../lib/report/mod.ts";
 
+/** An index entry for a notebook name (its own seconds: 1, so the file's times must win). */
+function entry(name: string) {
+  return {
+    name,
+    title: name,
+    html: `${name}.html`,
+    pdf: `${name}.pdf`,
+    notebook: `${name}.ipynb`,
+    seconds: 1,
+  };
+}
+
 const HAS_PROC = (() => {
   try {
     Deno.statSync("/proc/self/stat");
@@ -372,14 +384,6 @@ Deno.test("the index page shows the wall times of a timings file", async () => {
       },
     });
     const timings = await readReportTimings(file);
-    const entry = (name: string) => ({
-      name,
-      title: name,
-      html: `${name}.html`,
-      pdf: `${name}.pdf`,
-      notebook: `${name}.ipynb`,
-      seconds: 1,
-    });
     const page = indexHtml([entry("01_vanilla"), entry("06_design_space")], {
       quick: false,
       timings,
@@ -450,14 +454,6 @@ Deno.test("a run from an empty runs/ is kept apart; a later run re-using its mod
   recordFromScratch(timings, all);
   assert.equal(scratch()?.startedAt, "2026-12-05T10:00:00Z", "kept");
   assert.equal(scratch()?.notebooks["06_design_space"].executeSeconds, 3725);
-  const entry = (name: string) => ({
-    name,
-    title: name,
-    html: `${name}.html`,
-    pdf: `${name}.pdf`,
-    notebook: `${name}.ipynb`,
-    seconds: 1,
-  });
   const page = indexHtml(all.map(entry), { quick: false, timings });
   // The table and the first paragraph show the run from nothing; the second names the re-use.
   assert.match(page, /<td class="n">1:02:05<\/td><\/tr>/);

@@ -27,7 +27,7 @@ import { deriveSeed } from "../models/common.ts";
 import { createRandom } from "../data/mod.ts";
 import { type GaussianStatistics, gaussianStatistics, pointCount } from "./covariance.ts";
 import { frechetDistance, frechetDistanceWithRoot, sqrtPsd } from "./frechet.ts";
-import { type Interval, normalQuantile } from "./intervals.ts";
+import { type Interval, meanSd, normalQuantile } from "./intervals.ts";
 
 /** Bootstrap resamples by default: enough for a standard error (Efron & Tibshirani: 50-200). */
 export const FRECHET_RESAMPLES = 100;
@@ -140,9 +140,7 @@ export function frechetInterval(
     const resampled = gaussianStatistics(resampleRows(features, count, dims, random), { dims });
     return frechetDistanceWithRoot(drawn.statistics, drawn.root, resampled).distance;
   });
-  const n = distances.length;
-  const mean = distances.reduce((s, v) => s + v, 0) / n;
-  const standardError = Math.sqrt(distances.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
+  const spread = meanSd(distances), standardError = spread.sd;
   const half = normalQuantile(0.5 + level / 2) * standardError;
   return {
     estimate,
@@ -150,7 +148,7 @@ export function frechetInterval(
     upper: estimate + half,
     level,
     standardError,
-    bias: mean - estimate,
-    resamples: n,
+    bias: spread.mean - estimate,
+    resamples: spread.count,
   };
 }
