@@ -36,14 +36,10 @@ export const FRECHET_RESAMPLES = 100;
 export interface FrechetReference {
   /** Feature size. */
   dims: number;
-  /** Rows of the reference set. */
-  count: number;
   /** Statistics of the whole set (the point estimate's). */
   statistics: GaussianStatistics;
   /** Per resample: its statistics and the square root of its covariance. */
   resamples: { statistics: GaussianStatistics; root: Float64Array }[];
-  /** The seed the reference's resamples were drawn with. */
-  seed: number;
 }
 
 /** A Fréchet distance with its bootstrap standard error and interval. */
@@ -103,7 +99,7 @@ export function frechetReference(
     const resampled = gaussianStatistics(resampleRows(features, count, dims, random), { dims });
     drawn.push({ statistics: resampled, root: sqrtPsd(resampled.covariance, dims) });
   }
-  return { dims, count, statistics, resamples: drawn, seed };
+  return { dims, statistics, resamples: drawn };
 }
 
 /**

@@ -21,7 +21,7 @@ import {
 } from "../study/mod.ts";
 import { loadModel } from "../train/mod.ts";
 import { type Figure, imageGrid, type ImageGridLayout } from "../plot/mod.ts";
-import type { IntervalBounds } from "../metrics/mod.ts";
+import { type IntervalBounds, meanSd } from "../metrics/mod.ts";
 import { htmlTable, type HtmlTableColumn, intervalCell } from "./html_table.ts";
 import type { HtmlDisplay } from "./display.ts";
 import { bulletList, markdown, type MarkdownDisplay } from "./prose.ts";
@@ -260,7 +260,7 @@ function meanBias(records: readonly TrialRecord[]): number {
     const bias = r.results.generation?.frechetInterval?.bias;
     return bias === undefined ? [] : [bias];
   });
-  return biases.reduce((s, b) => s + b, 0) / Math.max(1, biases.length);
+  return biases.length ? meanSd(biases).mean : 0;
 }
 
 /** A Fréchet distance with its 95% interval when the record has one: "260.1 [255.3, 264.9]". */
