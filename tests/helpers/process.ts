@@ -14,19 +14,34 @@ export interface SnippetResult {
   stderr: string;
 }
 
+/** Options of {@link runSnippet}. */
+export interface SnippetOptions {
+  /** Variables the child starts without, whatever this process holds (default none). */
+  unset?: string[];
+}
+
 /**
  * Runs TypeScript `code` with `deno eval` in a fresh process, from the project root (so it can
- * import "./lib/..."), with `env` added to the environment.
+ * import "./lib/..."), with `env` added to the environment and `options.unset` taken out of it.
+ *
+ * A fresh process is also how a test sees the environment alone: under `deno test --parallel`
+ * every test module runs in this one process, so a variable another module sets for a moment
+ * (as the BLAS loaders do around `dlopen`) is visible here meanwhile.
  */
 export async function runSnippet(
   code: string,
   env: Record<string, string> = {},
+  options: SnippetOptions = {},
 ): Promise<SnippetResult> {
   const root = new URL("../../", import.meta.url).pathname;
+  const unset = options.unset ?? [];
+  const childEnv = unset.length === 0 ? env : { ...Deno.env.toObject(), ...env };
+  for (const name of unset) delete childEnv[name];
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--quiet", "--ext=ts", code],
     cwd: root,
-    env,
+    env: childEnv,
+    clearEnv: unset.length > 0,
     stdout: "piped",
     stderr: "piped",
   }).output();
