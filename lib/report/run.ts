@@ -97,6 +97,15 @@ async function reportPlan(options: ReportOptions): Promise<{
   return { quick, notebooksDirectory, outDirectory, all, names };
 }
 
+/** Exports an executed notebook to `html` and prints it to `pdf`; returns the PDF's page count. */
+async function exportNotebook(notebook: string, html: string, pdf: string): Promise<number> {
+  await exportHtml(notebook, html);
+  await printPdf(html, pdf);
+  const pages = await pdfPageCount(pdf);
+  if (pages < 1) throw new Error(`report: ${pdf} has no pages`);
+  return pages;
+}
+
 /**
  * Code cells of a notebook file that were never executed (no execution count), for the export-only
  * mode, which must never export a notebook without its outputs.
@@ -141,10 +150,7 @@ export async function exportReports(options: ReportOptions = {}): Promise<string
   for (const [i, source] of sources.entries()) {
     const html = join(outDirectory, `${names[i]}.html`);
     const pdf = join(outDirectory, `${names[i]}.pdf`);
-    await exportHtml(source, html);
-    await printPdf(html, pdf);
-    const pages = await pdfPageCount(pdf);
-    if (pages < 1) throw new Error(`report: ${pdf} has no pages`);
+    const pages = await exportNotebook(source, html, pdf);
     console.error(
       `report: exported ${relative(Deno.cwd(), source)} to ${relative(Deno.cwd(), html)}, ` +
         `${relative(Deno.cwd(), pdf)} (${pages} pages), executing nothing`,
@@ -212,10 +218,7 @@ export async function runReport(options: ReportOptions = {}): Promise<IndexEntry
     const html = join(outDirectory, `${name}.html`);
     const pdf = join(outDirectory, `${name}.pdf`);
     const exportStarted = performance.now();
-    await exportHtml(executed, html);
-    await printPdf(html, pdf);
-    const pages = await pdfPageCount(pdf);
-    if (pages < 1) throw new Error(`report: ${pdf} has no pages`);
+    const pages = await exportNotebook(executed, html, pdf);
     timings.notebooks[name] = {
       executeSeconds: result.seconds,
       exportSeconds: (performance.now() - exportStarted) / 1000,
