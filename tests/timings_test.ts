@@ -158,6 +158,9 @@ Deno.test("the busy rule: other work above a quarter of a core, summed over inte
   const busy = intervalLoad(sample(0, 100, 500), sample(10_000, 110, 515));
   assert.ok(Math.abs(busy.otherCores - 0.5) < 1e-9);
   assert.equal(busy.busy, true);
+  // One stray tick in a 10 ms interval is rounding, not a busy machine; four ticks are not.
+  assert.equal(intervalLoad(sample(0, 1, 5), sample(10, 1.01, 5.02)).busy, false);
+  assert.equal(intervalLoad(sample(0, 1, 5), sample(10, 1.01, 5.05)).busy, true);
   // Tick rounding can make the machine's part smaller than ours: never a negative other.
   assert.equal(intervalLoad(sample(0, 0, 0), sample(1000, 1, 0.99)).otherCpuSeconds, 0);
   // Together: busy when any part was, unknown when any part is.
@@ -178,8 +181,11 @@ Deno.test({
     await initBackend();
     const kmnist = await loadKmnist();
     const range = (start: number, n: number) => Int32Array.from({ length: n }, (_, i) => start + i);
-    const set: ImageSet = takeSubset(kmnist.train, range(0, 256));
-    const model = buildModel({ kind: "vanilla", latentDim: 4, seed: 1 });
+    // /proc counts CPU time in 10 ms ticks, so an epoch must take well over one tick for its CPU
+    // seconds to be above zero: 512 images through the small convolutional model take about
+    // 0.5 s of CPU an epoch here (256 through the dense one took 9 ms, sometimes no tick at all).
+    const set: ImageSet = takeSubset(kmnist.train, range(0, 512));
+    const model = buildModel({ kind: "convolutional", latentDim: 4, seed: 1 });
     try {
       const result = await train(model, {
         train: set,
@@ -200,7 +206,7 @@ Deno.test({
       // A history from before loads were kept: no load, i.e. unknown.
       const old = result.history.map(({ load: _l, ...rest }) => rest);
       const saved = summarizeSavedTraining(
-        { epoch: 2, step: 8, history: old } as unknown as Parameters<
+        { epoch: 2, step: 16, history: old } as unknown as Parameters<
           typeof summarizeSavedTraining
         >[0],
         undefined,

@@ -15,7 +15,8 @@
  *
  * Other work's share of the machine over an interval is the machine's busy seconds less this
  * process's, divided by the wall seconds: the mean number of cores that other programs kept busy.
- * A timing is flagged **busy** when that exceeds {@link BUSY_OTHER_CORES} (a quarter of one core).
+ * A timing is flagged **busy** when that exceeds {@link BUSY_OTHER_CORES} (a quarter of one core)
+ * once the tick rounding ({@link TICK_ROUNDING_SECONDS}) is taken off.
  * Why a quarter: a training step here uses every core (OpenBLAS threads), so any CPU another
  * program takes comes out of ours; a quarter of a core is about 12% of a 2-core machine, above
  * which the slowdown exceeds the run-to-run spread of quiet epochs (a few percent), while an idle
@@ -36,6 +37,15 @@ export const CLOCK_TICKS_PER_SECOND = 100;
  * average during it (the machine's busy CPU time outside this process, per wall second).
  */
 export const BUSY_OTHER_CORES = 0.25;
+
+/**
+ * How far other work's CPU seconds can be off by tick rounding alone: each of the four readings
+ * behind it (the machine's and this process's, at each end) is truncated to a whole tick, so the
+ * difference can be up to three ticks high. The busy rule takes this much off before comparing,
+ * so a 10 ms interval that caught one stray tick is not "busy"; over a real epoch (seconds) it is
+ * a few thousandths of a core.
+ */
+export const TICK_ROUNDING_SECONDS = 3 / CLOCK_TICKS_PER_SECOND;
 
 /** One reading of the clocks, taken by {@link sampleCpu}. */
 export interface CpuSample {
@@ -65,7 +75,10 @@ export interface IntervalLoad {
   loadAverage: number;
   /** Online cores. */
   cores: number;
-  /** Whether other work took a material share: `otherCores > BUSY_OTHER_CORES`. */
+  /**
+   * Whether other work took a material share: more than {@link BUSY_OTHER_CORES} cores once the
+   * tick rounding ({@link TICK_ROUNDING_SECONDS}) is taken off `otherCpuSeconds`.
+   */
   busy: boolean;
 }
 
@@ -153,7 +166,8 @@ function withFlag(load: Omit<IntervalLoad, "otherCores" | "busy">): IntervalLoad
     otherCores,
     loadAverage: load.loadAverage,
     cores: load.cores,
-    busy: otherCores > BUSY_OTHER_CORES,
+    busy: load.wallSeconds > 0 &&
+      (load.otherCpuSeconds - TICK_ROUNDING_SECONDS) / load.wallSeconds > BUSY_OTHER_CORES,
   };
 }
 
