@@ -158,7 +158,8 @@ Deno.test("the busy rule: other work above a quarter of a core, summed over inte
   const busy = intervalLoad(sample(0, 100, 500), sample(10_000, 110, 515));
   assert.ok(Math.abs(busy.otherCores - 0.5) < 1e-9);
   assert.equal(busy.busy, true);
-  // One stray tick in a 10 ms interval is rounding, not a busy machine; four ticks are not.
+  // One stray tick of other work in a 10 ms interval is rounding, not a busy machine; four
+  // ticks (one more than the rounding allowance) are busy.
   assert.equal(intervalLoad(sample(0, 1, 5), sample(10, 1.01, 5.02)).busy, false);
   assert.equal(intervalLoad(sample(0, 1, 5), sample(10, 1.01, 5.05)).busy, true);
   // Tick rounding can make the machine's part smaller than ours: never a negative other.

@@ -39,11 +39,12 @@ export const CLOCK_TICKS_PER_SECOND = 100;
 export const BUSY_OTHER_CORES = 0.25;
 
 /**
- * How far other work's CPU seconds can be off by tick rounding alone: each of the four readings
- * behind it (the machine's and this process's, at each end) is truncated to a whole tick, so the
- * difference can be up to three ticks high. The busy rule takes this much off before comparing,
- * so a 10 ms interval that caught one stray tick is not "busy"; over a real epoch (seconds) it is
- * a few thousandths of a core.
+ * How far other work's CPU seconds can be off by tick rounding alone: they are the difference of
+ * four readings (the machine's and this process's, at each end), each a sum of counters that the
+ * kernel keeps in whole ticks (utime and stime; user, system and the rest), so with nothing else
+ * running the difference can still come out a few ticks high. The busy rule takes three ticks off
+ * before comparing, so a 10 ms interval that caught one stray tick is not "busy"; over a real
+ * epoch (seconds) three ticks are a few thousandths of a core.
  */
 export const TICK_ROUNDING_SECONDS = 3 / CLOCK_TICKS_PER_SECOND;
 
