@@ -22,11 +22,15 @@ Deno.test("each design has the parameter count of its layers", () => {
   // conv, z = 32: trunk 320 + 18,496; heads 2 · (3,136 · 32 + 32); decoder 103,488 + 36,928 +
   // 18,464 + 289.
   const conv = 320 + 18496 + 2 * (3136 * 32 + 32) + 103488 + 36928 + 18464 + 289;
+  // conv-dense, z = 32: the same with 3,136 · 256 + 256 before heads of 2 · (256 · 32 + 32).
+  const convDense = 320 + 18496 + 3136 * 256 + 256 + 2 * (256 * 32 + 32) + 103488 + 36928 +
+    18464 + 289;
   // mlp, z = 20: 784·400+400, 2·(400·20+20), 20·400+400, 400·784+784.
   const mlp = 314000 + 2 * 8020 + 8400 + 314384;
   const cases: [VariationalAutoencoder, number][] = [
     [buildVariational({ latentDim: 2 }), 134165],
     [buildVariational({ design: "conv", latentDim: 32 }), conv],
+    [buildVariational({ design: "conv-dense", latentDim: 32 }), convDense],
     [buildVariational({ design: "mlp", latentDim: 20 }), mlp],
   ];
   for (const [model, count] of cases) {
@@ -61,10 +65,10 @@ Deno.test("every design keeps the VAE interface: posterior, codes, images, loss 
   x.dispose();
 });
 
-Deno.test("the conv design's mean code is not capped at rank 16 (the keras design's is)", () => {
+Deno.test("the conv designs' mean codes are not capped at rank 16 (the keras design's is)", () => {
   // 64 random images, a 32-D code: the rank of the [64, 32] matrix of means at initialisation.
   const x = tf.randomUniform([64, 28, 28, 1], 0, 1, "float32", 4) as tf.Tensor4D;
-  const rank = (design: "keras" | "conv") => {
+  const rank = (design: "keras" | "conv" | "conv-dense") => {
     const model = buildVariational({ design, latentDim: 32, seed: 0 });
     const { mean, logVar } = model.posterior(x);
     // Rank = number of eigenvalues of the centred Gram matrix above a relative threshold.
@@ -93,13 +97,14 @@ Deno.test("the conv design's mean code is not capped at rank 16 (the keras desig
   };
   assert.ok(rank("keras") <= 16, `keras rank ${rank("keras")}`);
   assert.equal(rank("conv"), 32);
+  assert.equal(rank("conv-dense"), 32);
   x.dispose();
 });
 
 Deno.test("an unknown design is refused with the designs listed", () => {
   assert.throws(
     () => parseDesign("resnet"),
-    /Unknown VAE design "resnet": use one of keras, conv, mlp/,
+    /Unknown VAE design "resnet": use one of keras, conv, conv-dense, mlp/,
   );
   assert.throws(
     // deno-lint-ignore no-explicit-any

@@ -7,8 +7,8 @@
  *                   [--batch N] [--steps N] [--repeats N] [--no-inference] [--profile] [--out FILE]
  *
  * Models (`BENCH_MODELS`): the four notebook autoencoders (vanilla, multilayer, convolutional, and
- * variational: notebook 04's 2-D keras-io design), `vae-conv` (the recommended bottleneck-free
- * convolutional VAE at z = 32, notebook 05's), `vae-mlp` (the reference MLP VAE 784-400-20) and
+ * variational: notebook 04's 2-D keras-io design), `vae-conv` (the "conv" VAE design at z = 32:
+ * the heads straight on the conv features), `vae-mlp` (the reference MLP VAE 784-400-20) and
  * `classifier` (the sample-measuring CNN, two convolutions per block, with its shift augmentation
  * in the step). The PyTorch reference has the first four only; `--reference` runs it for those,
  * at batch 128 (its batch) only.

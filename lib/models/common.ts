@@ -28,12 +28,13 @@ export const INFER = { batchSize: MAX_INFERENCE_BATCH } as const;
 /**
  * The VAE designs: "keras" (keras-io's 2-D example, a 16-unit ReLU layer before the heads; the
  * design of checkpoints that name none), "conv" (the heads on the conv features, no bottleneck),
- * "mlp" (784-400-z-400-784, the common reference VAE).
+ * "conv-dense" (the heads on a 256-unit ReLU layer over the conv features), "mlp"
+ * (784-400-z-400-784, the common reference VAE).
  */
-export type VaeDesign = "keras" | "conv" | "mlp";
+export type VaeDesign = "keras" | "conv" | "conv-dense" | "mlp";
 
 /** Every VAE design, the reference first. */
-export const VAE_DESIGNS: readonly VaeDesign[] = ["keras", "conv", "mlp"];
+export const VAE_DESIGNS: readonly VaeDesign[] = ["keras", "conv", "conv-dense", "mlp"];
 
 /** The JSON-able description that rebuilds a model (weights aside): stored in checkpoints. */
 export interface AutoencoderConfig {

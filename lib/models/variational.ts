@@ -60,7 +60,8 @@ function buildKerasVariational(latentDim: number, seed: number): VariationalAuto
 
 /**
  * A VAE of the given design: "keras" (the default; 134,165 parameters at latent 2), "conv" (heads
- * on the conv features) or "mlp" (784-400-z-400-784).
+ * on the conv features), "conv-dense" (heads on a 256-unit ReLU layer over them) or "mlp"
+ * (784-400-z-400-784).
  */
 export function buildVariational(options: VariationalOptions = {}): VariationalAutoencoder {
   const { latentDim = 2, seed = 0 } = options;
@@ -70,7 +71,8 @@ export function buildVariational(options: VariationalOptions = {}): VariationalA
     case "keras":
       return buildKerasVariational(latentDim, seed);
     case "conv":
-      return buildConvVariational({ latentDim, seed });
+    case "conv-dense":
+      return buildConvVariational({ latentDim, seed, design });
     case "mlp":
       return buildMlpVariational({ latentDim, seed });
   }
