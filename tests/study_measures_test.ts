@@ -143,6 +143,7 @@ Deno.test("trialGeneration: a real classifier measures prior and ex-post samples
   try {
     assert.equal(instrument.directory, undefined, "a reduced study keeps its classifier in memory");
     assert.ok(instrument.floor >= 0 && Number.isFinite(instrument.floor));
+    assert.equal(instrument.testCount, data.test.count);
     const fromPrior = trialGeneration(vae, instrument, data.train, 0);
     const exPost = trialGeneration(ae, instrument, data.train, 0);
     assert.equal(fromPrior.source, "prior");

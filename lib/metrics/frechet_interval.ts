@@ -128,7 +128,7 @@ export function frechetInterval(
         `features; measure the samples with the same classifier as the reference.`,
     );
   }
-  const count = pointCount("frechetInterval", features, dims);
+  const count = features.length / dims;
   const estimate = frechetDistance(gaussianStatistics(features, { dims }), reference.statistics)
     .distance;
   const distances = reference.resamples.map((drawn, b) => {

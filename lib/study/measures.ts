@@ -133,8 +133,8 @@ export function trialLatent(model: Autoencoder, test: ImageSet): TrialLatent | u
 export interface SampleQualityInstrument {
   /** The classifier, as the generation metrics see it. */
   classifier: FeatureClassifier;
-  /** Its outputs on the test images. */
-  test: ClassifierOutputs;
+  /** How many test images it measured: each trial draws one sample per test image. */
+  testCount: number;
   /** The test features' bootstrap resamples, shared by every trial's interval. */
   reference: FrechetReference;
   /** Fréchet distance between the training images' features and the test images'. */
@@ -227,7 +227,7 @@ export async function prepareInstrument(options: {
   const floor = frechetInterval(reference, train.features);
   return {
     classifier: instrument,
-    test,
+    testCount: test.count,
     reference,
     floor: floor.estimate,
     floorInterval: intervalRecord(floor),
@@ -277,7 +277,7 @@ export function trialGeneration(
   train: ImageSet,
   seed: number,
 ): TrialGeneration {
-  const count = instrument.test.count;
+  const count = instrument.testCount;
   const variational = "kind" in model && isVariational(model as Autoencoder);
   const samples = variational
     ? priorSamples(model as Autoencoder, count, deriveSeed(seed, 4099))
