@@ -150,3 +150,36 @@ Deno.test("checkpoints name the design; one that names none loads as the keras d
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the conv-dense design's layer cannot die: every unit below zero still passes gradient", () => {
+  // The keras design's ReLU layer dies when the KL term's first steps push every pre-activation
+  // below zero. Here every pre-activation of the 256-unit layer is pushed below zero by its bias:
+  // a ReLU would pass no gradient to its kernel; the ELU must.
+  const before = tf.memory().numTensors;
+  const x = tf.randomUniform([8, 28, 28, 1], 0, 1, "float32", 5) as tf.Tensor4D;
+  const model = buildVariational({ design: "conv-dense", latentDim: 4, seed: 0 });
+  const layer = model.encoder.getLayer("enc_dense");
+  const [kernel, bias] = layer.getWeights();
+  const negative = tf.fill(bias.shape, -10);
+  layer.setWeights([kernel, negative]);
+  const trunk = model.encoder.getLayer("enc_flatten");
+  const probe = tf.model({
+    inputs: model.encoder.inputs,
+    outputs: trunk.output as tf.SymbolicTensor,
+  });
+  const highest = tf.tidy(() =>
+    (probe.predict(x) as tf.Tensor2D).matMul(kernel as tf.Tensor2D).add(negative).max()
+      .dataSync()[0]
+  );
+  assert.ok(highest < 0, `every pre-activation is below zero (highest ${highest})`);
+  const variable = layer.trainableWeights[0].read() as tf.Variable;
+  const { value, grads } = tf.variableGrads(
+    () => model.lossTerms(x, { step: 1 }).loss as tf.Scalar,
+    [variable],
+  );
+  const largest = tf.tidy(() => grads[variable.name].abs().max().dataSync()[0]);
+  assert.ok(largest > 0, "the kernel gets gradient through units below zero");
+  tf.dispose([x, negative, value, ...Object.values(grads)]);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before, "no tensor leaks");
+});

@@ -28,7 +28,7 @@ export const INFER = { batchSize: MAX_INFERENCE_BATCH } as const;
 /**
  * The VAE designs: "keras" (keras-io's 2-D example, a 16-unit ReLU layer before the heads; the
  * design of checkpoints that name none), "conv" (the heads on the conv features, no bottleneck),
- * "conv-dense" (the heads on a 256-unit ReLU layer over the conv features), "mlp"
+ * "conv-dense" (the heads on a 256-unit ELU layer over the conv features), "mlp"
  * (784-400-z-400-784, the common reference VAE).
  */
 export type VaeDesign = "keras" | "conv" | "conv-dense" | "mlp";

@@ -7,7 +7,7 @@
  * - "keras": keras-io's 2-D example (conv trunk -> Dense 16 relu -> heads), lib/models/variational.ts;
  * - "conv": the same conv trunk and decoder with the heads on the 3,136 conv features (no
  *   bottleneck narrower than the code), lib/models/variational_conv.ts;
- * - "conv-dense": the same with the heads on a 256-unit ReLU layer over the features (the
+ * - "conv-dense": the same with the heads on a 256-unit ELU layer over the features (the
  *   recommended design), lib/models/variational_conv.ts;
  * - "mlp": the common reference VAE 784-400-z-400-784, lib/models/variational_mlp.ts.
  *

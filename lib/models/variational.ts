@@ -60,7 +60,7 @@ function buildKerasVariational(latentDim: number, seed: number): VariationalAuto
 
 /**
  * A VAE of the given design: "keras" (the default; 134,165 parameters at latent 2), "conv" (heads
- * on the conv features), "conv-dense" (heads on a 256-unit ReLU layer over them) or "mlp"
+ * on the conv features), "conv-dense" (heads on a 256-unit ELU layer over them) or "mlp"
  * (784-400-z-400-784).
  */
 export function buildVariational(options: VariationalOptions = {}): VariationalAutoencoder {

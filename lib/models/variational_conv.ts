@@ -3,13 +3,16 @@
  * Flatten, 3,136 features) and the same conv decoder, with the z_mean and z_log_var heads
  *
  * - "conv": directly on the features;
- * - "conv-dense": on a 256-unit ReLU layer over the features (the recommended design).
+ * - "conv-dense": on a 256-unit ELU layer over the features (the recommended design).
  *
  * Nothing between the image and the code is narrower than the code, so a 64-D mean code can have
  * rank 64 (the keras design's 16-unit ReLU layer caps it at 16, and can die). The 256-unit layer
  * gives the encoder a nonlinear map from features to posterior: at z = 4 it lowers the test
- * −ELBO by 9 nats and raises the KL above 10 nats where the linear heads stay below (README, "The
- * encoder's layer").
+ * −ELBO by about 10 nats and lifts the KL above 10 nats where the linear heads stay below (README,
+ * "The encoder's layer"). It is an ELU (Clevert et al. 2016), not a ReLU: the KL term's first
+ * steps push most pre-activations below zero, and with a ReLU about 200 of the 256 units ended
+ * dead on every test image at every code size, capping a 64-D code at about 40 live directions
+ * (−ELBO 200.4 against 194.9 with the ELU); an ELU unit below zero still passes gradient.
  *
  * @module
  */
@@ -18,7 +21,7 @@ import { checkPositiveInteger, IMAGE_SIZE, SeededInitializers } from "./common.t
 import { convDecoder, convEncoderTrunk } from "./convolutional.ts";
 import { makeVariational, type VariationalAutoencoder } from "./vae.ts";
 
-/** Width of the "conv-dense" design's ReLU layer between the conv features and the heads. */
+/** Width of the "conv-dense" design's ELU layer between the conv features and the heads. */
 export const CONV_DENSE_HIDDEN_UNITS = 256;
 
 /** Options for {@link buildConvVariational}. */
@@ -51,7 +54,7 @@ export function buildConvVariational(
   if (design === "conv-dense") {
     features = tf.layers.dense({
       units: CONV_DENSE_HIDDEN_UNITS,
-      activation: "relu",
+      activation: "elu",
       kernelInitializer: init.glorot(),
       name: "enc_dense",
     }).apply(features) as tf.SymbolicTensor;
@@ -70,6 +73,6 @@ export function buildConvVariational(
     decoder,
     title: design === "conv"
       ? "conv vae (heads on the conv features)"
-      : `conv vae (heads on a ${CONV_DENSE_HIDDEN_UNITS}-unit layer over the conv features)`,
+      : `conv vae (heads on a ${CONV_DENSE_HIDDEN_UNITS}-unit ELU layer over the conv features)`,
   });
 }

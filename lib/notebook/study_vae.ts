@@ -35,7 +35,7 @@ export const TARGET_ACTIVE_UNITS = 8;
 const DESIGN_NAMES: Record<string, string> = {
   keras: "keras-io (16-unit layer)",
   conv: "convolutional, no bottleneck",
-  "conv-dense": "convolutional, 256-unit layer",
+  "conv-dense": "convolutional, 256-unit ELU layer",
   mlp: "MLP 784-400-z",
 };
 

@@ -170,12 +170,13 @@ export const STUDY_CODE_SIZES: readonly number[] = [2, 4, 8, 16, 32, 64];
 export const STUDY_BETAS: readonly number[] = [0.5, 1, 2];
 
 /**
- * The VAE design the project recommends ("conv-dense": the heads on a 256-unit ReLU layer over
- * the conv features). Without a layer narrower than the code it cannot collapse the way the keras
- * design does (tools/vae_evidence.ts' short runs, README "Why the VAE collapsed": its 16-unit
- * ReLU layer dies at z >= 32 and takes the whole posterior with it); against "conv" (the heads
- * straight on the features) the layer lowers the test −ELBO at z = 4 by 9 nats and lifts the KL
- * above 10 nats in each of seeds 0-2, where "conv" stays below (README, "The encoder's layer").
+ * The VAE design the project recommends ("conv-dense": the heads on a 256-unit ELU layer over
+ * the conv features). Its layer is wider than any code and, an ELU, cannot die the way the keras
+ * design's 16-unit ReLU layer does (tools/vae_evidence.ts' short runs, README "Why the VAE
+ * collapsed": that layer dies at z >= 32 and takes the whole posterior with it). Against "conv"
+ * (the heads straight on the features) the layer lowers the test −ELBO at z = 4 by about 10 nats
+ * and lifts the KL above 10 nats in each of seeds 0-2, where "conv" stays below (README, "The
+ * encoder's layer").
  */
 export const RECOMMENDED_VAE_DESIGN: VaeDesign = "conv-dense";
 
