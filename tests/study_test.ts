@@ -21,8 +21,8 @@ import {
 Deno.test("the full grid: 4 architectures and PCA at 6 code sizes, pixels, 2 more β, 4 designs × 3 options, 2 seeds", async () => {
   const grid = studyGrid(studySettings());
   // The design comparison at z = 32 lists the recommended design's plain trial once (it is the
-  // sweep's);
-  // then the reference MLP VAE; the four autoencoders at z = 32 again with seeds 1 and 2 last.
+  // sweep's); then the reference MLP VAE; the four autoencoders at z = 32 again with seeds 1 and 2
+  // last.
   assert.equal(grid.length, 1 + 6 + 4 * 6 + 2 + (4 * 3 - 1) + 1 + 2 * 4);
   const reference = grid.at(-9)!;
   assert.equal(trialLabel(reference), "variational/mlp z=20 reference");
